@@ -1,0 +1,218 @@
+//! The lab registry. Each lab is one folder with its math, its parameter table
+//! and its `run`; adding a lab is a new folder plus one line in [`LABS`].
+
+pub mod classic;
+
+use crate::params::{Notice, ParamSpec, Params};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+/// What a visitor sees about a lab, and how to run it.
+#[derive(Debug)]
+pub struct LabDef {
+    /// The URL id (`lab=`).
+    pub id: &'static str,
+    pub title: &'static str,
+    /// One sentence for the landing page.
+    pub summary: &'static str,
+    /// The source paper.
+    pub source: &'static str,
+    /// The lab's own parameters (the common ones — seed, backend — come first automatically).
+    pub params: &'static [ParamSpec],
+    /// `None` while the lab is not built yet: the landing page says so.
+    pub runner: Option<Runner>,
+}
+
+/// A lab's executable half.
+#[derive(Debug)]
+pub struct Runner {
+    /// Parts of the result that can be computed separately (the page reruns only the
+    /// parts whose keys changed); each lists the parameter keys it reads.
+    pub parts: &'static [Part],
+    /// Consistency rules across parameters (e.g. a pattern index below P), applied
+    /// after parsing; every change is reported.
+    pub check: fn(&mut Params, &mut Vec<Notice>),
+    /// Compute the selected parts.
+    pub run: fn(&Params, &[&str], &mut dyn Progress) -> Result<Output, RunError>,
+}
+
+/// A separately computable part of a lab's result.
+#[derive(Debug, Serialize)]
+pub struct Part {
+    pub name: &'static str,
+    /// The parameter keys this part depends on (the seed and backend always count).
+    pub keys: &'static [&'static str],
+}
+
+/// Every lab of the playground, in landing-page order.
+pub static LABS: &[LabDef] = &[
+    classic::LAB,
+    planned(
+        "klr",
+        "Kernel Hopfield networks and spectral concentration",
+        "Kernel logistic regression Hopfield networks: phase diagrams of Pinnacle Sharpness, force antagonism and the stable rank of the dual weights.",
+        "Kernel Hopfield networks: spectral concentration (seeds/kernel-hopfield-spectral-concentration)",
+    ),
+    planned(
+        "hhd",
+        "Hebbian networks as spiked covariance",
+        "The Hebbian coupling as a spiked sample covariance, Marchenko–Pastur edges, and the Hierarchical Hopfield Decomposition of digits.",
+        "Hierarchical Hopfield Decomposition (seeds/hierarchical-hopfield-decomposition)",
+    ),
+    planned(
+        "dense",
+        "Dense associative memory and dead neurons",
+        "ODE flows of dense associative memories over their energy landscapes, flat regions, the modified dynamics and dead-neuron stability.",
+        "Associative memory with dead neurons (seeds/associative-memory-dead-neurons)",
+    ),
+    planned(
+        "hetero",
+        "Correlated random matrices and hetero-associative stability",
+        "Eigenvalues of J = Σ η ξᵀ with correlated keys and values, the elliptic law, and where the linear dynamics turn unstable.",
+        "Tomoto & Teramae, arXiv:2505.11948 (seeds/hetero-associative-spectral-density)",
+    ),
+    planned(
+        "softkmeans",
+        "Soft k-means and implicit differentiation",
+        "Soft k-means as an attention fixed point, with unrolled, implicit and Jacobian-free gradients checked against finite differences.",
+        "Jaffe, dissertation, Chapter 2 (seeds/jaffe-dissertation-dynamical-systems-memory)",
+    ),
+    planned(
+        "khopfield",
+        "Modern Hopfield retrieval and k-nearest memories",
+        "Modern continuous Hopfield retrieval and the k-softmax layer that returns the k nearest memories, on occluded MNIST.",
+        "Jaffe, dissertation, Chapter 3 (seeds/jaffe-dissertation-dynamical-systems-memory)",
+    ),
+    planned(
+        "elcd",
+        "Learning contracting dynamics",
+        "Vector fields that are contracting by construction, trained on demonstrations in the browser, against an unconstrained network.",
+        "Jaffe, dissertation, Chapter 4 (seeds/jaffe-dissertation-dynamical-systems-memory)",
+    ),
+];
+
+const fn planned(id: &'static str, title: &'static str, summary: &'static str, source: &'static str) -> LabDef {
+    LabDef { id, title, summary, source, params: &[], runner: None }
+}
+
+/// The lab with URL id `id` (case-insensitive).
+pub fn find(id: &str) -> Option<&'static LabDef> {
+    LABS.iter().find(|l| l.id.eq_ignore_ascii_case(id))
+}
+
+/// Receives progress from long runs. The page forwards it to the progress bar
+/// (and cancels by stopping the worker); the CLI ignores it.
+pub trait Progress {
+    /// `done` of `total` units of work are finished.
+    fn step(&mut self, done: usize, total: usize);
+    /// A finished piece of the result that can be shown before the whole run ends
+    /// (e.g. one cell of a sweep).
+    fn partial(&mut self, _piece: &Json) {}
+}
+
+/// A [`Progress`] that discards everything.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn step(&mut self, _: usize, _: usize) {}
+}
+
+/// Why a run produced no result.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the lab {0:?} is not built yet")]
+    NotBuilt(&'static str),
+    #[error("unknown part {0:?} (this lab has: {1})")]
+    UnknownPart(String, String),
+    #[error("{what} is too large: {size} exceeds the limit of {limit}")]
+    TooLarge { what: &'static str, size: usize, limit: usize },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the computation diverged: {0}")]
+    Diverged(String),
+}
+
+/// A lab's result: a JSON object (the fields documented in the README) and
+/// named tables for CSV output.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub json: serde_json::Map<String, Json>,
+    pub tables: Vec<Table>,
+}
+
+impl Output {
+    /// Add the fields of a serialisable struct (which must serialise as an object).
+    pub fn merge(&mut self, fields: impl Serialize) {
+        if let Ok(Json::Object(map)) = serde_json::to_value(fields) {
+            self.json.extend(map);
+        }
+    }
+}
+
+/// A table for `--format csv`: one header row, then one row per record.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: &'static str,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One CSV cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Num(f64),
+    Text(String),
+}
+
+impl From<f64> for Cell {
+    fn from(x: f64) -> Self {
+        Cell::Num(x)
+    }
+}
+
+impl From<usize> for Cell {
+    fn from(x: usize) -> Self {
+        Cell::Num(x as f64)
+    }
+}
+
+impl Table {
+    /// RFC 4180 text: header, rows, `\n` line ends; numbers in shortest round-trip form,
+    /// non-finite numbers as `NaN`/`inf`/`-inf`.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&self.columns.iter().map(|c| csv_text(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+        for row in &self.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| match c {
+                    Cell::Num(x) => format!("{x}"),
+                    Cell::Text(t) => csv_text(t),
+                })
+                .collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn csv_text(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// Run `lab` on `params`, computing `parts` (empty: all of them).
+pub fn run(lab: &'static LabDef, params: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output, RunError> {
+    let Some(runner) = &lab.runner else {
+        return Err(RunError::NotBuilt(lab.id));
+    };
+    for p in parts {
+        if !runner.parts.iter().any(|d| d.name == *p) {
+            let names: Vec<&str> = runner.parts.iter().map(|d| d.name).collect();
+            return Err(RunError::UnknownPart((*p).to_string(), names.join(", ")));
+        }
+    }
+    let all: Vec<&str> = runner.parts.iter().map(|d| d.name).collect();
+    (runner.run)(params, if parts.is_empty() { &all } else { parts }, progress)
+}

@@ -1,0 +1,21 @@
+//! hopfield-playground: models of modern associative memory, computed the same way
+//! in the browser (WebAssembly) and in the `hopfield` command-line tool.
+//!
+//! Layers (arrows point one way: faces → models → compute):
+//! - [`params`]: the parameter schema and the URL query (one table per lab).
+//! - [`labs`]: one folder per lab with its math; [`labs::LABS`] is the registry.
+//! - [`plot`]: colormaps, heatmap pixels, axis ticks — plot data in plain Rust.
+//! - [`data`]: data sets shipped inside the binary.
+//! - [`rng`]: the portable seeded RNG every model draws from.
+//! - [`api`]: query → run → JSON/CSV, the one path both faces use.
+//! - `web` (wasm32 only): the few functions the page calls.
+
+pub mod api;
+pub mod data;
+pub mod labs;
+pub mod params;
+pub mod plot;
+pub mod rng;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

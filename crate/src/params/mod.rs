@@ -1,0 +1,321 @@
+//! The parameter schema: one table per lab is the single source of truth for the
+//! page's controls, the URL query, the defaults, the ranges and the CLI.
+//!
+//! A query string (`v=1&lab=classic&n=100&seed=42…`) parses into a [`State`] with
+//! [`from_query`], which never fails: unknown keys are ignored with a notice,
+//! unparsable or non-finite values fall back to the default, out-of-range values
+//! are clamped, and every change is reported as a [`Notice`]. [`State::to_query`]
+//! writes the canonical query; `from_query(to_query(s)) == s` for every state.
+
+mod query;
+
+pub use query::{MAX_QUERY_LEN, ParsedQuery, State, from_query};
+
+use serde::Serialize;
+
+/// The query schema version this build reads and writes (`v=`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What values a parameter takes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Kind {
+    /// An integer in `min..=max`.
+    Int { min: i64, max: i64 },
+    /// A finite float in `min..=max`; `log` asks the page for a logarithmic slider.
+    Float { min: f64, max: f64, log: bool },
+    /// One of a fixed list of names.
+    Choice { options: &'static [&'static str] },
+    /// `true`/`false` (`1`/`0` are accepted too).
+    Bool,
+    /// A comma-separated list of distinct integers in `min..=max`, at most `max_len` long.
+    IntList { min: i64, max: i64, max_len: usize },
+}
+
+/// A parameter value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    Choice(&'static str),
+    Bool(bool),
+    IntList(Vec<i64>),
+}
+
+/// One row of a lab's parameter table.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamSpec {
+    /// The URL / CLI key.
+    pub key: &'static str,
+    /// The control's label on the page.
+    pub label: &'static str,
+    /// One sentence for the tooltip and the CLI help.
+    pub help: &'static str,
+    /// Which control group of the page it belongs to.
+    pub group: &'static str,
+    pub kind: Kind,
+    pub default: Value,
+}
+
+impl ParamSpec {
+    /// Validate a raw query value: `Ok(value)` when it is valid as written,
+    /// `Err((replacement, why))` when it had to be clamped or replaced.
+    pub fn parse(&self, raw: &str) -> Result<Value, (Value, String)> {
+        let raw = raw.trim();
+        let fallback = |why: String| Err((self.default.clone(), why));
+        match self.kind {
+            Kind::Int { min, max } => {
+                let Ok(x) = raw.parse::<f64>() else {
+                    return fallback(format!("{}={raw:?} is not a number; using the default {}", self.key, show(&self.default)));
+                };
+                if !x.is_finite() {
+                    return fallback(format!("{}={raw} is not finite; using the default {}", self.key, show(&self.default)));
+                }
+                let r = x.round();
+                if r < min as f64 || r > max as f64 {
+                    let c = r.clamp(min as f64, max as f64) as i64;
+                    return Err((Value::Int(c), format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key)));
+                }
+                if r != x || raw.parse::<i64>().is_err() {
+                    return Err((Value::Int(r as i64), format!("{}={raw} is not an integer; using {}", self.key, r as i64)));
+                }
+                Ok(Value::Int(r as i64))
+            }
+            Kind::Float { min, max, .. } => {
+                let Ok(x) = raw.parse::<f64>() else {
+                    return fallback(format!("{}={raw:?} is not a number; using the default {}", self.key, show(&self.default)));
+                };
+                if !x.is_finite() {
+                    return fallback(format!("{}={raw} is not finite; using the default {}", self.key, show(&self.default)));
+                }
+                if x < min || x > max {
+                    let c = x.clamp(min, max);
+                    return Err((Value::Float(c), format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key)));
+                }
+                // -0.0 and 0.0 print differently; keep one spelling so the query round-trips.
+                Ok(Value::Float(if x == 0.0 { 0.0 } else { x }))
+            }
+            Kind::Choice { options } => match options.iter().find(|o| o.eq_ignore_ascii_case(raw)) {
+                Some(o) => Ok(Value::Choice(o)),
+                None => fallback(format!(
+                    "{}={raw:?} is not one of {}; using the default {}",
+                    self.key,
+                    options.join(", "),
+                    show(&self.default)
+                )),
+            },
+            Kind::Bool => match raw.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(Value::Bool(true)),
+                "0" | "false" | "no" | "off" => Ok(Value::Bool(false)),
+                _ => fallback(format!("{}={raw:?} is not true or false; using the default {}", self.key, show(&self.default))),
+            },
+            Kind::IntList { min, max, max_len } => {
+                let mut out: Vec<i64> = Vec::new();
+                let mut problems = Vec::new();
+                for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    match part.parse::<i64>() {
+                        Ok(x) if (min..=max).contains(&x) => {
+                            if !out.contains(&x) {
+                                out.push(x);
+                            } else {
+                                problems.push(format!("duplicate {x}"));
+                            }
+                        }
+                        Ok(x) => problems.push(format!("{x} outside {min}..{max}")),
+                        Err(_) => problems.push(format!("{part:?} not an integer")),
+                    }
+                    if out.len() > max_len {
+                        out.truncate(max_len);
+                        problems.push(format!("more than {max_len} entries"));
+                        break;
+                    }
+                }
+                if problems.is_empty() {
+                    Ok(Value::IntList(out))
+                } else {
+                    let kept = out.len();
+                    Err((Value::IntList(out), format!("{}: dropped {}; kept {kept} entries", self.key, problems.join(", "))))
+                }
+            }
+        }
+    }
+
+    /// Clamp a value produced in code (not from a URL) into range; returns the value unchanged when valid.
+    pub fn clamp(&self, v: Value) -> Value {
+        match self.parse(&format_value(&v)) {
+            Ok(v) | Err((v, _)) => v,
+        }
+    }
+}
+
+/// The canonical text of a value, as written in a query.
+pub fn format_value(v: &Value) -> String {
+    match v {
+        Value::Int(i) => i.to_string(),
+        // Rust's `{}` for f64 is the shortest text that parses back to the same number.
+        Value::Float(x) => format!("{x}"),
+        Value::Choice(c) => (*c).to_string(),
+        Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
+        Value::IntList(xs) => xs.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+    }
+}
+
+fn show(v: &Value) -> String {
+    let s = format_value(v);
+    if s.is_empty() { "(none)".into() } else { s }
+}
+
+/// Something the parser (or a lab's own consistency check) changed, shown to the visitor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    /// The key concerned (empty for the query as a whole).
+    pub key: String,
+    pub message: String,
+}
+
+impl Notice {
+    pub fn new(key: &str, message: impl Into<String>) -> Self {
+        Self { key: key.to_string(), message: message.into() }
+    }
+}
+
+/// Parameters shared by every lab, listed before the lab's own.
+pub const COMMON: &[ParamSpec] = &[
+    ParamSpec {
+        key: "seed",
+        label: "Seed",
+        help: "Seed of every random draw; the same seed gives the same numbers everywhere.",
+        group: "Run",
+        kind: Kind::Int { min: 0, max: 4_294_967_295 },
+        default: Value::Int(42),
+    },
+    ParamSpec {
+        key: "backend",
+        label: "Compute",
+        help: "auto uses WebGPU when the browser offers it; cpu forces the CPU path.",
+        group: "Run",
+        kind: Kind::Choice { options: &["auto", "cpu"] },
+        default: Value::Choice("auto"),
+    },
+];
+
+/// A lab's values, in the order of its table (`COMMON` first, then the lab's own).
+#[derive(Debug, Clone)]
+pub struct Params {
+    specs: Vec<&'static ParamSpec>,
+    values: Vec<Value>,
+}
+
+impl PartialEq for Params {
+    fn eq(&self, other: &Self) -> bool {
+        self.values == other.values && self.specs.iter().map(|s| s.key).eq(other.specs.iter().map(|s| s.key))
+    }
+}
+
+impl Params {
+    /// The defaults of a table.
+    pub fn defaults(own: &'static [ParamSpec]) -> Self {
+        let specs: Vec<&'static ParamSpec> = COMMON.iter().chain(own.iter()).collect();
+        let values = specs.iter().map(|s| s.default.clone()).collect();
+        Self { specs, values }
+    }
+
+    pub fn specs(&self) -> &[&'static ParamSpec] {
+        &self.specs
+    }
+
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.specs.iter().position(|s| s.key == key)
+    }
+
+    /// The spec of `key`, if the table has it.
+    pub fn spec(&self, key: &str) -> Option<&'static ParamSpec> {
+        self.position(key).map(|i| self.specs[i])
+    }
+
+    /// The value of `key`. Keys are compile-time constants of the lab's own table;
+    /// asking for one that is not there is a programming error caught by the tests
+    /// that run every lab with its defaults.
+    pub fn get(&self, key: &str) -> &Value {
+        match self.position(key) {
+            Some(i) => &self.values[i],
+            None => panic!("parameter {key:?} is not in this lab's table"),
+        }
+    }
+
+    pub fn int(&self, key: &str) -> i64 {
+        match self.get(key) {
+            Value::Int(i) => *i,
+            other => panic!("parameter {key:?} is not an integer: {other:?}"),
+        }
+    }
+
+    /// A non-negative integer as a count or size.
+    pub fn usize(&self, key: &str) -> usize {
+        usize::try_from(self.int(key).max(0)).unwrap_or(usize::MAX)
+    }
+
+    pub fn float(&self, key: &str) -> f64 {
+        match self.get(key) {
+            Value::Float(x) => *x,
+            other => panic!("parameter {key:?} is not a float: {other:?}"),
+        }
+    }
+
+    pub fn choice(&self, key: &str) -> &'static str {
+        match self.get(key) {
+            Value::Choice(c) => c,
+            other => panic!("parameter {key:?} is not a choice: {other:?}"),
+        }
+    }
+
+    pub fn flag(&self, key: &str) -> bool {
+        match self.get(key) {
+            Value::Bool(b) => *b,
+            other => panic!("parameter {key:?} is not a flag: {other:?}"),
+        }
+    }
+
+    pub fn list(&self, key: &str) -> &[i64] {
+        match self.get(key) {
+            Value::IntList(xs) => xs,
+            other => panic!("parameter {key:?} is not a list: {other:?}"),
+        }
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.int("seed") as u64
+    }
+
+    /// Set `key` from code (a lab's consistency fix); the value is clamped into range.
+    pub fn set(&mut self, key: &str, v: Value) {
+        if let Some(i) = self.position(key) {
+            self.values[i] = self.specs[i].clamp(v);
+        }
+    }
+
+    /// Set `key` from query text, returning the notice when the text was not valid as written.
+    pub fn set_raw(&mut self, key: &str, raw: &str) -> Option<Notice> {
+        let i = self.position(key)?;
+        match self.specs[i].parse(raw) {
+            Ok(v) => {
+                self.values[i] = v;
+                None
+            }
+            Err((v, why)) => {
+                self.values[i] = v;
+                Some(Notice::new(key, why))
+            }
+        }
+    }
+
+    /// `key=value` pairs of every parameter, in table order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&'static str, String)> + '_ {
+        self.specs.iter().zip(&self.values).map(|(s, v)| (s.key, format_value(v)))
+    }
+}
