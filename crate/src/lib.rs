@@ -8,7 +8,7 @@
 //! - [`data`]: data sets shipped inside the binary.
 //! - [`rng`]: the portable seeded RNG every model draws from.
 //! - [`api`]: query → run → JSON/CSV, the one path both faces use.
-//! - `web` (wasm32 only): the few functions the page calls.
+//! - `web` (wasm32 only): the few functions the page calls; `cli` (native only): the `hopfield` tool.
 
 pub mod api;
 pub mod data;
@@ -17,5 +17,7 @@ pub mod params;
 pub mod plot;
 pub mod rng;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

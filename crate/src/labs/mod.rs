@@ -91,8 +91,20 @@ pub static LABS: &[LabDef] = &[
     ),
 ];
 
-const fn planned(id: &'static str, title: &'static str, summary: &'static str, source: &'static str) -> LabDef {
-    LabDef { id, title, summary, source, params: &[], runner: None }
+const fn planned(
+    id: &'static str,
+    title: &'static str,
+    summary: &'static str,
+    source: &'static str,
+) -> LabDef {
+    LabDef {
+        id,
+        title,
+        summary,
+        source,
+        params: &[],
+        runner: None,
+    }
 }
 
 /// The lab with URL id `id` (case-insensitive).
@@ -125,7 +137,11 @@ pub enum RunError {
     #[error("unknown part {0:?} (this lab has: {1})")]
     UnknownPart(String, String),
     #[error("{what} is too large: {size} exceeds the limit of {limit}")]
-    TooLarge { what: &'static str, size: usize, limit: usize },
+    TooLarge {
+        what: &'static str,
+        size: usize,
+        limit: usize,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error("the computation diverged: {0}")]
@@ -181,7 +197,14 @@ impl Table {
     /// non-finite numbers as `NaN`/`inf`/`-inf`.
     pub fn to_csv(&self) -> String {
         let mut out = String::new();
-        out.push_str(&self.columns.iter().map(|c| csv_text(c)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &self
+                .columns
+                .iter()
+                .map(|c| csv_text(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push('\n');
         for row in &self.rows {
             let cells: Vec<String> = row
@@ -199,11 +222,20 @@ impl Table {
 }
 
 fn csv_text(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// Run `lab` on `params`, computing `parts` (empty: all of them).
-pub fn run(lab: &'static LabDef, params: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output, RunError> {
+pub fn run(
+    lab: &'static LabDef,
+    params: &Params,
+    parts: &[&str],
+    progress: &mut dyn Progress,
+) -> Result<Output, RunError> {
     let Some(runner) = &lab.runner else {
         return Err(RunError::NotBuilt(lab.id));
     };
@@ -214,5 +246,9 @@ pub fn run(lab: &'static LabDef, params: &Params, parts: &[&str], progress: &mut
         }
     }
     let all: Vec<&str> = runner.parts.iter().map(|d| d.name).collect();
-    (runner.run)(params, if parts.is_empty() { &all } else { parts }, progress)
+    (runner.run)(
+        params,
+        if parts.is_empty() { &all } else { parts },
+        progress,
+    )
 }

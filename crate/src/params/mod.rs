@@ -67,48 +67,79 @@ impl ParamSpec {
         match self.kind {
             Kind::Int { min, max } => {
                 let Ok(x) = raw.parse::<f64>() else {
-                    return fallback(format!("{}={raw:?} is not a number; using the default {}", self.key, show(&self.default)));
+                    return fallback(format!(
+                        "{}={raw:?} is not a number; using the default {}",
+                        self.key,
+                        show(&self.default)
+                    ));
                 };
                 if !x.is_finite() {
-                    return fallback(format!("{}={raw} is not finite; using the default {}", self.key, show(&self.default)));
+                    return fallback(format!(
+                        "{}={raw} is not finite; using the default {}",
+                        self.key,
+                        show(&self.default)
+                    ));
                 }
                 let r = x.round();
                 if r < min as f64 || r > max as f64 {
                     let c = r.clamp(min as f64, max as f64) as i64;
-                    return Err((Value::Int(c), format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key)));
+                    return Err((
+                        Value::Int(c),
+                        format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key),
+                    ));
                 }
                 if r != x || raw.parse::<i64>().is_err() {
-                    return Err((Value::Int(r as i64), format!("{}={raw} is not an integer; using {}", self.key, r as i64)));
+                    return Err((
+                        Value::Int(r as i64),
+                        format!("{}={raw} is not an integer; using {}", self.key, r as i64),
+                    ));
                 }
                 Ok(Value::Int(r as i64))
             }
             Kind::Float { min, max, .. } => {
                 let Ok(x) = raw.parse::<f64>() else {
-                    return fallback(format!("{}={raw:?} is not a number; using the default {}", self.key, show(&self.default)));
+                    return fallback(format!(
+                        "{}={raw:?} is not a number; using the default {}",
+                        self.key,
+                        show(&self.default)
+                    ));
                 };
                 if !x.is_finite() {
-                    return fallback(format!("{}={raw} is not finite; using the default {}", self.key, show(&self.default)));
+                    return fallback(format!(
+                        "{}={raw} is not finite; using the default {}",
+                        self.key,
+                        show(&self.default)
+                    ));
                 }
                 if x < min || x > max {
                     let c = x.clamp(min, max);
-                    return Err((Value::Float(c), format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key)));
+                    return Err((
+                        Value::Float(c),
+                        format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key),
+                    ));
                 }
                 // -0.0 and 0.0 print differently; keep one spelling so the query round-trips.
                 Ok(Value::Float(if x == 0.0 { 0.0 } else { x }))
             }
-            Kind::Choice { options } => match options.iter().find(|o| o.eq_ignore_ascii_case(raw)) {
-                Some(o) => Ok(Value::Choice(o)),
-                None => fallback(format!(
-                    "{}={raw:?} is not one of {}; using the default {}",
-                    self.key,
-                    options.join(", "),
-                    show(&self.default)
-                )),
-            },
+            Kind::Choice { options } => {
+                match options.iter().find(|o| o.eq_ignore_ascii_case(raw)) {
+                    Some(o) => Ok(Value::Choice(o)),
+                    None => fallback(format!(
+                        "{}={raw:?} is not one of {}; using the default {}",
+                        self.key,
+                        options.join(", "),
+                        show(&self.default)
+                    )),
+                }
+            }
             Kind::Bool => match raw.to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => Ok(Value::Bool(true)),
                 "0" | "false" | "no" | "off" => Ok(Value::Bool(false)),
-                _ => fallback(format!("{}={raw:?} is not true or false; using the default {}", self.key, show(&self.default))),
+                _ => fallback(format!(
+                    "{}={raw:?} is not true or false; using the default {}",
+                    self.key,
+                    show(&self.default)
+                )),
             },
             Kind::IntList { min, max, max_len } => {
                 let mut out: Vec<i64> = Vec::new();
@@ -135,7 +166,14 @@ impl ParamSpec {
                     Ok(Value::IntList(out))
                 } else {
                     let kept = out.len();
-                    Err((Value::IntList(out), format!("{}: dropped {}; kept {kept} entries", self.key, problems.join(", "))))
+                    Err((
+                        Value::IntList(out),
+                        format!(
+                            "{}: dropped {}; kept {kept} entries",
+                            self.key,
+                            problems.join(", ")
+                        ),
+                    ))
                 }
             }
         }
@@ -176,7 +214,10 @@ pub struct Notice {
 
 impl Notice {
     pub fn new(key: &str, message: impl Into<String>) -> Self {
-        Self { key: key.to_string(), message: message.into() }
+        Self {
+            key: key.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -187,7 +228,10 @@ pub const COMMON: &[ParamSpec] = &[
         label: "Seed",
         help: "Seed of every random draw; the same seed gives the same numbers everywhere.",
         group: "Run",
-        kind: Kind::Int { min: 0, max: 4_294_967_295 },
+        kind: Kind::Int {
+            min: 0,
+            max: 4_294_967_295,
+        },
         default: Value::Int(42),
     },
     ParamSpec {
@@ -195,8 +239,18 @@ pub const COMMON: &[ParamSpec] = &[
         label: "Compute",
         help: "auto uses WebGPU when the browser offers it; cpu forces the CPU path.",
         group: "Run",
-        kind: Kind::Choice { options: &["auto", "cpu"] },
+        kind: Kind::Choice {
+            options: &["auto", "cpu"],
+        },
         default: Value::Choice("auto"),
+    },
+    ParamSpec {
+        key: "embed",
+        label: "Embed view",
+        help: "1 hides the header and the controls (for an <iframe>); the numbers do not change.",
+        group: "Run",
+        kind: Kind::Bool,
+        default: Value::Bool(false),
     },
 ];
 
@@ -209,7 +263,12 @@ pub struct Params {
 
 impl PartialEq for Params {
     fn eq(&self, other: &Self) -> bool {
-        self.values == other.values && self.specs.iter().map(|s| s.key).eq(other.specs.iter().map(|s| s.key))
+        self.values == other.values
+            && self
+                .specs
+                .iter()
+                .map(|s| s.key)
+                .eq(other.specs.iter().map(|s| s.key))
     }
 }
 
@@ -316,6 +375,9 @@ impl Params {
 
     /// `key=value` pairs of every parameter, in table order.
     pub fn pairs(&self) -> impl Iterator<Item = (&'static str, String)> + '_ {
-        self.specs.iter().zip(&self.values).map(|(s, v)| (s.key, format_value(v)))
+        self.specs
+            .iter()
+            .zip(&self.values)
+            .map(|(s, v)| (s.key, format_value(v)))
     }
 }

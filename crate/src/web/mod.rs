@@ -42,10 +42,33 @@ pub fn parse_query(query: &str) -> String {
     let state = parsed.state();
     let values: serde_json::Map<String, Json> = state
         .as_ref()
-        .map(|s| s.params.pairs().map(|(k, _)| (k.to_string(), serde_json::to_value(s.params.get(k)).unwrap_or(Json::Null))).collect())
+        .map(|s| {
+            s.params
+                .pairs()
+                .map(|(k, _)| {
+                    (
+                        k.to_string(),
+                        serde_json::to_value(s.params.get(k)).unwrap_or(Json::Null),
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default();
-    let text: serde_json::Map<String, Json> =
-        state.as_ref().map(|s| s.params.specs().iter().map(|sp| (sp.key.to_string(), Json::from(format_value(s.params.get(sp.key))))).collect()).unwrap_or_default();
+    let text: serde_json::Map<String, Json> = state
+        .as_ref()
+        .map(|s| {
+            s.params
+                .specs()
+                .iter()
+                .map(|sp| {
+                    (
+                        sp.key.to_string(),
+                        Json::from(format_value(s.params.get(sp.key))),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     json!({
         "lab": parsed.lab.map(|l| l.id),
         "query": state.as_ref().map(|s| s.to_query()),
@@ -69,13 +92,22 @@ impl Progress for JsProgress {
         let permille = (done as f64 * 200.0 / total.max(1) as f64) as i64;
         if permille != self.last || done == total {
             self.last = permille;
-            let _ = cb.call2(&JsValue::NULL, &JsValue::from(done as f64), &JsValue::from(total as f64));
+            let _ = cb.call2(
+                &JsValue::NULL,
+                &JsValue::from(done as f64),
+                &JsValue::from(total as f64),
+            );
         }
     }
 
     fn partial(&mut self, piece: &Json) {
         if let Some(cb) = &self.callback {
-            let _ = cb.call3(&JsValue::NULL, &JsValue::NULL, &JsValue::NULL, &JsValue::from(piece.to_string()));
+            let _ = cb.call3(
+                &JsValue::NULL,
+                &JsValue::NULL,
+                &JsValue::NULL,
+                &JsValue::from(piece.to_string()),
+            );
         }
     }
 }
@@ -83,17 +115,40 @@ impl Progress for JsProgress {
 /// Run the experiment of `query` (only the comma-separated `parts`, or all when empty)
 /// and return the same JSON text as `hopfield run QUERY --format json`.
 #[wasm_bindgen]
-pub fn run(query: &str, parts: &str, progress: Option<js_sys::Function>) -> Result<String, JsError> {
-    let parts: Vec<&str> = parts.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
-    let mut p = JsProgress { callback: progress, last: -1 };
-    api::run_query(query, &parts, &mut p).map(|r| r.to_json()).map_err(|e| JsError::new(&e.to_string()))
+pub fn run(
+    query: &str,
+    parts: &str,
+    progress: Option<js_sys::Function>,
+) -> Result<String, JsError> {
+    let parts: Vec<&str> = parts
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut p = JsProgress {
+        callback: progress,
+        last: -1,
+    };
+    api::run_query(query, &parts, &mut p)
+        .map(|r| r.to_json())
+        .map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// One CSV table of the run (the CLI's `--format csv --table NAME`).
 #[wasm_bindgen]
 pub fn run_csv(query: &str, table: &str) -> Result<String, JsError> {
-    let report = api::run_query(query, &[], &mut JsProgress { callback: None, last: -1 }).map_err(|e| JsError::new(&e.to_string()))?;
-    report.to_csv(if table.is_empty() { None } else { Some(table) }).map_err(|e| JsError::new(&e.to_string()))
+    let report = api::run_query(
+        query,
+        &[],
+        &mut JsProgress {
+            callback: None,
+            last: -1,
+        },
+    )
+    .map_err(|e| JsError::new(&e.to_string()))?;
+    report
+        .to_csv(if table.is_empty() { None } else { Some(table) })
+        .map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// RGBA pixels of a heatmap (see [`plot::heatmap_rgba`]); `cmap` is viridis, diverging or gray.

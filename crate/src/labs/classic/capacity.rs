@@ -52,7 +52,9 @@ pub struct CapacityCurve {
 
 /// The pattern counts of the grid: `round(max_load·N·k/points)` for `k = 1..=points`, distinct, at least 1.
 pub fn grid(n: usize, max_load: f64, points: usize) -> Vec<usize> {
-    let mut ps: Vec<usize> = (1..=points).map(|k| ((max_load * n as f64 * k as f64 / points as f64).round() as usize).max(1)).collect();
+    let mut ps: Vec<usize> = (1..=points)
+        .map(|k| ((max_load * n as f64 * k as f64 / points as f64).round() as usize).max(1))
+        .collect();
     ps.dedup();
     ps
 }
@@ -128,7 +130,12 @@ mod tests {
         };
         let c = capacity_curve(&cfg, &mut NoProgress);
         assert_eq!(c.patterns, vec![8, 16, 24, 32, 40]);
-        let at = |load: f64| c.load.iter().position(|&l| (l - load).abs() < 1e-9).expect("grid point");
+        let at = |load: f64| {
+            c.load
+                .iter()
+                .position(|&l| (l - load).abs() < 1e-9)
+                .expect("grid point")
+        };
         let (i12, i20) = (at(0.12), at(0.20));
         assert!(c.exact[i12] >= 0.75, "exact at 0.12: {}", c.exact[i12]);
         assert!(c.near[i12] >= 0.9, "near at 0.12: {}", c.near[i12]);

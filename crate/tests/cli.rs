@@ -1,0 +1,142 @@
+//! The `hopfield` binary as a user runs it.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::process::{Command, Output};
+
+fn hopfield(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hopfield"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const Q: &str = "v=1&lab=classic&seed=5&n=49&p=5&flip=0.2&cap_n=30&cap_points=3&cap_trials=4";
+
+#[test]
+fn help_documents_the_run_command() {
+    let out = hopfield(&["--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("run") && help.contains("labs") && help.contains("params"),
+        "{help}"
+    );
+    let run_help = text(&hopfield(&["run", "--help"]).stdout);
+    assert!(
+        run_help.contains("--format")
+            && run_help.contains("--table")
+            && run_help.contains("--part")
+    );
+}
+
+#[test]
+fn same_query_twice_is_byte_identical() {
+    let a = hopfield(&["run", Q]);
+    let b = hopfield(&["run", Q]);
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    let v: serde_json::Value = serde_json::from_slice(&a.stdout).expect("valid JSON");
+    assert_eq!(v["lab"], "classic");
+    assert_eq!(v["patterns"].as_array().map(Vec::len), Some(5));
+    assert_eq!(v["capacity"]["patterns"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn a_whole_url_works_like_its_query() {
+    let a = hopfield(&["run", Q]);
+    let b = hopfield(&["run", &format!("http://127.0.0.1:8080/?{Q}")]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn clamped_values_are_reported_on_stderr() {
+    let out = hopfield(&[
+        "run",
+        "lab=classic&n=99999&flip=abc&cap_n=20&cap_points=2&cap_trials=1",
+        "--part",
+        "recall",
+    ]);
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("notice: n=99999 is outside 4..1024; clamped to 1024"),
+        "{err}"
+    );
+    assert!(
+        err.contains("notice: flip=\"abc\" is not a number"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["n"], 1024);
+    assert!(v.get("capacity").is_none(), "only the requested part");
+}
+
+#[test]
+fn unknown_lab_or_format_fails_clearly() {
+    for q in ["lab=nope", "n=5", ""] {
+        let out = hopfield(&["run", q]);
+        assert!(!out.status.success());
+        assert!(
+            text(&out.stderr).contains("names no known lab"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let out = hopfield(&["run", Q, "--format", "xml"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("invalid value 'xml'"));
+    let out = hopfield(&["run", "lab=klr"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("not built yet"));
+    let out = hopfield(&["run", Q, "--part", "nonsense"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("unknown part"));
+}
+
+#[test]
+fn csv_prints_one_row_per_record() {
+    let out = hopfield(&["run", Q, "--format", "csv", "--table", "capacity"]);
+    assert!(out.status.success());
+    let csv = text(&out.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "load,patterns,exact,near,mean_overlap");
+    assert_eq!(lines.len(), 4);
+    let out = hopfield(&["run", Q, "--format", "csv"]);
+    assert!(text(&out.stdout).starts_with("step,energy,overlap_target,best_overlap,changed\n0,"));
+    let out = hopfield(&["run", Q, "--format", "csv", "--table", "zzz"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("unknown table"));
+}
+
+#[test]
+fn params_lists_every_key() {
+    let out = hopfield(&["params", "classic"]);
+    let t = text(&out.stdout);
+    for key in [
+        "seed",
+        "backend",
+        "data",
+        "n",
+        "p",
+        "target",
+        "flip",
+        "flips",
+        "mode",
+        "steps",
+        "cap_n",
+        "cap_max",
+        "cap_points",
+        "cap_trials",
+    ] {
+        assert!(
+            t.lines().any(|l| l.starts_with(&format!("{key} "))),
+            "{key} missing:\n{t}"
+        );
+    }
+    assert!(!hopfield(&["params", "zzz"]).status.success());
+}

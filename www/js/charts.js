@@ -1,0 +1,213 @@
+// Canvas drawing. The numbers (ticks, heatmap pixels) come from the wasm core;
+// this file only puts them on screen.
+
+let hp = null;
+export function setBindings(bindings) { hp = bindings; }
+
+export const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** Size the canvas's backing store to its CSS box × devicePixelRatio; returns a context in CSS pixels. */
+export function prepare(canvas, cssHeight) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(10, canvas.clientWidth || canvas.parentElement?.clientWidth || 300);
+  const h = cssHeight ?? Math.max(10, canvas.clientHeight || 200);
+  canvas.style.height = `${h}px`;
+  canvas.width = Math.round(w * dpr);
+  canvas.height = Math.round(h * dpr);
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  return { ctx, w, h };
+}
+
+export function fmt(v) {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-3) return v.toExponential(1).replace('e+', 'e');
+  return String(Number(v.toPrecision(4)));
+}
+
+function extent(arrays, pad = 0) {
+  let lo = Infinity, hi = -Infinity;
+  for (const a of arrays) for (const v of a) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  if (lo === Infinity) return [0, 1];
+  if (lo === hi) { lo -= 0.5; hi += 0.5; }
+  const d = (hi - lo) * pad;
+  return [lo - d, hi + d];
+}
+
+/**
+ * A line chart with axes, ticks, labels, legend, reference lines and a cursor.
+ * opts: {series: [{x, y, color, label, dash, points, width}], xlabel, ylabel,
+ *        xlim: [lo, hi], ylim: [lo, hi], vlines: [{x, label, color}], cursor: x, title}
+ */
+export function lineChart(canvas, opts) {
+  const { ctx, w, h } = prepare(canvas, opts.height ?? 220);
+  const m = { l: 56, r: 12, t: 14, b: 40 };
+  const series = (opts.series || []).filter((s) => s.x.length > 0);
+  const [x0, x1] = opts.xlim ?? extent(series.map((s) => s.x));
+  const [y0, y1] = opts.ylim ?? extent(series.map((s) => s.y), 0.05);
+  const X = (v) => m.l + ((v - x0) / (x1 - x0 || 1)) * (w - m.l - m.r);
+  const Y = (v) => h - m.b - ((v - y0) / (y1 - y0 || 1)) * (h - m.t - m.b);
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.strokeStyle = '#ccc';
+  ctx.fillStyle = '#444';
+  ctx.lineWidth = 1;
+  // grid + ticks
+  ctx.textAlign = 'center'; ctx.textBaseline = 'top';
+  for (const t of hp.nice_ticks(x0, x1, Math.max(2, Math.floor((w - m.l) / 80)))) {
+    const x = X(t);
+    ctx.strokeStyle = '#eee'; ctx.beginPath(); ctx.moveTo(x, m.t); ctx.lineTo(x, h - m.b); ctx.stroke();
+    ctx.fillText(fmt(t), x, h - m.b + 4);
+  }
+  ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
+  for (const t of hp.nice_ticks(y0, y1, Math.max(2, Math.floor((h - m.t - m.b) / 40)))) {
+    const y = Y(t);
+    ctx.strokeStyle = '#eee'; ctx.beginPath(); ctx.moveTo(m.l, y); ctx.lineTo(w - m.r, y); ctx.stroke();
+    ctx.fillText(fmt(t), m.l - 5, y);
+  }
+  ctx.strokeStyle = '#888';
+  ctx.strokeRect(m.l, m.t, w - m.l - m.r, h - m.t - m.b);
+  // axis labels
+  ctx.fillStyle = '#222'; ctx.textAlign = 'center'; ctx.textBaseline = 'bottom';
+  if (opts.xlabel) ctx.fillText(opts.xlabel, m.l + (w - m.l - m.r) / 2, h - 2);
+  if (opts.ylabel) {
+    ctx.save(); ctx.translate(12, m.t + (h - m.t - m.b) / 2); ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = 'middle'; ctx.fillText(opts.ylabel, 0, 0); ctx.restore();
+  }
+  ctx.save();
+  ctx.beginPath(); ctx.rect(m.l, m.t, w - m.l - m.r, h - m.t - m.b); ctx.clip();
+  for (const v of opts.vlines || []) {
+    ctx.strokeStyle = v.color || '#999'; ctx.setLineDash([5, 4]); ctx.lineWidth = 1.2;
+    ctx.beginPath(); ctx.moveTo(X(v.x), m.t); ctx.lineTo(X(v.x), h - m.b); ctx.stroke();
+    ctx.setLineDash([]);
+    if (v.label) { ctx.fillStyle = v.color || '#666'; ctx.textAlign = 'left'; ctx.textBaseline = 'top'; ctx.fillText(v.label, X(v.x) + 3, m.t + 2 + (v.row || 0) * 13); }
+  }
+  series.forEach((s, k) => {
+    const color = s.color || COLORS[k % COLORS.length];
+    ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = s.width || 1.8;
+    ctx.setLineDash(s.dash || []);
+    if (!s.pointsOnly) {
+      ctx.beginPath();
+      let pen = false;
+      for (let i = 0; i < s.x.length; i++) {
+        if (!Number.isFinite(s.y[i])) { pen = false; continue; }
+        const px = X(s.x[i]), py = Y(s.y[i]);
+        if (pen) ctx.lineTo(px, py); else { ctx.moveTo(px, py); pen = true; }
+      }
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
+    if (s.points) for (let i = 0; i < s.x.length; i++) if (Number.isFinite(s.y[i])) { ctx.beginPath(); ctx.arc(X(s.x[i]), Y(s.y[i]), 2.6, 0, 7); ctx.fill(); }
+  });
+  if (opts.cursor !== undefined && opts.cursor !== null) {
+    ctx.strokeStyle = 'rgba(0,0,0,0.55)'; ctx.lineWidth = 1;
+    ctx.beginPath(); ctx.moveTo(X(opts.cursor), m.t); ctx.lineTo(X(opts.cursor), h - m.b); ctx.stroke();
+  }
+  ctx.restore();
+  // legend
+  const labelled = series.filter((s) => s.label);
+  ctx.textAlign = 'left'; ctx.textBaseline = 'middle';
+  const lw = Math.max(0, ...labelled.map((s) => ctx.measureText(s.label).width)) + 22;
+  const bottom = opts.legend === 'bottom-left';
+  let ly = bottom ? h - m.b - 10 - 15 * (labelled.length - 1) : m.t + 10;
+  const lx = bottom ? m.l + 8 : w - m.r - 8 - lw;
+  for (const s of labelled) {
+    const color = s.color || COLORS[series.indexOf(s) % COLORS.length];
+    ctx.fillStyle = 'rgba(255,255,255,0.85)'; ctx.fillRect(lx - 4, ly - 7, lw + 8, 14);
+    ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(s.dash || []);
+    ctx.beginPath(); ctx.moveTo(lx, ly); ctx.lineTo(lx + 16, ly); ctx.stroke(); ctx.setLineDash([]);
+    ctx.fillStyle = '#222'; ctx.fillText(s.label, lx + 20, ly);
+    ly += 15;
+  }
+  return { X, Y, m, w, h };
+}
+
+/** Bars for values in [lo, hi] (e.g. overlaps in [-1, 1]); `highlight` is an index drawn in red. */
+export function barChart(canvas, values, { lo = -1, hi = 1, highlight = -1, xlabel = '', ylabel = '', height = 160 } = {}) {
+  const { ctx, w, h } = prepare(canvas, height);
+  const m = { l: 40, r: 8, t: 8, b: xlabel ? 30 : 16 };
+  const Y = (v) => h - m.b - ((v - lo) / (hi - lo)) * (h - m.t - m.b);
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.fillStyle = '#444'; ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
+  for (const t of hp.nice_ticks(lo, hi, 4)) {
+    ctx.strokeStyle = '#eee'; ctx.beginPath(); ctx.moveTo(m.l, Y(t)); ctx.lineTo(w - m.r, Y(t)); ctx.stroke();
+    ctx.fillText(fmt(t), m.l - 4, Y(t));
+  }
+  const n = values.length;
+  const bw = (w - m.l - m.r) / Math.max(n, 1);
+  for (let i = 0; i < n; i++) {
+    const v = Math.max(lo, Math.min(hi, values[i]));
+    ctx.fillStyle = i === highlight ? '#d62728' : '#1f77b4';
+    const y0 = Y(Math.max(lo, 0)), y1 = Y(v);
+    ctx.fillRect(m.l + i * bw + bw * 0.12, Math.min(y0, y1), Math.max(1, bw * 0.76), Math.max(1, Math.abs(y1 - y0)));
+  }
+  ctx.strokeStyle = '#888'; ctx.strokeRect(m.l, m.t, w - m.l - m.r, h - m.t - m.b);
+  ctx.fillStyle = '#222'; ctx.textAlign = 'center'; ctx.textBaseline = 'bottom';
+  if (xlabel) ctx.fillText(xlabel, m.l + (w - m.l - m.r) / 2, h - 2);
+  if (ylabel) { ctx.save(); ctx.translate(10, m.t + (h - m.t - m.b) / 2); ctx.rotate(-Math.PI / 2); ctx.textBaseline = 'middle'; ctx.fillText(ylabel, 0, 0); ctx.restore(); }
+}
+
+/** A heatmap of `values` (row-major rows × cols) over [lo, hi], scaled to the canvas with crisp pixels. */
+export function heatmap(canvas, values, rows, cols, { lo, hi, cmap = 'viridis', size, colorbar = true } = {}) {
+  const bar = colorbar ? 46 : 0;
+  const side = size ?? Math.min(canvas.clientWidth || 300, 360);
+  const { ctx, w, h } = prepare(canvas, side);
+  const flat = values instanceof Float64Array ? values : Float64Array.from(values);
+  const rgba = hp.heatmap_rgba(flat, lo, hi, cmap);
+  const img = new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), cols, rows);
+  const off = document.createElement('canvas');
+  off.width = cols; off.height = rows;
+  off.getContext('2d').putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  const pw = Math.min(w - bar, h);
+  ctx.drawImage(off, 0, 0, pw, pw * rows / cols);
+  if (colorbar) {
+    const steps = 64;
+    const vals = new Float64Array(steps);
+    for (let i = 0; i < steps; i++) vals[i] = hi - (i / (steps - 1)) * (hi - lo);
+    const cb = hp.heatmap_rgba(vals, lo, hi, cmap);
+    const x = pw + 8, top = 6, ht = h - 12;
+    for (let i = 0; i < steps; i++) {
+      ctx.fillStyle = `rgb(${cb[4 * i]},${cb[4 * i + 1]},${cb[4 * i + 2]})`;
+      ctx.fillRect(x, top + (i * ht) / steps, 10, ht / steps + 1);
+    }
+    ctx.font = '10px system-ui, sans-serif'; ctx.fillStyle = '#333'; ctx.textAlign = 'left'; ctx.textBaseline = 'middle';
+    ctx.fillText(fmt(hi), x + 13, top + 4);
+    ctx.fillText(fmt((hi + lo) / 2), x + 13, top + ht / 2);
+    ctx.fillText(fmt(lo), x + 13, top + ht - 4);
+  }
+  return { pixel: pw / cols };
+}
+
+/**
+ * A ±1 pattern as a grid of squares (+1 dark, −1 light). `marks` is a Map index → colour
+ * of outlined cells. Returns a function mapping a mouse event to a cell index (or −1).
+ */
+export function patternGrid(canvas, state, width, { cell, marks } = {}) {
+  const n = state.length;
+  const rows = Math.ceil(n / width);
+  const c = cell ?? Math.max(2, Math.floor(Math.min(canvas.clientWidth || 160, 240) / width));
+  canvas.style.width = `${c * width}px`;
+  const { ctx } = prepare(canvas, c * rows);
+  for (let i = 0; i < n; i++) {
+    ctx.fillStyle = state[i] > 0 ? '#1d2533' : '#f1f3f6';
+    ctx.fillRect((i % width) * c, Math.floor(i / width) * c, c, c);
+  }
+  if (c >= 6) {
+    ctx.strokeStyle = 'rgba(128,128,128,0.25)'; ctx.lineWidth = 1;
+    for (let i = 0; i <= width; i++) { ctx.beginPath(); ctx.moveTo(i * c, 0); ctx.lineTo(i * c, rows * c); ctx.stroke(); }
+    for (let j = 0; j <= rows; j++) { ctx.beginPath(); ctx.moveTo(0, j * c); ctx.lineTo(width * c, j * c); ctx.stroke(); }
+  }
+  if (marks) for (const [i, color] of marks) {
+    ctx.strokeStyle = color; ctx.lineWidth = Math.max(1.5, c / 6);
+    ctx.strokeRect((i % width) * c + 1, Math.floor(i / width) * c + 1, c - 2, c - 2);
+  }
+  return (ev) => {
+    const r = canvas.getBoundingClientRect();
+    const x = Math.floor((ev.clientX - r.left) / c), y = Math.floor((ev.clientY - r.top) / c);
+    const i = y * width + x;
+    return x >= 0 && x < width && y >= 0 && i < n ? i : -1;
+  };
+}

@@ -1,0 +1,91 @@
+// Runs experiments off the main thread: one Web Worker per "lane" (a part of a
+// lab's result), each holding its own instance of the wasm core. A new run on a
+// lane replaces the one in flight; cancelling terminates the worker, which stops
+// the computation at once, and the next run starts a fresh one.
+
+export class Compute {
+  constructor(hp) {
+    this.hp = hp;            // main-thread bindings: the fallback when workers fail
+    this.lanes = new Map();  // name -> {worker, pending}
+    this.nextId = 1;
+    this.workersOk = typeof Worker !== 'undefined';
+  }
+
+  _lane(name) {
+    let lane = this.lanes.get(name);
+    if (!lane) {
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+      lane = { worker, pending: null };
+      worker.onmessage = (e) => this._message(lane, e.data);
+      worker.onerror = (e) => {
+        e.preventDefault?.();
+        this._fail(lane, new Error(`the compute worker failed: ${e.message || 'could not start'}`));
+      };
+      this.lanes.set(name, lane);
+    }
+    return lane;
+  }
+
+  _message(lane, msg) {
+    const p = lane.pending;
+    if (!p || msg.id !== p.id) return;
+    if (msg.progress) {
+      if (msg.partial !== undefined && msg.partial !== null) p.onPartial?.(JSON.parse(msg.partial));
+      else p.onProgress?.(msg.done, msg.total);
+      return;
+    }
+    lane.pending = null;
+    if (msg.error !== undefined) {
+      // A panic leaves a wasm instance unusable: start the next run in a fresh worker.
+      lane.worker.terminate();
+      for (const [k, v] of this.lanes) if (v === lane) this.lanes.delete(k);
+      p.reject(new Error(msg.error));
+    }
+    else p.resolve(JSON.parse(msg.ok));
+  }
+
+  _fail(lane, err) {
+    const p = lane.pending;
+    lane.pending = null;
+    lane.worker.terminate();
+    for (const [k, v] of this.lanes) if (v === lane) this.lanes.delete(k);
+    p?.reject(err);
+  }
+
+  /** Run `query` (only `parts`, comma-separated; '' for all) on lane `name`. */
+  run(name, query, parts, { onProgress, onPartial } = {}) {
+    this.cancel(name, 'replaced by a newer run');
+    if (!this.workersOk) return this._runHere(query, parts);
+    let lane;
+    try {
+      lane = this._lane(name);
+    } catch (err) {
+      this.workersOk = false;
+      return this._runHere(query, parts);
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      lane.pending = { id, resolve, reject, onProgress, onPartial };
+      lane.worker.postMessage({ id, query, parts });
+    });
+  }
+
+  // Without workers: run on the main thread (the page pauses while it runs).
+  async _runHere(query, parts) {
+    return JSON.parse(this.hp.run(query, parts, undefined));
+  }
+
+  /** Stop the run on lane `name` (if any); its promise rejects with a Cancelled error. */
+  cancel(name, why = 'cancelled') {
+    const lane = this.lanes.get(name);
+    if (!lane || !lane.pending) return false;
+    const p = lane.pending;
+    lane.pending = null;
+    lane.worker.terminate();
+    this.lanes.delete(name);
+    const err = new Error(why);
+    err.cancelled = true;
+    p.reject(err);
+    return true;
+  }
+}

@@ -1,0 +1,4 @@
+// Lab id -> view module. A lab without an entry shows a plain notice.
+import classic from './classic.js';
+
+export const renderers = { classic };
