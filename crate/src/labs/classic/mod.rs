@@ -314,12 +314,14 @@ fn run(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output
             true,
         );
         let overlaps = net.overlaps(&recall.final_state);
-        let (best_match, best_overlap) = overlaps
-            .iter()
-            .enumerate()
-            .fold((0, 0.0f64), |(bi, bm), (i, &m)| {
-                if m.abs() > bm.abs() { (i, m) } else { (bi, bm) }
-            });
+        let best_match = (0..overlaps.len()).fold(0, |b, i| {
+            if overlaps[i].abs() > overlaps[b].abs() {
+                i
+            } else {
+                b
+            }
+        });
+        let best_overlap = overlaps[best_match];
         let w = net.weights();
         let mut table = Table {
             name: "trajectory",
