@@ -19,7 +19,7 @@ step() {
 
 step "rustfmt" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets --locked -- -D warnings
-step "clippy (wasm32)" cargo clippy --workspace --lib --target wasm32-unknown-unknown --locked -- -D warnings
+step "clippy (wasm32)" cargo clippy --workspace --lib --test wasm --target wasm32-unknown-unknown --locked -- -D warnings
 step "native tests" cargo test --workspace --locked
 step "wasm tests (headless Chromium)" cargo test -p hopfield-playground --target wasm32-unknown-unknown --test wasm --locked
 step "release CLI" cargo build --release --locked

@@ -1,6 +1,7 @@
 //! The one path from a query string to a result, shared by the page (through
 //! `web`) and the `hopfield` CLI: parse → run → JSON / CSV.
 
+use crate::compute::Compute;
 use crate::labs::{self, Output, Progress, RunError};
 use crate::params::{Notice, State, from_query};
 use serde_json::{Map, Value as Json};
@@ -26,29 +27,36 @@ pub struct Report {
 
 /// Every lab id, comma-separated.
 pub fn lab_ids() -> String {
-    labs::LABS
-        .iter()
-        .map(|l| l.id)
-        .collect::<Vec<_>>()
-        .join(", ")
+    labs::LABS.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
 }
 
-/// Parse `query` and run its lab (the listed `parts`, or all of them).
-pub fn run_query(
+/// Parse `query` and run its lab (the listed `parts`, or all of them) on `compute`
+/// (or on the CPU when the query says `backend=cpu`).
+pub async fn run_query(
     query: &str,
     parts: &[&str],
     progress: &mut dyn Progress,
+    compute: &Compute,
 ) -> Result<Report, ApiError> {
     let parsed = from_query(query);
     let Some(state) = parsed.state() else {
         return Err(ApiError::NoLab(lab_ids()));
     };
-    let output = labs::run(state.lab, &state.params, parts, progress)?;
-    Ok(Report {
-        state,
-        notices: parsed.notices,
-        output,
-    })
+    let forced;
+    let compute = if state.params.choice("backend") == "cpu" && compute.uses_gpu() {
+        forced = Compute::cpu("backend=cpu in the query");
+        &forced
+    } else {
+        compute
+    };
+    let output = labs::run(state.lab, &state.params, parts, progress, compute).await?;
+    Ok(Report { state, notices: parsed.notices, output })
+}
+
+/// [`run_query`] on the CPU, blocking until done (native tools and tests).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn run_query_cpu(query: &str, parts: &[&str], progress: &mut dyn Progress) -> Result<Report, ApiError> {
+    pollster::block_on(run_query(query, parts, progress, &Compute::cpu("CPU requested")))
 }
 
 impl Report {
@@ -57,10 +65,7 @@ impl Report {
         let mut m = Map::new();
         m.insert("lab".into(), Json::from(self.state.lab.id));
         m.insert("query".into(), Json::from(self.state.to_query()));
-        m.insert(
-            "notices".into(),
-            serde_json::to_value(&self.notices).unwrap_or(Json::Null),
-        );
+        m.insert("notices".into(), serde_json::to_value(&self.notices).unwrap_or(Json::Null));
         for (k, v) in &self.output.json {
             m.insert(k.clone(), v.clone());
         }
@@ -74,24 +79,14 @@ impl Report {
 
     /// One table as CSV: `table`, or the first the lab produced.
     pub fn to_csv(&self, table: Option<&str>) -> Result<String, ApiError> {
-        let names = || {
-            self.output
-                .tables
-                .iter()
-                .map(|t| t.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let names = || self.output.tables.iter().map(|t| t.name).collect::<Vec<_>>().join(", ");
         let found = match table {
             None => self.output.tables.first(),
             Some(name) => self.output.tables.iter().find(|t| t.name == name),
         };
         match found {
             Some(t) => Ok(t.to_csv()),
-            None => Err(ApiError::UnknownTable(
-                table.unwrap_or("").to_string(),
-                names(),
-            )),
+            None => Err(ApiError::UnknownTable(table.unwrap_or("").to_string(), names())),
         }
     }
 }
@@ -104,45 +99,27 @@ mod tests {
     #[test]
     fn same_query_gives_identical_json() {
         let q = "lab=classic&n=64&p=6&flip=0.2&seed=7&cap_n=40&cap_trials=3&cap_points=3";
-        let a = run_query(q, &[], &mut NoProgress).expect("runs").to_json();
-        let b = run_query(q, &[], &mut NoProgress).expect("runs").to_json();
+        let a = run_query_cpu(q, &[], &mut NoProgress).expect("runs").to_json();
+        let b = run_query_cpu(q, &[], &mut NoProgress).expect("runs").to_json();
         assert_eq!(a, b);
-        assert!(
-            a.starts_with(r#"{"lab":"classic","query":"v=1&lab=classic&seed=7&"#),
-            "{}",
-            &a[..80]
-        );
+        assert!(a.starts_with(r#"{"lab":"classic","query":"v=1&lab=classic&seed=7&"#), "{}", &a[..80]);
     }
 
     #[test]
     fn unknown_lab_is_an_error() {
+        assert!(matches!(run_query_cpu("lab=zzz", &[], &mut NoProgress), Err(ApiError::NoLab(_))));
+        assert!(matches!(run_query_cpu("", &[], &mut NoProgress), Err(ApiError::NoLab(_))));
         assert!(matches!(
-            run_query("lab=zzz", &[], &mut NoProgress),
-            Err(ApiError::NoLab(_))
-        ));
-        assert!(matches!(
-            run_query("", &[], &mut NoProgress),
-            Err(ApiError::NoLab(_))
-        ));
-        assert!(matches!(
-            run_query("lab=klr", &[], &mut NoProgress),
+            run_query_cpu("lab=klr", &[], &mut NoProgress),
             Err(ApiError::Run(RunError::NotBuilt("klr")))
         ));
     }
 
     #[test]
     fn csv_tables_are_selectable() {
-        let r = run_query(
-            "lab=classic&cap_trials=2&cap_points=2&cap_n=30",
-            &[],
-            &mut NoProgress,
-        )
-        .expect("runs");
-        assert!(
-            r.to_csv(None)
-                .expect("first")
-                .starts_with("step,energy,overlap_target")
-        );
+        let r = run_query_cpu("lab=classic&cap_trials=2&cap_points=2&cap_n=30", &[], &mut NoProgress)
+            .expect("runs");
+        assert!(r.to_csv(None).expect("first").starts_with("step,energy,overlap_target"));
         let cap = r.to_csv(Some("capacity")).expect("capacity");
         assert_eq!(cap.lines().count(), 3);
         assert!(r.to_csv(Some("nope")).is_err());

@@ -6,11 +6,13 @@
 //! - [`labs`]: one folder per lab with its math; [`labs::LABS`] is the registry.
 //! - [`plot`]: colormaps, heatmap pixels, axis ticks — plot data in plain Rust.
 //! - [`data`]: data sets shipped inside the binary.
+//! - [`compute`]: the kernels (CPU, and GPU through wgpu when available).
 //! - [`rng`]: the portable seeded RNG every model draws from.
 //! - [`api`]: query → run → JSON/CSV, the one path both faces use.
 //! - `web` (wasm32 only): the few functions the page calls; `cli` (native only): the `hopfield` tool.
 
 pub mod api;
+pub mod compute;
 pub mod data;
 pub mod labs;
 pub mod params;

@@ -104,11 +104,8 @@ pub fn portability_digest(seed: u64) -> Vec<f64> {
 
 /// Golden summary of `portability_digest(42)`: (sum of the values, sum of squares,
 /// a few exact entries). Computed natively once; the wasm build must agree exactly.
-pub const GOLDEN_42: (f64, f64, [f64; 4]) = (
-    2295179.4664707556,
-    1567915555433.8196,
-    [482416.0, 0.053163919904910206, 1.1234613913446756, 8.0],
-);
+pub const GOLDEN_42: (f64, f64, [f64; 4]) =
+    (2295179.4664707556, 1567915555433.8196, [482416.0, 0.053163919904910206, 1.1234613913446756, 8.0]);
 
 #[cfg(test)]
 mod tests {
@@ -117,10 +114,7 @@ mod tests {
     #[test]
     fn streams_are_independent_and_reproducible() {
         let a: Vec<f64> = (0..8).map(|_| uniform(&mut seeded(7, 1))).collect();
-        assert!(
-            a.windows(2).all(|w| w[0] == w[1]),
-            "same seed and stream repeat"
-        );
+        assert!(a.windows(2).all(|w| w[0] == w[1]), "same seed and stream repeat");
         let mut r1 = seeded(7, 1);
         let mut r2 = seeded(7, 2);
         assert_ne!(uniform(&mut r1), uniform(&mut r2));
@@ -151,10 +145,7 @@ mod tests {
         let xs: Vec<f64> = (0..50_000).map(|_| normal(&mut rng)).collect();
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
-        assert!(
-            mean.abs() < 0.02 && (var - 1.0).abs() < 0.03,
-            "{mean} {var}"
-        );
+        assert!(mean.abs() < 0.02 && (var - 1.0).abs() < 0.03, "{mean} {var}");
     }
 
     #[test]

@@ -4,10 +4,7 @@
 use std::process::{Command, Output};
 
 fn hopfield(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hopfield"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_hopfield")).args(args).output().expect("the binary runs")
 }
 
 fn text(b: &[u8]) -> String {
@@ -21,16 +18,9 @@ fn help_documents_the_run_command() {
     let out = hopfield(&["--help"]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    assert!(
-        help.contains("run") && help.contains("labs") && help.contains("params"),
-        "{help}"
-    );
+    assert!(help.contains("run") && help.contains("labs") && help.contains("params"), "{help}");
     let run_help = text(&hopfield(&["run", "--help"]).stdout);
-    assert!(
-        run_help.contains("--format")
-            && run_help.contains("--table")
-            && run_help.contains("--part")
-    );
+    assert!(run_help.contains("--format") && run_help.contains("--table") && run_help.contains("--part"));
 }
 
 #[test]
@@ -62,14 +52,8 @@ fn clamped_values_are_reported_on_stderr() {
     ]);
     assert!(out.status.success());
     let err = text(&out.stderr);
-    assert!(
-        err.contains("notice: n=99999 is outside 4..1024; clamped to 1024"),
-        "{err}"
-    );
-    assert!(
-        err.contains("notice: flip=\"abc\" is not a number"),
-        "{err}"
-    );
+    assert!(err.contains("notice: n=99999 is outside 4..1024; clamped to 1024"), "{err}");
+    assert!(err.contains("notice: flip=\"abc\" is not a number"), "{err}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["n"], 1024);
     assert!(v.get("capacity").is_none(), "only the requested part");
@@ -80,11 +64,7 @@ fn unknown_lab_or_format_fails_clearly() {
     for q in ["lab=nope", "n=5", ""] {
         let out = hopfield(&["run", q]);
         assert!(!out.status.success());
-        assert!(
-            text(&out.stderr).contains("names no known lab"),
-            "{}",
-            text(&out.stderr)
-        );
+        assert!(text(&out.stderr).contains("names no known lab"), "{}", text(&out.stderr));
         assert!(out.stdout.is_empty());
     }
     let out = hopfield(&["run", Q, "--format", "xml"]);
@@ -133,10 +113,7 @@ fn params_lists_every_key() {
         "cap_points",
         "cap_trials",
     ] {
-        assert!(
-            t.lines().any(|l| l.starts_with(&format!("{key} "))),
-            "{key} missing:\n{t}"
-        );
+        assert!(t.lines().any(|l| l.starts_with(&format!("{key} "))), "{key} missing:\n{t}");
     }
     assert!(!hopfield(&["params", "zzz"]).status.success());
 }

@@ -2,7 +2,7 @@
 //! numbers as natively, and the core's browser entry points behave.
 #![cfg(target_arch = "wasm32")]
 
-use hopfield_playground::{api, labs::NoProgress, params::from_query, rng};
+use hopfield_playground::{api, compute::Compute, labs::NoProgress, params::from_query, rng};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -34,12 +34,14 @@ fn query_parsing_survives_hostile_input() {
 
 /// A classic run in wasm reproduces a value computed natively (integer-exact energies).
 #[wasm_bindgen_test]
-fn classic_run_is_exact_in_wasm() {
+async fn classic_run_is_exact_in_wasm() {
     let r = api::run_query(
         "lab=classic&seed=1&n=16&p=2&flip=0&cap_n=20&cap_points=2&cap_trials=2",
         &[],
         &mut NoProgress,
+        &Compute::cpu("test"),
     )
+    .await
     .expect("runs");
     let json = r.to_json_value();
     // Two stored patterns probed without noise: E = −(N² + m² − P·N)/(2N) with m = ξ¹·ξ²,

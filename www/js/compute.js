@@ -72,7 +72,7 @@ export class Compute {
 
   // Without workers: run on the main thread (the page pauses while it runs).
   async _runHere(query, parts) {
-    return JSON.parse(this.hp.run(query, parts, undefined));
+    return JSON.parse(await this.hp.run(query, parts, undefined));
   }
 
   /** Stop the run on lane `name` (if any); its promise rejects with a Cancelled error. */

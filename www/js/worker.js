@@ -9,7 +9,7 @@ self.onmessage = async (e) => {
     await ready;
     const progress = (done, total, partial) =>
       self.postMessage({ id, progress: true, done, total, partial });
-    const json = hp.run(query, parts, progress);
+    const json = await hp.run(query, parts, progress);
     self.postMessage({ id, ok: json });
   } catch (err) {
     self.postMessage({ id, error: String(err && err.message ? err.message : err) });

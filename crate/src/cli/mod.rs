@@ -67,24 +67,13 @@ enum Format {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run {
-            query,
-            format,
-            table,
-            parts,
-            pretty,
-        } => run(&query, format, table.as_deref(), &parts, pretty),
+        Command::Run { query, format, table, parts, pretty } => {
+            run(&query, format, table.as_deref(), &parts, pretty)
+        }
         Command::Labs => {
             for lab in LABS {
-                let status = if lab.runner.is_some() {
-                    ""
-                } else {
-                    "  (not built yet)"
-                };
-                println!(
-                    "{:<11} {}{status}\n            {}",
-                    lab.id, lab.title, lab.summary
-                );
+                let status = if lab.runner.is_some() { "" } else { "  (not built yet)" };
+                println!("{:<11} {}{status}\n            {}", lab.id, lab.title, lab.summary);
             }
             ExitCode::SUCCESS
         }
@@ -112,14 +101,7 @@ pub fn main() -> ExitCode {
                     );
                 }
                 if let Some(r) = &def.runner {
-                    println!(
-                        "\nparts: {}",
-                        r.parts
-                            .iter()
-                            .map(|p| p.name)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
+                    println!("\nparts: {}", r.parts.iter().map(|p| p.name).collect::<Vec<_>>().join(", "));
                 }
                 ExitCode::SUCCESS
             }
@@ -127,17 +109,12 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(
-    query: &str,
-    format: Format,
-    table: Option<&str>,
-    parts: &[String],
-    pretty: bool,
-) -> ExitCode {
+fn run(query: &str, format: Format, table: Option<&str>, parts: &[String], pretty: bool) -> ExitCode {
     // Accept a whole URL too: keep what follows the first '?'.
     let query = query.split_once('?').map_or(query, |(_, q)| q);
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let report = match api::run_query(query, &parts, &mut NoProgress) {
+    let compute = crate::compute::Compute::cpu("native");
+    let report = match pollster::block_on(api::run_query(query, &parts, &mut NoProgress, &compute)) {
         Ok(r) => r,
         Err(e) => {
             for n in crate::params::from_query(query).notices {
@@ -161,13 +138,9 @@ fn run(
         Ok(t) => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (e.g. `| head`) is not an error worth a panic.
-            let _ = out.write_all(t.as_bytes()).and_then(|()| {
-                if t.ends_with('\n') {
-                    Ok(())
-                } else {
-                    out.write_all(b"\n")
-                }
-            });
+            let _ = out
+                .write_all(t.as_bytes())
+                .and_then(|()| if t.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") });
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -20,10 +20,7 @@ pub fn digits() -> Vec<Digit> {
         .map(|rec| {
             let mut pixels = [0u8; 64];
             pixels.copy_from_slice(&rec[1..]);
-            Digit {
-                label: rec[0],
-                pixels,
-            }
+            Digit { label: rec[0], pixels }
         })
         .collect()
 }
@@ -64,9 +61,6 @@ mod tests {
         assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
         // load_digits().data[0][:8] and target[0]
         assert_eq!(d[0].label, 0);
-        assert_eq!(
-            &d[0].pixels[..16],
-            &[0, 0, 5, 13, 9, 1, 0, 0, 0, 0, 13, 15, 10, 15, 5, 0]
-        );
+        assert_eq!(&d[0].pixels[..16], &[0, 0, 5, 13, 9, 1, 0, 0, 0, 0, 13, 15, 10, 15, 5, 0]);
     }
 }

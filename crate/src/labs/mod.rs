@@ -3,9 +3,19 @@
 
 pub mod classic;
 
+use crate::compute::Compute;
 use crate::params::{Notice, ParamSpec, Params};
 use serde::Serialize;
 use serde_json::Value as Json;
+use std::future::Future;
+use std::pin::Pin;
+
+/// What a lab's `run` returns: a future, so that GPU kernels can await their results
+/// (the browser cannot block on the GPU). CPU-only labs return an already-finished one.
+pub type LabFuture<'a> = Pin<Box<dyn Future<Output = Result<Output, RunError>> + 'a>>;
+
+/// The signature of a lab's run function: parameters, the parts to compute, progress, compute backend.
+pub type RunFn = for<'a> fn(&'a Params, &'a [&'a str], &'a mut dyn Progress, &'a Compute) -> LabFuture<'a>;
 
 /// What a visitor sees about a lab, and how to run it.
 #[derive(Debug)]
@@ -33,7 +43,7 @@ pub struct Runner {
     /// after parsing; every change is reported.
     pub check: fn(&mut Params, &mut Vec<Notice>),
     /// Compute the selected parts.
-    pub run: fn(&Params, &[&str], &mut dyn Progress) -> Result<Output, RunError>,
+    pub run: RunFn,
 }
 
 /// A separately computable part of a lab's result.
@@ -97,14 +107,7 @@ const fn planned(
     summary: &'static str,
     source: &'static str,
 ) -> LabDef {
-    LabDef {
-        id,
-        title,
-        summary,
-        source,
-        params: &[],
-        runner: None,
-    }
+    LabDef { id, title, summary, source, params: &[], runner: None }
 }
 
 /// The lab with URL id `id` (case-insensitive).
@@ -137,11 +140,7 @@ pub enum RunError {
     #[error("unknown part {0:?} (this lab has: {1})")]
     UnknownPart(String, String),
     #[error("{what} is too large: {size} exceeds the limit of {limit}")]
-    TooLarge {
-        what: &'static str,
-        size: usize,
-        limit: usize,
-    },
+    TooLarge { what: &'static str, size: usize, limit: usize },
     #[error("{0}")]
     Invalid(String),
     #[error("the computation diverged: {0}")]
@@ -197,14 +196,7 @@ impl Table {
     /// non-finite numbers as `NaN`/`inf`/`-inf`.
     pub fn to_csv(&self) -> String {
         let mut out = String::new();
-        out.push_str(
-            &self
-                .columns
-                .iter()
-                .map(|c| csv_text(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        out.push_str(&self.columns.iter().map(|c| csv_text(c)).collect::<Vec<_>>().join(","));
         out.push('\n');
         for row in &self.rows {
             let cells: Vec<String> = row
@@ -222,19 +214,16 @@ impl Table {
 }
 
 fn csv_text(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 /// Run `lab` on `params`, computing `parts` (empty: all of them).
-pub fn run(
+pub async fn run(
     lab: &'static LabDef,
     params: &Params,
     parts: &[&str],
     progress: &mut dyn Progress,
+    compute: &Compute,
 ) -> Result<Output, RunError> {
     let Some(runner) = &lab.runner else {
         return Err(RunError::NotBuilt(lab.id));
@@ -246,9 +235,6 @@ pub fn run(
         }
     }
     let all: Vec<&str> = runner.parts.iter().map(|d| d.name).collect();
-    (runner.run)(
-        params,
-        if parts.is_empty() { &all } else { parts },
-        progress,
-    )
+    let parts = if parts.is_empty() { &all } else { parts };
+    (runner.run)(params, parts, progress, compute).await
 }

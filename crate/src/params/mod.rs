@@ -121,17 +121,15 @@ impl ParamSpec {
                 // -0.0 and 0.0 print differently; keep one spelling so the query round-trips.
                 Ok(Value::Float(if x == 0.0 { 0.0 } else { x }))
             }
-            Kind::Choice { options } => {
-                match options.iter().find(|o| o.eq_ignore_ascii_case(raw)) {
-                    Some(o) => Ok(Value::Choice(o)),
-                    None => fallback(format!(
-                        "{}={raw:?} is not one of {}; using the default {}",
-                        self.key,
-                        options.join(", "),
-                        show(&self.default)
-                    )),
-                }
-            }
+            Kind::Choice { options } => match options.iter().find(|o| o.eq_ignore_ascii_case(raw)) {
+                Some(o) => Ok(Value::Choice(o)),
+                None => fallback(format!(
+                    "{}={raw:?} is not one of {}; using the default {}",
+                    self.key,
+                    options.join(", "),
+                    show(&self.default)
+                )),
+            },
             Kind::Bool => match raw.to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => Ok(Value::Bool(true)),
                 "0" | "false" | "no" | "off" => Ok(Value::Bool(false)),
@@ -168,11 +166,7 @@ impl ParamSpec {
                     let kept = out.len();
                     Err((
                         Value::IntList(out),
-                        format!(
-                            "{}: dropped {}; kept {kept} entries",
-                            self.key,
-                            problems.join(", ")
-                        ),
+                        format!("{}: dropped {}; kept {kept} entries", self.key, problems.join(", ")),
                     ))
                 }
             }
@@ -214,10 +208,7 @@ pub struct Notice {
 
 impl Notice {
     pub fn new(key: &str, message: impl Into<String>) -> Self {
-        Self {
-            key: key.to_string(),
-            message: message.into(),
-        }
+        Self { key: key.to_string(), message: message.into() }
     }
 }
 
@@ -228,10 +219,7 @@ pub const COMMON: &[ParamSpec] = &[
         label: "Seed",
         help: "Seed of every random draw; the same seed gives the same numbers everywhere.",
         group: "Run",
-        kind: Kind::Int {
-            min: 0,
-            max: 4_294_967_295,
-        },
+        kind: Kind::Int { min: 0, max: 4_294_967_295 },
         default: Value::Int(42),
     },
     ParamSpec {
@@ -239,9 +227,7 @@ pub const COMMON: &[ParamSpec] = &[
         label: "Compute",
         help: "auto uses WebGPU when the browser offers it; cpu forces the CPU path.",
         group: "Run",
-        kind: Kind::Choice {
-            options: &["auto", "cpu"],
-        },
+        kind: Kind::Choice { options: &["auto", "cpu"] },
         default: Value::Choice("auto"),
     },
     ParamSpec {
@@ -263,12 +249,7 @@ pub struct Params {
 
 impl PartialEq for Params {
     fn eq(&self, other: &Self) -> bool {
-        self.values == other.values
-            && self
-                .specs
-                .iter()
-                .map(|s| s.key)
-                .eq(other.specs.iter().map(|s| s.key))
+        self.values == other.values && self.specs.iter().map(|s| s.key).eq(other.specs.iter().map(|s| s.key))
     }
 }
 
@@ -375,9 +356,6 @@ impl Params {
 
     /// `key=value` pairs of every parameter, in table order.
     pub fn pairs(&self) -> impl Iterator<Item = (&'static str, String)> + '_ {
-        self.specs
-            .iter()
-            .zip(&self.values)
-            .map(|(s, v)| (s.key, format_value(v)))
+        self.specs.iter().zip(&self.values).map(|(s, v)| (s.key, format_value(v)))
     }
 }

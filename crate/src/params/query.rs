@@ -28,10 +28,7 @@ pub struct State {
 impl State {
     /// The defaults of `lab`.
     pub fn defaults(lab: &'static LabDef) -> Self {
-        Self {
-            lab,
-            params: Params::defaults(lab.params),
-        }
+        Self { lab, params: Params::defaults(lab.params) }
     }
 
     /// The canonical query: schema version, lab, then every parameter in table order.
@@ -56,10 +53,7 @@ impl PartialEq for LabDef {
 impl ParsedQuery {
     /// The state, when the query named a known lab.
     pub fn state(&self) -> Option<State> {
-        Some(State {
-            lab: self.lab?,
-            params: self.params.clone()?,
-        })
+        Some(State { lab: self.lab?, params: self.params.clone()? })
     }
 }
 
@@ -67,10 +61,7 @@ impl ParsedQuery {
 pub fn from_query(query: &str) -> ParsedQuery {
     let mut notices = Vec::new();
     let mut q = query.trim();
-    q = q
-        .strip_prefix('?')
-        .or_else(|| q.strip_prefix('#'))
-        .unwrap_or(q);
+    q = q.strip_prefix('?').or_else(|| q.strip_prefix('#')).unwrap_or(q);
     if q.len() > MAX_QUERY_LEN {
         let mut cut = MAX_QUERY_LEN;
         while !q.is_char_boundary(cut) {
@@ -82,37 +73,27 @@ pub fn from_query(query: &str) -> ParsedQuery {
             format!("the query is longer than {MAX_QUERY_LEN} characters; the rest was ignored"),
         ));
     }
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
 
     if let Some((_, v)) = pairs.iter().rev().find(|(k, _)| k == "v")
         && v.trim() != SCHEMA_VERSION.to_string()
     {
-        notices.push(Notice::new(
-            "v",
-            format!("schema version v={v} is not known; read as v={SCHEMA_VERSION}"),
-        ));
+        notices
+            .push(Notice::new("v", format!("schema version v={v} is not known; read as v={SCHEMA_VERSION}")));
     }
     let lab = match pairs.iter().rev().find(|(k, _)| k == "lab") {
         None => None,
         Some((_, name)) => {
             let found = labs::find(name.trim());
             if found.is_none() {
-                notices.push(Notice::new(
-                    "lab",
-                    format!("there is no lab called {:?}", truncate(name, 40)),
-                ));
+                notices.push(Notice::new("lab", format!("there is no lab called {:?}", truncate(name, 40))));
             }
             found
         }
     };
     let Some(lab) = lab else {
-        return ParsedQuery {
-            lab: None,
-            params: None,
-            notices,
-        };
+        return ParsedQuery { lab: None, params: None, notices };
     };
 
     let mut params = Params::defaults(lab.params);
@@ -125,10 +106,7 @@ pub fn from_query(query: &str) -> ParsedQuery {
             continue;
         }
         if params.spec(key).is_none() {
-            notices.push(Notice::new(
-                key,
-                format!("unknown key {:?} ignored", truncate(key, 40)),
-            ));
+            notices.push(Notice::new(key, format!("unknown key {:?} ignored", truncate(key, 40))));
             continue;
         }
         if let Some(n) = params.set_raw(key, raw) {
@@ -138,19 +116,11 @@ pub fn from_query(query: &str) -> ParsedQuery {
     if let Some(runner) = &lab.runner {
         (runner.check)(&mut params, &mut notices);
     }
-    ParsedQuery {
-        lab: Some(lab),
-        params: Some(params),
-        notices,
-    }
+    ParsedQuery { lab: Some(lab), params: Some(params), notices }
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n).chain("…".chars()).collect()
-    }
+    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n).chain("…".chars()).collect() }
 }
 
 #[cfg(test)]
@@ -187,11 +157,7 @@ mod tests {
         let q = s.to_query();
         assert!(q.starts_with("v=1&lab=classic&seed=42&"));
         for spec in s.params.specs() {
-            assert!(
-                q.contains(&format!("&{}=", spec.key)),
-                "{} missing from {q}",
-                spec.key
-            );
+            assert!(q.contains(&format!("&{}=", spec.key)), "{} missing from {q}", spec.key);
         }
         let back = from_query(&q);
         assert!(back.notices.is_empty(), "{:?}", back.notices);
@@ -206,9 +172,7 @@ mod tests {
 
     #[test]
     fn percent_encoded_values_are_decoded() {
-        let s = from_query("lab=classic&flips=1%2C2%2C3")
-            .state()
-            .expect("state");
+        let s = from_query("lab=classic&flips=1%2C2%2C3").state().expect("state");
         assert_eq!(s.params.get("flips"), &Value::IntList(vec![1, 2, 3]));
     }
 
@@ -218,9 +182,9 @@ mod tests {
         match spec.kind {
             Kind::Int { min, max } => (min..=max).prop_map(Value::Int).boxed(),
             Kind::Float { min, max, .. } => (min..=max).prop_map(Value::Float).boxed(),
-            Kind::Choice { options } => proptest::sample::select(options.to_vec())
-                .prop_map(Value::Choice)
-                .boxed(),
+            Kind::Choice { options } => {
+                proptest::sample::select(options.to_vec()).prop_map(Value::Choice).boxed()
+            }
             Kind::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
             Kind::IntList { min, max, max_len } => {
                 proptest::collection::btree_set(min..=max, 0..max_len.min(12))

@@ -3,6 +3,7 @@
 //! (`www/js`) does the drawing.
 
 use crate::api;
+use crate::compute::Compute;
 use crate::labs::{LABS, Progress};
 use crate::params::{Params, format_value, from_query};
 use crate::plot::{self, Colormap};
@@ -45,12 +46,7 @@ pub fn parse_query(query: &str) -> String {
         .map(|s| {
             s.params
                 .pairs()
-                .map(|(k, _)| {
-                    (
-                        k.to_string(),
-                        serde_json::to_value(s.params.get(k)).unwrap_or(Json::Null),
-                    )
-                })
+                .map(|(k, _)| (k.to_string(), serde_json::to_value(s.params.get(k)).unwrap_or(Json::Null)))
                 .collect()
         })
         .unwrap_or_default();
@@ -60,12 +56,7 @@ pub fn parse_query(query: &str) -> String {
             s.params
                 .specs()
                 .iter()
-                .map(|sp| {
-                    (
-                        sp.key.to_string(),
-                        Json::from(format_value(s.params.get(sp.key))),
-                    )
-                })
+                .map(|sp| (sp.key.to_string(), Json::from(format_value(s.params.get(sp.key)))))
                 .collect()
         })
         .unwrap_or_default();
@@ -92,22 +83,14 @@ impl Progress for JsProgress {
         let permille = (done as f64 * 200.0 / total.max(1) as f64) as i64;
         if permille != self.last || done == total {
             self.last = permille;
-            let _ = cb.call2(
-                &JsValue::NULL,
-                &JsValue::from(done as f64),
-                &JsValue::from(total as f64),
-            );
+            let _ = cb.call2(&JsValue::NULL, &JsValue::from(done as f64), &JsValue::from(total as f64));
         }
     }
 
     fn partial(&mut self, piece: &Json) {
         if let Some(cb) = &self.callback {
-            let _ = cb.call3(
-                &JsValue::NULL,
-                &JsValue::NULL,
-                &JsValue::NULL,
-                &JsValue::from(piece.to_string()),
-            );
+            let _ =
+                cb.call3(&JsValue::NULL, &JsValue::NULL, &JsValue::NULL, &JsValue::from(piece.to_string()));
         }
     }
 }
@@ -115,40 +98,27 @@ impl Progress for JsProgress {
 /// Run the experiment of `query` (only the comma-separated `parts`, or all when empty)
 /// and return the same JSON text as `hopfield run QUERY --format json`.
 #[wasm_bindgen]
-pub fn run(
-    query: &str,
-    parts: &str,
+pub async fn run(
+    query: String,
+    parts: String,
     progress: Option<js_sys::Function>,
 ) -> Result<String, JsError> {
-    let parts: Vec<&str> = parts
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    let mut p = JsProgress {
-        callback: progress,
-        last: -1,
-    };
-    api::run_query(query, &parts, &mut p)
-        .map(|r| r.to_json())
-        .map_err(|e| JsError::new(&e.to_string()))
+    let parts: Vec<&str> = parts.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    let mut p = JsProgress { callback: progress, last: -1 };
+    let compute = Compute::cpu("WebAssembly");
+    let report = api::run_query(&query, &parts, &mut p, &compute).await;
+    report.map(|r| r.to_json()).map_err(|e| JsError::new(&e.to_string()))
 }
 
-/// One CSV table of the run (the CLI's `--format csv --table NAME`).
+/// One CSV table of the run (the CLI's `--format csv --table NAME`; empty: the first).
 #[wasm_bindgen]
-pub fn run_csv(query: &str, table: &str) -> Result<String, JsError> {
-    let report = api::run_query(
-        query,
-        &[],
-        &mut JsProgress {
-            callback: None,
-            last: -1,
-        },
-    )
-    .map_err(|e| JsError::new(&e.to_string()))?;
-    report
-        .to_csv(if table.is_empty() { None } else { Some(table) })
-        .map_err(|e| JsError::new(&e.to_string()))
+pub async fn run_csv(query: String, table: String) -> Result<String, JsError> {
+    let compute = Compute::cpu("WebAssembly");
+    let mut p = JsProgress { callback: None, last: -1 };
+    let report = api::run_query(&query, &[], &mut p, &compute).await;
+    let report = report.map_err(|e| JsError::new(&e.to_string()))?;
+    let table = if table.is_empty() { None } else { Some(table.as_str()) };
+    report.to_csv(table).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// RGBA pixels of a heatmap (see [`plot::heatmap_rgba`]); `cmap` is viridis, diverging or gray.

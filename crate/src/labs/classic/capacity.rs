@@ -130,12 +130,7 @@ mod tests {
         };
         let c = capacity_curve(&cfg, &mut NoProgress);
         assert_eq!(c.patterns, vec![8, 16, 24, 32, 40]);
-        let at = |load: f64| {
-            c.load
-                .iter()
-                .position(|&l| (l - load).abs() < 1e-9)
-                .expect("grid point")
-        };
+        let at = |load: f64| c.load.iter().position(|&l| (l - load).abs() < 1e-9).expect("grid point");
         let (i12, i20) = (at(0.12), at(0.20));
         assert!(c.exact[i12] >= 0.75, "exact at 0.12: {}", c.exact[i12]);
         assert!(c.near[i12] >= 0.9, "near at 0.12: {}", c.near[i12]);

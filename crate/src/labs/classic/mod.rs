@@ -9,7 +9,8 @@ pub mod model;
 
 use self::capacity::{CapacityConfig, capacity_curve};
 use self::model::{Hebbian, Mode, Recall, corrupt};
-use super::{Cell, LabDef, Output, Part, Progress, RunError, Runner, Table};
+use super::{Cell, LabDef, LabFuture, Output, Part, Progress, RunError, Runner, Table};
+use crate::compute::Compute;
 use crate::data;
 use crate::params::{Kind, Notice, ParamSpec, Params, Value};
 use crate::rng::{self, seeded, stream};
@@ -26,9 +27,7 @@ const PARAMS: &[ParamSpec] = &[
         label: "Patterns",
         help: "random: i.i.d. ±1 patterns of N neurons; digits: the mean 8×8 image of digits 0…P−1 thresholded at 8/16 (N = 64); samples: P random 8×8 digit images thresholded at 8/16.",
         group: "Patterns",
-        kind: Kind::Choice {
-            options: &["random", "digits", "samples"],
-        },
+        kind: Kind::Choice { options: &["random", "digits", "samples"] },
         default: Value::Choice("random"),
     },
     ParamSpec {
@@ -52,10 +51,7 @@ const PARAMS: &[ParamSpec] = &[
         label: "Probe pattern",
         help: "Index of the stored pattern the probe is made from.",
         group: "Probe",
-        kind: Kind::Int {
-            min: 0,
-            max: MAX_P - 1,
-        },
+        kind: Kind::Int { min: 0, max: MAX_P - 1 },
         default: Value::Int(0),
     },
     ParamSpec {
@@ -63,11 +59,7 @@ const PARAMS: &[ParamSpec] = &[
         label: "Bits flipped",
         help: "Fraction of the probe's bits flipped at random.",
         group: "Probe",
-        kind: Kind::Float {
-            min: 0.0,
-            max: 0.5,
-            log: false,
-        },
+        kind: Kind::Float { min: 0.0, max: 0.5, log: false },
         default: Value::Float(0.15),
     },
     ParamSpec {
@@ -75,11 +67,7 @@ const PARAMS: &[ParamSpec] = &[
         label: "Clicked pixels",
         help: "Neurons toggled by hand after the random flips (click the probe to edit).",
         group: "Probe",
-        kind: Kind::IntList {
-            min: 0,
-            max: MAX_N - 1,
-            max_len: MAX_N as usize,
-        },
+        kind: Kind::IntList { min: 0, max: MAX_N - 1, max_len: MAX_N as usize },
         default: Value::IntList(Vec::new()),
     },
     ParamSpec {
@@ -87,9 +75,7 @@ const PARAMS: &[ParamSpec] = &[
         label: "Updates",
         help: "async: one neuron at a time in random order (energy never rises); sync: all at once (may 2-cycle).",
         group: "Recall",
-        kind: Kind::Choice {
-            options: &["async", "sync"],
-        },
+        kind: Kind::Choice { options: &["async", "sync"] },
         default: Value::Choice("async"),
     },
     ParamSpec {
@@ -113,11 +99,7 @@ const PARAMS: &[ParamSpec] = &[
         label: "Max load P/N",
         help: "Right end of the capacity curve's load axis.",
         group: "Capacity",
-        kind: Kind::Float {
-            min: 0.02,
-            max: 1.0,
-            log: false,
-        },
+        kind: Kind::Float { min: 0.02, max: 1.0, log: false },
         default: Value::Float(0.24),
     },
     ParamSpec {
@@ -147,21 +129,10 @@ pub const LAB: LabDef = LabDef {
     params: PARAMS,
     runner: Some(Runner {
         parts: &[
-            Part {
-                name: "recall",
-                keys: &["data", "n", "p", "target", "flip", "flips", "mode", "steps"],
-            },
+            Part { name: "recall", keys: &["data", "n", "p", "target", "flip", "flips", "mode", "steps"] },
             Part {
                 name: "capacity",
-                keys: &[
-                    "cap_n",
-                    "cap_max",
-                    "cap_points",
-                    "cap_trials",
-                    "flip",
-                    "mode",
-                    "steps",
-                ],
+                keys: &["cap_n", "cap_max", "cap_points", "cap_trials", "flip", "mode", "steps"],
             },
         ],
         check,
@@ -171,30 +142,19 @@ pub const LAB: LabDef = LabDef {
 
 /// Digit data has 64 neurons and at most 10 class means.
 fn effective_n(p: &Params) -> usize {
-    if p.choice("data") == "random" {
-        p.usize("n")
-    } else {
-        64
-    }
+    if p.choice("data") == "random" { p.usize("n") } else { 64 }
 }
 
 fn check(p: &mut Params, notices: &mut Vec<Notice>) {
     if p.choice("data") == "digits" && p.int("p") > 10 {
-        notices.push(Notice::new(
-            "p",
-            format!("digits has 10 classes; p={} clamped to 10", p.int("p")),
-        ));
+        notices.push(Notice::new("p", format!("digits has 10 classes; p={} clamped to 10", p.int("p"))));
         p.set("p", Value::Int(10));
     }
     if p.int("target") >= p.int("p") {
         let t = p.int("p") - 1;
         notices.push(Notice::new(
             "target",
-            format!(
-                "target={} is not below p={}; using {t}",
-                p.int("target"),
-                p.int("p")
-            ),
+            format!("target={} is not below p={}; using {t}", p.int("target"), p.int("p")),
         ));
         p.set("target", Value::Int(t));
     }
@@ -202,10 +162,7 @@ fn check(p: &mut Params, notices: &mut Vec<Notice>) {
     let flips = p.list("flips").to_vec();
     if flips.iter().any(|&i| i >= n) {
         let kept: Vec<i64> = flips.into_iter().filter(|&i| i < n).collect();
-        notices.push(Notice::new(
-            "flips",
-            format!("clicked pixels beyond N={n} dropped"),
-        ));
+        notices.push(Notice::new("flips", format!("clicked pixels beyond N={n} dropped")));
         p.set("flips", Value::IntList(kept));
     }
 }
@@ -217,14 +174,7 @@ fn patterns(p: &Params) -> (Vec<Vec<i8>>, usize) {
     match p.choice("data") {
         "digits" => {
             let means = data::digit_class_means();
-            (
-                means
-                    .iter()
-                    .take(count)
-                    .map(|img| img.iter().map(|&v| threshold(v)).collect())
-                    .collect(),
-                8,
-            )
+            (means.iter().take(count).map(|img| img.iter().map(|&v| threshold(v)).collect()).collect(), 8)
         }
         "samples" => {
             let all = data::digits();
@@ -233,13 +183,7 @@ fn patterns(p: &Params) -> (Vec<Vec<i8>>, usize) {
             (
                 picks
                     .iter()
-                    .map(|&i| {
-                        all[i]
-                            .pixels
-                            .iter()
-                            .map(|&v| threshold(f64::from(v)))
-                            .collect()
-                    })
+                    .map(|&i| all[i].pixels.iter().map(|&v| threshold(f64::from(v))).collect())
                     .collect(),
                 8,
             )
@@ -254,11 +198,7 @@ fn patterns(p: &Params) -> (Vec<Vec<i8>>, usize) {
 }
 
 fn mode(p: &Params) -> Mode {
-    if p.choice("mode") == "sync" {
-        Mode::Sync
-    } else {
-        Mode::Async
-    }
+    if p.choice("mode") == "sync" { Mode::Sync } else { Mode::Async }
 }
 
 /// The `recall` part's JSON fields.
@@ -288,59 +228,42 @@ struct RecallOut<'a> {
     recalled: bool,
 }
 
-fn run(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output, RunError> {
+fn run<'a>(
+    p: &'a Params,
+    parts: &'a [&'a str],
+    progress: &'a mut dyn Progress,
+    _compute: &'a Compute,
+) -> LabFuture<'a> {
+    // Integer-exact and small: always on the CPU.
+    Box::pin(async move { run_cpu(p, parts, progress) })
+}
+
+fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output, RunError> {
     let mut out = Output::default();
     if parts.contains(&"recall") {
         let (pats, width) = patterns(p);
         let n = effective_n(p);
         let net = Hebbian::new(n, &pats);
         let target = p.usize("target").min(pats.len().saturating_sub(1));
-        let extra: Vec<usize> = p
-            .list("flips")
-            .iter()
-            .filter_map(|&i| usize::try_from(i).ok())
-            .collect();
-        let (probe, flipped) = corrupt(
-            &pats[target],
-            p.float("flip"),
-            &extra,
-            &mut seeded(p.seed(), stream::PROBE),
-        );
-        let recall = net.recall(
-            &probe,
-            mode(p),
-            p.usize("steps"),
-            &mut seeded(p.seed(), stream::ORDER),
-            true,
-        );
+        let extra: Vec<usize> = p.list("flips").iter().filter_map(|&i| usize::try_from(i).ok()).collect();
+        let (probe, flipped) =
+            corrupt(&pats[target], p.float("flip"), &extra, &mut seeded(p.seed(), stream::PROBE));
+        let recall =
+            net.recall(&probe, mode(p), p.usize("steps"), &mut seeded(p.seed(), stream::ORDER), true);
         let overlaps = net.overlaps(&recall.final_state);
-        let best_match = (0..overlaps.len()).fold(0, |b, i| {
-            if overlaps[i].abs() > overlaps[b].abs() {
-                i
-            } else {
-                b
-            }
-        });
+        let best_match =
+            (0..overlaps.len()).fold(0, |b, i| if overlaps[i].abs() > overlaps[b].abs() { i } else { b });
         let best_overlap = overlaps[best_match];
         let w = net.weights();
         let mut table = Table {
             name: "trajectory",
-            columns: [
-                "step",
-                "energy",
-                "overlap_target",
-                "best_overlap",
-                "changed",
-            ]
-            .map(String::from)
-            .to_vec(),
+            columns: ["step", "energy", "overlap_target", "best_overlap", "changed"]
+                .map(String::from)
+                .to_vec(),
             rows: Vec::new(),
         };
         for f in &recall.frames {
-            let best = f
-                .overlaps
-                .iter()
-                .fold(0.0f64, |a, &m| if m.abs() > a.abs() { m } else { a });
+            let best = f.overlaps.iter().fold(0.0f64, |a, &m| if m.abs() > a.abs() { m } else { a });
             table.rows.push(vec![
                 f.step.into(),
                 f.energy.into(),
@@ -382,9 +305,7 @@ fn run(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output
         let curve = capacity_curve(&cfg, progress);
         let mut table = Table {
             name: "capacity",
-            columns: ["load", "patterns", "exact", "near", "mean_overlap"]
-                .map(String::from)
-                .to_vec(),
+            columns: ["load", "patterns", "exact", "near", "mean_overlap"].map(String::from).to_vec(),
             rows: Vec::new(),
         };
         for i in 0..curve.load.len() {
@@ -410,10 +331,7 @@ mod tests {
     use crate::params::from_query;
 
     fn params(q: &str) -> Params {
-        from_query(&format!("lab=classic&{q}"))
-            .state()
-            .expect("classic")
-            .params
+        from_query(&format!("lab=classic&{q}")).state().expect("classic").params
     }
 
     #[test]
@@ -431,32 +349,20 @@ mod tests {
         assert!(pats.iter().all(|x| x.len() == 64));
         // The mean "1" is a narrow vertical stroke: far fewer lit pixels than the mean "0".
         let lit = |x: &Vec<i8>| x.iter().filter(|&&v| v == 1).count();
-        assert!(
-            lit(&pats[1]) < lit(&pats[0]),
-            "{} vs {}",
-            lit(&pats[1]),
-            lit(&pats[0])
-        );
+        assert!(lit(&pats[1]) < lit(&pats[0]), "{} vs {}", lit(&pats[1]), lit(&pats[0]));
     }
 
     #[test]
     fn default_run_recalls_the_probe() {
-        let out = super::super::run(&LAB, &params(""), &["recall"], &mut NoProgress).expect("runs");
+        let out = run_cpu(&params(""), &["recall"], &mut NoProgress).expect("runs");
         assert_eq!(out.json["recalled"], serde_json::json!(true));
         assert_eq!(out.json["flipped"].as_array().map(Vec::len), Some(15));
     }
 
     #[test]
     fn clicked_pixels_toggle_the_probe() {
-        let a =
-            super::super::run(&LAB, &params("flip=0"), &["recall"], &mut NoProgress).expect("runs");
-        let b = super::super::run(
-            &LAB,
-            &params("flip=0&flips=3,5"),
-            &["recall"],
-            &mut NoProgress,
-        )
-        .expect("runs");
+        let a = run_cpu(&params("flip=0"), &["recall"], &mut NoProgress).expect("runs");
+        let b = run_cpu(&params("flip=0&flips=3,5"), &["recall"], &mut NoProgress).expect("runs");
         let (pa, pb) = (&a.json["probe"], &b.json["probe"]);
         for i in 0..100 {
             if i == 3 || i == 5 {

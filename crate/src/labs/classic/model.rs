@@ -109,32 +109,20 @@ impl Hebbian {
     /// `W = (1/N) Σ_μ ξ^μ ξ^μᵀ` with zero diagonal (row-major `N × N`).
     pub fn weights(&self) -> Vec<f64> {
         let n = self.n as f64;
-        self.weights_times_n()
-            .into_iter()
-            .map(|k| f64::from(k) / n)
-            .collect()
+        self.weights_times_n().into_iter().map(|k| f64::from(k) / n).collect()
     }
 
     /// `ξ^μ · s` for every pattern.
     pub fn overlaps_times_n(&self, s: &[i8]) -> Vec<i64> {
         (0..self.p())
-            .map(|mu| {
-                self.pattern(mu)
-                    .iter()
-                    .zip(s)
-                    .map(|(&a, &b)| i64::from(a) * i64::from(b))
-                    .sum()
-            })
+            .map(|mu| self.pattern(mu).iter().zip(s).map(|(&a, &b)| i64::from(a) * i64::from(b)).sum())
             .collect()
     }
 
     /// `m_μ = ξ^μ·s / N`.
     pub fn overlaps(&self, s: &[i8]) -> Vec<f64> {
         let n = self.n as f64;
-        self.overlaps_times_n(s)
-            .into_iter()
-            .map(|m| m as f64 / n)
-            .collect()
+        self.overlaps_times_n(s).into_iter().map(|m| m as f64 / n).collect()
     }
 
     /// `N·h_i` from the pattern overlaps `M_μ = ξ^μ·s`: `Σ_μ ξ^μ_i M_μ − P s_i`.
@@ -159,14 +147,7 @@ impl Hebbian {
     /// Iterate from `probe` until a fixed point (or a 2-cycle in synchronous mode)
     /// or `max_steps` steps. `rng` draws the asynchronous update orders. With
     /// `record`, every step's state, energy and overlaps are kept.
-    pub fn recall(
-        &self,
-        probe: &[i8],
-        mode: Mode,
-        max_steps: usize,
-        rng: &mut Rng,
-        record: bool,
-    ) -> Recall {
+    pub fn recall(&self, probe: &[i8], mode: Mode, max_steps: usize, rng: &mut Rng, record: bool) -> Recall {
         let n = self.n;
         let mut s = probe.to_vec();
         let mut m = self.overlaps_times_n(&s);
@@ -215,9 +196,7 @@ impl Hebbian {
             Mode::Sync => {
                 let mut before: Option<Vec<i8>> = None;
                 while steps < max_steps {
-                    let next: Vec<i8> = (0..n)
-                        .map(|i| sign(self.field_times_n(&m, s[i], i)))
-                        .collect();
+                    let next: Vec<i8> = (0..n).map(|i| sign(self.field_times_n(&m, s[i], i))).collect();
                     let changed = next.iter().zip(&s).filter(|(a, b)| a != b).count();
                     steps += 1;
                     let previous = std::mem::replace(&mut s, next);
@@ -237,26 +216,14 @@ impl Hebbian {
                 }
             }
         }
-        Recall {
-            frames,
-            energy_updates,
-            final_state: s,
-            converged,
-            cycle_length,
-            steps,
-        }
+        Recall { frames, energy_updates, final_state: s, converged, cycle_length, steps }
     }
 }
 
 /// Flip `round(fraction·N)` distinct random bits of `pattern`, then toggle the
 /// listed `extra` indices (the pixels a visitor clicked). Returns the probe and
 /// the indices flipped by the noise.
-pub fn corrupt(
-    pattern: &[i8],
-    fraction: f64,
-    extra: &[usize],
-    rng: &mut Rng,
-) -> (Vec<i8>, Vec<usize>) {
+pub fn corrupt(pattern: &[i8], fraction: f64, extra: &[usize], rng: &mut Rng) -> (Vec<i8>, Vec<usize>) {
     let n = pattern.len();
     let k = ((fraction.clamp(0.0, 1.0) * n as f64).round() as usize).min(n);
     let flipped = rng::choose_distinct(rng, n, k);
@@ -310,17 +277,7 @@ mod tests {
         let net = Hebbian::new(3, &[vec![1, -1, 1], vec![1, 1, -1]]);
         let w = net.weights();
         let third = 1.0 / 3.0;
-        let expected = [
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            -2.0 * third,
-            0.0,
-            -2.0 * third,
-            0.0,
-        ];
+        let expected = [0.0, 0.0, 0.0, 0.0, 0.0, -2.0 * third, 0.0, -2.0 * third, 0.0];
         for (a, b) in w.iter().zip(expected) {
             assert!((a - b).abs() < 1e-15, "{w:?}");
         }
@@ -344,9 +301,7 @@ mod tests {
         let w = net.weights_times_n();
         let m = net.overlaps_times_n(&s);
         for i in 0..40 {
-            let direct: i64 = (0..40)
-                .map(|j| i64::from(w[i * 40 + j]) * i64::from(s[j]))
-                .sum();
+            let direct: i64 = (0..40).map(|j| i64::from(w[i * 40 + j]) * i64::from(s[j])).sum();
             assert_eq!(net.field_times_n(&m, s[i], i), direct);
         }
     }
