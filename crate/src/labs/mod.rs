@@ -2,6 +2,7 @@
 //! and its `run`; adding a lab is a new folder plus one line in [`LABS`].
 
 pub mod classic;
+pub mod dense;
 
 use crate::compute::Compute;
 use crate::params::{Notice, ParamSpec, Params};
