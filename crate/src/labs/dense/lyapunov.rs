@@ -77,18 +77,58 @@ pub struct Increase {
 /// Relative size below which a rise counts as rounding noise.
 pub const NOISE: f64 = 1e-10;
 
-/// Every increase of `energy` larger than rounding noise: `ΔE > NOISE · (|E| + scale)`,
-/// where `scale` is the largest |E| seen (so that noise around a zero minimum is ignored).
-pub fn increases(t: &[f64], energy: &[f64]) -> Vec<Increase> {
-    let scale = energy.iter().filter(|e| e.is_finite()).fold(0.0f64, |a, e| a.max(e.abs()));
-    let mut out = Vec::new();
-    for k in 1..energy.len() {
-        let d = energy[k] - energy[k - 1];
-        if d.is_finite() && d > NOISE * (energy[k - 1].abs() + scale) {
-            out.push(Increase { step: k, t: t[k], delta: d });
+/// Watches an energy along a trajectory, one state at a time, and keeps every increase
+/// larger than rounding noise: `ΔE > NOISE · (|E_prev| + S)`, where `S` is the largest |E|
+/// seen so far (so that noise around a zero minimum is ignored).
+#[derive(Debug, Clone, Default)]
+pub struct Monitor {
+    prev: Option<f64>,
+    scale: f64,
+    count: usize,
+    /// The first increases (at most [`Monitor::KEEP`]).
+    pub first: Vec<Increase>,
+    /// The largest increase seen.
+    pub largest: f64,
+    /// Index of the next state.
+    step: usize,
+}
+
+impl Monitor {
+    /// How many increases are kept in detail.
+    pub const KEEP: usize = 200;
+
+    /// Record the energy `e` of the next state, at time `t`.
+    pub fn push(&mut self, t: f64, e: f64) {
+        if e.is_finite() {
+            self.scale = self.scale.max(e.abs());
+            if let Some(p) = self.prev {
+                let d = e - p;
+                if d > NOISE * (p.abs() + self.scale) {
+                    self.count += 1;
+                    self.largest = self.largest.max(d);
+                    if self.first.len() < Self::KEEP {
+                        self.first.push(Increase { step: self.step, t, delta: d });
+                    }
+                }
+            }
+            self.prev = Some(e);
         }
+        self.step += 1;
     }
-    out
+
+    /// How many increases were seen.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+}
+
+/// Every increase of `energy` along the states at times `t` (see [`Monitor`]).
+pub fn increases(t: &[f64], energy: &[f64]) -> Vec<Increase> {
+    let mut m = Monitor::default();
+    for (&ti, &e) in t.iter().zip(energy) {
+        m.push(ti, e);
+    }
+    m.first
 }
 
 #[cfg(test)]

@@ -464,6 +464,28 @@ impl System {
         j
     }
 
+    /// The matrix `R(x)` of the dynamics (row-major): `F(x) = R(x) · residual(x)`.
+    pub fn r_matrix(&self, x: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        let lam = self.hessian_at(x);
+        let eye = |i: usize, j: usize| if i == j { 1.0 } else { 0.0 };
+        let prod = |a: &dyn Fn(usize, usize) -> f64, b: &dyn Fn(usize, usize) -> f64| -> Vec<f64> {
+            (0..n * n).map(|k| (0..n).map(|m| a(k / n, m) * b(m, k % n)).sum()).collect()
+        };
+        let w = |i: usize, j: usize| self.w[i * n + j];
+        let wt = |i: usize, j: usize| self.w[j * n + i];
+        let l = |i: usize, j: usize| lam[i * n + j];
+        let minus_from_identity = |m: Vec<f64>| (0..n * n).map(|k| eye(k / n, k % n) - m[k]).collect();
+        match self.dynamics {
+            Dynamics::Kh | Dynamics::U(RChoice::I) => (0..n * n).map(|k| eye(k / n, k % n)).collect(),
+            Dynamics::Mod => minus_from_identity(prod(&w, &l)),
+            Dynamics::ModT => minus_from_identity(prod(&l, &wt)),
+            Dynamics::U(RChoice::W) => self.w.clone(),
+            Dynamics::U(RChoice::Polar) => self.polar.clone(),
+            Dynamics::U(RChoice::IWtL) => minus_from_identity(prod(&wt, &l)),
+        }
+    }
+
     /// `Λ` at the pre-activation of state `x` (row-major).
     pub fn hessian_at(&self, x: &[f64]) -> Vec<f64> {
         let mut work = Work::new(self.n);
@@ -557,6 +579,23 @@ mod tests {
                     let fd = (fp[i] - fm[i]) / (2.0 * h);
                     assert!((fd - j[i * 3 + k]).abs() < 1e-6, "{:?} {:?}", s.lag, s.dynamics);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn rhs_is_r_times_the_residual() {
+        for s in systems() {
+            let x = [0.35, -0.8, 1.3];
+            let mut work = Work::new(3);
+            let (mut f, mut r) = ([0.0; 3], [0.0; 3]);
+            s.rhs(&x, &mut f, &mut work);
+            s.residual(&x, &mut r, &mut work);
+            let rm = s.r_matrix(&x);
+            let mut rr = [0.0; 3];
+            mat_vec(&rm, &r, &mut rr);
+            for i in 0..3 {
+                assert!((rr[i] - f[i]).abs() < 1e-12, "{:?} {:?}", s.lag, s.dynamics);
             }
         }
     }
