@@ -78,7 +78,7 @@ fn trace(
     let mut unit = |x: f64, y: f64| -> Option<(f64, f64)> {
         let (u, v) = field(x, y);
         let m = u.hypot(v);
-        if !(m > tiny) || !m.is_finite() { None } else { Some((sign * u / m, sign * v / m)) }
+        if m.is_nan() || m <= tiny || !m.is_finite() { None } else { Some((sign * u / m, sign * v / m)) }
     };
     let mut out = Vec::new();
     let (mut x, mut y) = start;

@@ -123,7 +123,7 @@ pub fn run(
                 if bound > floor {
                     worst = worst.max(d / bound);
                 }
-                if step % stride == 0 {
+                if step.is_multiple_of(stride) {
                     t.push(ti);
                     dd.push(d);
                     xs.push(x[0]);
@@ -182,7 +182,9 @@ fn newton(sys: &System, y: &mut [f64], work: &mut Work) {
         let trial: Vec<f64> = (0..n).map(|i| y[i] - dx[i]).collect();
         let mut rt = vec![0.0; n];
         sys.residual(&trial, &mut rt, work);
-        if !(rt.iter().map(|v| v * v).sum::<f64>().sqrt() < nr) {
+        let nt = rt.iter().map(|v| v * v).sum::<f64>().sqrt();
+        // Stop unless the residual strictly fell (NaN included).
+        if nt.partial_cmp(&nr) != Some(std::cmp::Ordering::Less) {
             return;
         }
         y.copy_from_slice(&trial);

@@ -137,7 +137,7 @@ fn polish(sys: &System, y: &mut [f64], work: &mut Work) -> usize {
         let mut rt = vec![0.0; n];
         sys.residual(&trial, &mut rt, work);
         let nt = norm(&rt);
-        if !(nt < nr) {
+        if nt.partial_cmp(&nr) != Some(std::cmp::Ordering::Less) {
             break;
         }
         y.copy_from_slice(&trial);

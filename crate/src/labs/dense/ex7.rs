@@ -129,7 +129,7 @@ pub fn run(
                         lmin = lmin.min(d);
                         lmax = lmax.max(d);
                     }
-                    if step % stride == 0 {
+                    if step.is_multiple_of(stride) {
                         t.push(ti);
                         e.push(en);
                         if t.len() >= 2 * MAX_POINTS {

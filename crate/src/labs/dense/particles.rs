@@ -222,7 +222,7 @@ mod tests {
         let mut st = [LIVE; 2];
         advect(&s, &mut pos, &mut st, 0.01, 100, 10.0);
         for (k, start) in [[0.7f32, 2.1], [-1.3, 0.4]].iter().enumerate() {
-            let mut end = vec![0.0; 2];
+            let mut end = [0.0; 2];
             let mut work = Work::new(2);
             integrate(
                 &mut |x, o| s.rhs(x, o, &mut work),

@@ -135,10 +135,12 @@ pub fn run(
             norms[j].push(symmetric_norm(alive.len(), &sub));
         }
         progress.step(t + 1, trials);
-        if partial_every > 0 && (t + 1) % partial_every == 0 && t + 1 < trials {
-            if let Ok(piece) = serde_json::to_value(summarise(n, trials, &ks, &norms)) {
-                progress.partial(&piece);
-            }
+        if partial_every > 0
+            && (t + 1).is_multiple_of(partial_every)
+            && t + 1 < trials
+            && let Ok(piece) = serde_json::to_value(summarise(n, trials, &ks, &norms))
+        {
+            progress.partial(&piece);
         }
     }
     summarise(n, trials, &ks, &norms)

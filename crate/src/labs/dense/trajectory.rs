@@ -71,7 +71,7 @@ pub fn record(
         for (m, &e) in monitors.iter_mut().zip(&es) {
             m.push(t, e);
         }
-        if step % stride == 0 {
+        if step.is_multiple_of(stride) {
             ts.push(t);
             states.push(x.to_vec());
             for (v, &e) in values.iter_mut().zip(&es) {
