@@ -14,8 +14,8 @@ use wasm_bindgen::prelude::*;
 const LIFETIME: u32 = 240;
 /// Largest RK4 sub-step in model time.
 const H_MAX: f64 = 0.02;
-/// Trail decay per frame (alpha × 236/256).
-const KEEP: u8 = 236;
+/// Trail decay per frame (alpha × 225/256).
+const KEEP: u8 = 225;
 
 /// Particles over the planar flow of a `lab=dense` query.
 #[wasm_bindgen]

@@ -5,8 +5,11 @@
 //!
 //! Both stop early, and say why, when the state turns non-finite (NaN from a
 //! Lagrangian, overflow from a huge W), grows past a bound, needs steps below
-//! `1e-12·max(1, |t|)` or more steps than allowed (stiff systems). Powers come from
-//! `libm` so the step sizes are the same bits natively and in WebAssembly.
+//! `1e-12·max(1, |t|)` or more steps than allowed (stiff systems). RK4 also stops when
+//! its fixed step is outside its stability region: the local Lipschitz estimate
+//! `L ≈ ‖k₂ − k₁‖ / (½h‖k₁‖)` gives `h·L >` [`RK4_STABLE`] (a stiff system, where an
+//! explicit step would follow numerical artefacts instead of the flow). Powers come
+//! from `libm` so the step sizes are the same bits natively and in WebAssembly.
 
 use serde::Serialize;
 
@@ -44,7 +47,12 @@ pub enum Stop {
     StepTooSmall,
     /// The step budget ran out (a stiff system needs tiny steps).
     MaxSteps,
+    /// The fixed RK4 step is unstable here (`h·L >` [`RK4_STABLE`]: a stiff system).
+    UnstableStep,
 }
+
+/// The length of RK4's stability interval on the negative real axis (≈ 2.785).
+pub const RK4_STABLE: f64 = 2.78;
 
 impl Stop {
     /// A sentence for the page.
@@ -55,7 +63,10 @@ impl Stop {
             Stop::BlowUp => "stopped: the state grew past the blow-up bound (diverging or unstable step)",
             Stop::StepTooSmall => "stopped: the adaptive step became too small (stiff or singular system)",
             Stop::MaxSteps => {
-                "stopped: the step budget ran out (stiff system: try a larger tolerance or RK4)"
+                "stopped: the step budget ran out (a stiff system needs tiny steps: try a larger tolerance)"
+            }
+            Stop::UnstableStep => {
+                "stopped: the fixed RK4 step is unstable here (h·L > 2.78, a stiff system): use Dormand–Prince or a smaller dt"
             }
         }
     }
@@ -122,8 +133,17 @@ fn check(x: &[f64], blowup: f64) -> Option<Stop> {
     }
 }
 
-/// One classical RK4 step of size `h` from `x` into `out`; `k` holds 4 stage buffers and a temp.
-pub fn rk4_step(f: &mut Rhs<'_>, x: &[f64], h: f64, out: &mut [f64], k: &mut [Vec<f64>; 5]) {
+/// `h·L` with the local Lipschitz estimate `L = ‖k₂ − k₁‖ / (½h‖k₁‖)` from the first two
+/// RK4 stages (`k₂ = F(x + ½h k₁)`); 0 where the field vanishes.
+pub fn stiffness(k1: &[f64], k2: &[f64], h: f64) -> f64 {
+    let n1 = k1.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let d = k1.iter().zip(k2).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+    if n1 > 0.0 { 2.0 * d / n1 } else { 0.0 }
+}
+
+/// One classical RK4 step of size `h` from `x` into `out`; `k` holds 4 stage buffers and a
+/// temp. Returns the [`stiffness`] estimate `h·L` of the step.
+pub fn rk4_step(f: &mut Rhs<'_>, x: &[f64], h: f64, out: &mut [f64], k: &mut [Vec<f64>; 5]) -> f64 {
     let n = x.len();
     let [k1, k2, k3, k4, tmp] = k;
     f(x, k1);
@@ -142,6 +162,7 @@ pub fn rk4_step(f: &mut Rhs<'_>, x: &[f64], h: f64, out: &mut [f64], k: &mut [Ve
     for i in 0..n {
         out[i] = x[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
     }
+    stiffness(k1, k2, h)
 }
 
 fn rk4(
@@ -170,8 +191,12 @@ fn rk4(
         }
         let t0 = s as f64 * dt;
         let h = dt.min(t_end - t0);
-        rk4_step(f, &x, h, &mut next, &mut k);
+        let hl = rk4_step(f, &x, h, &mut next, &mut k);
         stats.evals += 4;
+        if hl > RK4_STABLE && next.iter().all(|v| v.is_finite()) {
+            stats.stop = Stop::UnstableStep;
+            return stats;
+        }
         if let Some(stop) = check(&next, limits.blowup) {
             stats.stop = stop;
             return stats;
@@ -394,10 +419,13 @@ mod tests {
         assert!(s.t > 0.8 && s.t < 1.1, "{}", s.t);
         let (_, s) = run(Method::Dopri { tol: 1e-6 }, &mut nan, &[0.0], 5.0);
         assert_eq!(s.stop, Stop::NonFinite);
-        // Explicit RK4 on a stiff linear problem with too large a step blows up.
+        // Explicit RK4 on a stiff linear problem with too large a step: h·L = 10 > 2.78.
         let mut stiff = |x: &[f64], o: &mut [f64]| o[0] = -1000.0 * x[0];
-        let (_, s) = run(Method::Rk4 { dt: 0.01 }, &mut stiff, &[1.0], 50.0);
-        assert_eq!(s.stop, Stop::BlowUp);
+        let (x, s) = run(Method::Rk4 { dt: 0.01 }, &mut stiff, &[1.0], 50.0);
+        assert_eq!((s.stop, s.steps, x[0]), (Stop::UnstableStep, 0, 1.0));
+        // Within the stability interval it runs: h·L = 2.5.
+        let (_, s) = run(Method::Rk4 { dt: 0.0025 }, &mut stiff, &[1.0], 0.1);
+        assert_eq!(s.stop, Stop::Finished);
         // The adaptive method survives it, with many steps.
         let (x, s) = run(Method::Dopri { tol: 1e-6 }, &mut stiff, &[1.0], 1.0);
         assert_eq!(s.stop, Stop::Finished);

@@ -72,6 +72,8 @@ pub struct Increase {
     pub t: f64,
     /// `E(step) − E(step − 1) > 0`.
     pub delta: f64,
+    /// `E(step)`, the energy after the increase.
+    pub energy: f64,
 }
 
 /// Relative size below which a rise counts as rounding noise.
@@ -107,7 +109,7 @@ impl Monitor {
                     self.count += 1;
                     self.largest = self.largest.max(d);
                     if self.first.len() < Self::KEEP {
-                        self.first.push(Increase { step: self.step, t, delta: d });
+                        self.first.push(Increase { step: self.step, t, delta: d, energy: e });
                     }
                 }
             }

@@ -4,13 +4,16 @@
 //! `[x0, y0, x1, y1, …]`, so that a GPU backend can provide the same operation later.
 //! Today it runs on the CPU (WebAssembly in the page): classical RK4 in f64 per
 //! particle. A particle whose step turns non-finite (NaN from a Lagrangian, overflow
-//! from a huge W) or jumps implausibly far (an unstable explicit step on a stiff
-//! system) is *stopped*: it keeps its last position and status, and the others go on.
+//! from a huge W), is outside RK4's stability region (`h·L > 2.78` with the local
+//! Lipschitz estimate of [`integrate::stiffness`]: a stiff system) or jumps
+//! implausibly far (blow-up) is *stopped*: it keeps its last position and status, and
+//! the others go on.
 //!
 //! [`Flow`] adds the life cycle: seeded uniform spawning over the view, respawning of
 //! particles that leave the view or reach their age limit (ages are staggered so the
 //! picture never pulses).
 
+use super::integrate::{self, RK4_STABLE};
 use super::system::{System, Work};
 use crate::rng::{Rng, seeded, uniform};
 
@@ -18,7 +21,7 @@ use crate::rng::{Rng, seeded, uniform};
 pub const LIVE: u8 = 0;
 /// Stopped: the state or the velocity became NaN or infinite.
 pub const STOPPED_NONFINITE: u8 = 1;
-/// Stopped: one step moved farther than allowed (unstable step, stiff system, blow-up).
+/// Stopped: the step was outside RK4's stability region (stiff system) or moved farther than allowed (blow-up).
 pub const STOPPED_UNSTABLE: u8 = 2;
 
 /// The RNG stream of particle spawning.
@@ -33,8 +36,8 @@ pub struct Stopped {
 
 /// Advance every live particle (`status[i] == LIVE`) of the planar `sys` by `steps` RK4
 /// steps of size `dt`. A step that yields a non-finite state stops the particle with
-/// [`STOPPED_NONFINITE`]; one that moves it farther than `max_jump` (or past
-/// `1e6·max_jump` from the origin) stops it with [`STOPPED_UNSTABLE`].
+/// [`STOPPED_NONFINITE`]; one with `h·L >` [`RK4_STABLE`], or that moves it farther than
+/// `max_jump` (or past `1e6·max_jump` from the origin), stops it with [`STOPPED_UNSTABLE`].
 pub fn advect(
     sys: &System,
     positions: &mut [f32],
@@ -68,7 +71,10 @@ pub fn advect(
                 stopped.nonfinite += 1;
                 break;
             }
-            if dx.hypot(dy) > max_jump || next[0].abs().max(next[1].abs()) > 1e6 * max_jump {
+            if integrate::stiffness(&k1, &k2, dt) > RK4_STABLE
+                || dx.hypot(dy) > max_jump
+                || next[0].abs().max(next[1].abs()) > 1e6 * max_jump
+            {
                 *st = STOPPED_UNSTABLE;
                 stopped.unstable += 1;
                 break;
