@@ -3,7 +3,7 @@
 //! and renders the trails into the page's RGBA buffer (`plot::particles`); the page
 //! puts that buffer on its canvas with one `putImageData`.
 
-use crate::labs::dense::particles::{Flow, STOPPED_NONFINITE, STOPPED_UNSTABLE};
+use crate::labs::dense::particles::{Flow, STOPPED_NONFINITE, STOPPED_UNSTABLE, moving};
 use crate::labs::dense::{self, system::System};
 use crate::params::{Params, from_query};
 use crate::plot::particles::{Raster, fade, stamp};
@@ -118,8 +118,8 @@ impl DenseFlow {
         f.step(dt, H_MAX);
         fade(rgba, KEEP);
         let status = f.status();
-        let live = stamp(rgba, &self.raster, f.positions(), [255, 255, 255], |i| status[i] == 0);
-        stamp(rgba, &self.raster, f.positions(), [230, 40, 40], |i| status[i] != 0);
+        let live = stamp(rgba, &self.raster, f.positions(), [255, 255, 255], |i| moving(status[i]));
+        stamp(rgba, &self.raster, f.positions(), [230, 40, 40], |i| !moving(status[i]));
         live as u32
     }
 

@@ -200,7 +200,8 @@ export default {
       flowStatus.dataset.stopped = String(stopped);
       flowStatus.textContent = s.error ? `Particles: ${s.error}`
         : `Particles: ${s.particles.toLocaleString('en')} advected by RK4 (sub-steps ≤ 0.02) on the ${s.backend.replace(', RK4 in f64 per particle', '')} — the GPU path is not available yet.` +
-          (stopped ? ` ${stopped} stopped (${s.stopped_nonfinite} NaN/overflow, ${s.stopped_unstable} unstable step — stiff system or blow-up); the rest keep running.` : ' None stopped.');
+          (stopped ? ` ${stopped} stopped (${s.stopped_nonfinite} NaN/overflow, ${s.stopped_unstable} with an unstable step: stiff system or blow-up)` +
+            `${s.live ? `; the other ${s.live.toLocaleString('en')} keep running` : ''}. A lower speed shrinks the step (each frame advances speed/60 in model time); Restart respawns them.` : ' None stopped.');
     };
 
     // The animation: one wasm call per frame advects every particle and renders the trails.

@@ -11,7 +11,7 @@
 use super::integrate::{Limits, Method, integrate};
 use super::lagrangian::Lagrangian;
 use super::lyapunov::{Guarantee, Monitor, guarantee};
-use super::matrices::{dmat, gaussian, spectral_norm};
+use super::matrices::{dmat, gaussian, general_norm, spectral_norm};
 use super::system::{Dynamics, Energy, RChoice, System, SystemError, Work};
 use crate::labs::Progress;
 use crate::rng::{for_trial, seeded};
@@ -69,7 +69,7 @@ pub fn layered_w(layers: usize, width: usize, seed: u64) -> Vec<f64> {
     for i in 0..layers.saturating_sub(1) {
         for (r0, c0) in [(i, i + 1), (i + 1, i)] {
             let block = gaussian(&mut rng, width * width, 1.0);
-            let norm = spectral_norm(&dmat(width, width, &block)).unwrap_or(1.0).max(f64::MIN_POSITIVE);
+            let norm = general_norm(width, width, &block).max(f64::MIN_POSITIVE);
             for a in 0..width {
                 for b in 0..width {
                     w[(r0 * width + a) * n + c0 * width + b] = block[a * width + b] / (2.0 * norm);

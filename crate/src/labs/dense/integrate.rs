@@ -7,9 +7,11 @@
 //! Lagrangian, overflow from a huge W), grows past a bound, needs steps below
 //! `1e-12·max(1, |t|)` or more steps than allowed (stiff systems). RK4 also stops when
 //! its fixed step is outside its stability region: the local Lipschitz estimate
-//! `L ≈ ‖k₂ − k₁‖ / (½h‖k₁‖)` gives `h·L >` [`RK4_STABLE`] (a stiff system, where an
-//! explicit step would follow numerical artefacts instead of the flow). Powers come
-//! from `libm` so the step sizes are the same bits natively and in WebAssembly.
+//! `L ≈ ‖k₂ − k₁‖ / (½h‖k₁‖)` gives `h·L >` [`RK4_STABLE`] on two consecutive steps (a
+//! stiff system, where an explicit step follows numerical artefacts instead of the
+//! flow; a single large estimate is what crossing a jump of a discontinuous field —
+//! the ReLU kink under (9) — looks like, so one is tolerated). Powers come from `libm`
+//! so the step sizes are the same bits natively and in WebAssembly.
 
 use serde::Serialize;
 
@@ -47,7 +49,7 @@ pub enum Stop {
     StepTooSmall,
     /// The step budget ran out (a stiff system needs tiny steps).
     MaxSteps,
-    /// The fixed RK4 step is unstable here (`h·L >` [`RK4_STABLE`]: a stiff system).
+    /// The fixed RK4 step is unstable here (`h·L >` [`RK4_STABLE`] twice in a row: a stiff system).
     UnstableStep,
 }
 
@@ -184,6 +186,7 @@ fn rk4(
     }
     let dt = if dt > 0.0 { dt } else { 1e-2 };
     let total = (t_end / dt).ceil().max(0.0) as usize;
+    let mut strikes = 0;
     for s in 0..total {
         if s >= limits.max_steps {
             stats.stop = Stop::MaxSteps;
@@ -194,8 +197,13 @@ fn rk4(
         let hl = rk4_step(f, &x, h, &mut next, &mut k);
         stats.evals += 4;
         if hl > RK4_STABLE && next.iter().all(|v| v.is_finite()) {
-            stats.stop = Stop::UnstableStep;
-            return stats;
+            strikes += 1;
+            if strikes >= 2 {
+                stats.stop = Stop::UnstableStep;
+                return stats;
+            }
+        } else {
+            strikes = 0;
         }
         if let Some(stop) = check(&next, limits.blowup) {
             stats.stop = stop;
@@ -422,7 +430,8 @@ mod tests {
         // Explicit RK4 on a stiff linear problem with too large a step: h·L = 10 > 2.78.
         let mut stiff = |x: &[f64], o: &mut [f64]| o[0] = -1000.0 * x[0];
         let (x, s) = run(Method::Rk4 { dt: 0.01 }, &mut stiff, &[1.0], 50.0);
-        assert_eq!((s.stop, s.steps, x[0]), (Stop::UnstableStep, 0, 1.0));
+        assert_eq!((s.stop, s.steps), (Stop::UnstableStep, 1));
+        assert!(x[0].abs() > 1.0, "the one unstable step taken overshoots: {x:?}");
         // Within the stability interval it runs: h·L = 2.5.
         let (_, s) = run(Method::Rk4 { dt: 0.0025 }, &mut stiff, &[1.0], 0.1);
         assert_eq!(s.stop, Stop::Finished);

@@ -102,6 +102,22 @@ pub fn symmetric_norm(n: usize, m: &[f64]) -> f64 {
     lo.abs().max(hi.abs())
 }
 
+/// `‖B‖₂` of a general `rows × cols` matrix (row-major) as `√λmax(BᵀB)`, with the Gram
+/// matrix formed by plain loops: the same bits natively and in WebAssembly (nalgebra's
+/// products use FMA kernels natively, its SVD `hypot`), which matters when the norm
+/// scales a matrix that is then integrated with adaptive steps.
+pub fn general_norm(rows: usize, cols: usize, b: &[f64]) -> f64 {
+    let mut g = vec![0.0; cols * cols];
+    for i in 0..cols {
+        for j in 0..=i {
+            let s: f64 = (0..rows).map(|r| b[r * cols + i] * b[r * cols + j]).sum();
+            g[i * cols + j] = s;
+            g[j * cols + i] = s;
+        }
+    }
+    symmetric_extremes(cols, &g).1.max(0.0).sqrt()
+}
+
 /// The principal submatrix on the index set `keep` (row-major).
 pub fn principal(n: usize, m: &[f64], keep: &[usize]) -> Vec<f64> {
     let mut out = Vec::with_capacity(keep.len() * keep.len());
@@ -171,6 +187,9 @@ mod tests {
         let e = eigenvalues(&m).expect("converges");
         assert!(e.iter().all(|c| c.re.abs() < 1e-14 && (c.im.abs() - 2.0).abs() < 1e-14));
         assert!((spectral_norm(&m).expect("svd") - 2.0).abs() < 1e-14);
+        let b = [1.0, 2.0, 0.5, -3.0, 0.25, 4.0];
+        let svd = spectral_norm(&dmat(2, 3, &b)).expect("svd");
+        assert!((general_norm(2, 3, &b) - svd).abs() < 1e-12 * svd);
         assert!(eigenvalues(&dmat(1, 1, &[f64::NAN])).is_none());
     }
 }

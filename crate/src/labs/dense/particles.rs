@@ -4,10 +4,11 @@
 //! `[x0, y0, x1, y1, …]`, so that a GPU backend can provide the same operation later.
 //! Today it runs on the CPU (WebAssembly in the page): classical RK4 in f64 per
 //! particle. A particle whose step turns non-finite (NaN from a Lagrangian, overflow
-//! from a huge W), is outside RK4's stability region (`h·L > 2.78` with the local
-//! Lipschitz estimate of [`integrate::stiffness`]: a stiff system) or jumps
-//! implausibly far (blow-up) is *stopped*: it keeps its last position and status, and
-//! the others go on.
+//! from a huge W), is outside RK4's stability region on two consecutive steps
+//! (`h·L > 2.78` with the local Lipschitz estimate of [`integrate::stiffness`]: a stiff
+//! system; one such step is tolerated, as crossing the jump of a discontinuous field
+//! looks the same) or jumps implausibly far (blow-up) is *stopped*: it keeps its last
+//! position and status, and the others go on.
 //!
 //! [`Flow`] adds the life cycle: seeded uniform spawning over the view, respawning of
 //! particles that leave the view or reach their age limit (ages are staggered so the
@@ -24,6 +25,14 @@ pub const STOPPED_NONFINITE: u8 = 1;
 /// Stopped: the step was outside RK4's stability region (stiff system) or moved farther than allowed (blow-up).
 pub const STOPPED_UNSTABLE: u8 = 2;
 
+/// Moving, but its last step looked unstable (a second one in a row stops it).
+pub const SUSPECT: u8 = 3;
+
+/// True for a particle that still moves.
+pub fn moving(status: u8) -> bool {
+    status == LIVE || status == SUSPECT
+}
+
 /// The RNG stream of particle spawning.
 pub const PARTICLE_STREAM: u64 = 50;
 
@@ -34,10 +43,11 @@ pub struct Stopped {
     pub unstable: usize,
 }
 
-/// Advance every live particle (`status[i] == LIVE`) of the planar `sys` by `steps` RK4
+/// Advance every moving particle (see [`moving`]) of the planar `sys` by `steps` RK4
 /// steps of size `dt`. A step that yields a non-finite state stops the particle with
-/// [`STOPPED_NONFINITE`]; one with `h·L >` [`RK4_STABLE`], or that moves it farther than
-/// `max_jump` (or past `1e6·max_jump` from the origin), stops it with [`STOPPED_UNSTABLE`].
+/// [`STOPPED_NONFINITE`]; a second consecutive step with `h·L >` [`RK4_STABLE`] (the first
+/// marks it [`SUSPECT`]), or a step that moves it farther than `max_jump` (or past
+/// `1e6·max_jump` from the origin), stops it with [`STOPPED_UNSTABLE`].
 pub fn advect(
     sys: &System,
     positions: &mut [f32],
@@ -54,7 +64,7 @@ pub fn advect(
         o
     };
     for (p, st) in positions.chunks_exact_mut(2).zip(status.iter_mut()) {
-        if *st != LIVE {
+        if !moving(*st) {
             continue;
         }
         let mut x = [f64::from(p[0]), f64::from(p[1])];
@@ -71,7 +81,8 @@ pub fn advect(
                 stopped.nonfinite += 1;
                 break;
             }
-            if integrate::stiffness(&k1, &k2, dt) > RK4_STABLE
+            let stiff = integrate::stiffness(&k1, &k2, dt) > RK4_STABLE;
+            if (stiff && *st == SUSPECT)
                 || dx.hypot(dy) > max_jump
                 || next[0].abs().max(next[1].abs()) > 1e6 * max_jump
             {
@@ -79,6 +90,7 @@ pub fn advect(
                 stopped.unstable += 1;
                 break;
             }
+            *st = if stiff { SUSPECT } else { LIVE };
             x = next;
         }
         p[0] = x[0] as f32;
@@ -176,7 +188,7 @@ impl Flow {
         let mut c = (0, 0, 0);
         for &s in &self.status {
             match s {
-                LIVE => c.0 += 1,
+                LIVE | SUSPECT => c.0 += 1,
                 STOPPED_NONFINITE => c.1 += 1,
                 _ => c.2 += 1,
             }
@@ -196,7 +208,7 @@ impl Flow {
             Stopped::default()
         };
         for i in 0..self.status.len() {
-            if self.status[i] != LIVE {
+            if !moving(self.status[i]) {
                 continue;
             }
             self.age[i] += 1;
@@ -253,6 +265,11 @@ mod tests {
         let stopped = advect(&s, &mut pos, &mut st, 0.02, 5, 1.0);
         assert_eq!(stopped.unstable + stopped.nonfinite, 2, "{st:?}");
         assert_eq!(st[0], LIVE, "the particle on y1 = 0 is unaffected");
+        // A single large estimate (a jump of a discontinuous field) only marks a particle.
+        let mut st = vec![LIVE; 3];
+        let mut pos = vec![0.0f32, 1.0, 0.01, 1.0, -0.01, -2.0];
+        advect(&s, &mut pos, &mut st, 0.02, 1, 1.0);
+        assert_eq!(st, vec![LIVE, SUSPECT, SUSPECT]);
         assert!(pos.iter().all(|v| v.is_finite()));
         // NaN positions stop at once.
         let mut pos = vec![f32::NAN, 0.0, 0.5, 0.5];
