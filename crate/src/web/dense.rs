@@ -109,12 +109,13 @@ impl DenseFlow {
         self.raster.height = height.max(1) as usize;
     }
 
-    /// Advance by `seconds` of wall time (capped at 1/20 s) and render into `rgba`
+    /// Advance by `seconds` of wall time (capped at 1/50 s, so that slow frames slow the
+    /// motion down instead of adding sub-steps) and render into `rgba`
     /// (`width × height × 4` bytes, trails kept from the previous frame). Returns the
     /// number of moving particles.
     pub fn frame(&mut self, seconds: f64, rgba: &mut [u8]) -> u32 {
         let Some(f) = &mut self.flow else { return 0 };
-        let dt = self.speed * seconds.clamp(0.0, 0.05);
+        let dt = self.speed * seconds.clamp(0.0, 0.02);
         f.step(dt, H_MAX);
         fade(rgba, KEEP);
         let status = f.status();

@@ -141,6 +141,18 @@ impl Lagrangian {
         }
     }
 
+    /// `Λ_ii` given the activation `g = g(v)` already computed: the smooth leaky ReLU reuses
+    /// `(5 + 3 erf(3v/8))/8 = g/v` (one `erf` fewer per neuron); the others call [`Self::hess1`].
+    pub fn hess1_with(self, v: f64, g: f64) -> f64 {
+        match self {
+            Self::SmoothLeaky if v != 0.0 => {
+                let a = SLR_A;
+                g / v + 9.0 * v * libm::exp(-a * a * v * v) * FRAC_1_SQRT_PI / 32.0
+            }
+            _ => self.hess1(v),
+        }
+    }
+
     /// `g(y)` into `out`.
     pub fn activation(self, y: &[f64], out: &mut [f64]) {
         match self {
@@ -164,7 +176,7 @@ impl Lagrangian {
             }
             _ => {
                 for i in 0..out.len() {
-                    out[i] = self.hess1(y[i]) * v[i];
+                    out[i] = self.hess1_with(y[i], g[i]) * v[i];
                 }
             }
         }
