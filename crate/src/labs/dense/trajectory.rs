@@ -36,7 +36,8 @@ pub struct Recording {
     pub stop_reason: &'static str,
     /// Times of the stored states.
     pub t: Vec<f64>,
-    /// Stored states, row per state.
+    /// Stored states, row per state (not serialised: the JSON of the planar part gives `x`, `y`).
+    #[serde(skip)]
     pub states: Vec<Vec<f64>>,
     /// Every energy defined on the state space, the chosen one first.
     pub energies: Vec<EnergyTrace>,
