@@ -120,7 +120,7 @@ export default {
       pair,
       el('div', { class: 'panels', style: 'margin-top:1rem' },
         box('Lyapunov monitor: the energies along the trajectory', { 'data-panel': 'monitor' }, monitor),
-        box('Fixed points (Newton from a 15 × 15 lattice) and their Jacobian eigenvalues', { 'data-panel': 'fixed' }, fpTable),
+        box('Fixed points (Levenberg–Marquardt on f and on F from a 15 × 15 lattice) and their Jacobian eigenvalues', { 'data-panel': 'fixed' }, fpTable),
         box('Dead neurons at a steady state in N dimensions (Sec. 3.2, Prop. 4)', { 'data-panel': 'dead' }, deadText, deadChart, deadTable),
         box('Proposition 3: ‖W⊥‖₂ / ‖W‖₂ for GOE W against √(1 − k/N)', { 'data-panel': 'prop3' }, p3Chart, p3Text),
         box('Appendix C: ρ(W) = 1 − ε, one fixed point', { 'data-panel': 'appc' }, cPlane, cDist, cText),
@@ -314,7 +314,7 @@ export default {
         el('td', {}, String(p.dead)),
         el('td', {}, Object.entries(p.energies).map(([k, v]) => `${k} = ${f(v)}`).join(', '))));
       fpTable.replaceChildren(
-        el('p', { class: 'stats' }, `${r.system.formula}. ${fp.points.length} fixed point${fp.points.length === 1 ? '' : 's'} found in the view ± 20% (${fp.converged} of ${fp.starts} Newton starts converged)${fp.truncated ? '; more exist (a continuum?) — only the first 40 are listed' : ''}.`),
+        el('p', { class: 'stats' }, `${r.system.formula}. ${fp.points.length} fixed point${fp.points.length === 1 ? '' : 's'} found in the view ± 20% (${fp.converged} of ${fp.starts} searches converged)${fp.truncated ? '; more exist (a continuum?) — only the first 40 are listed' : ''}.`),
         el('table', { class: 'fp', style: 'font-size:.82rem;border-collapse:collapse;width:100%' },
           el('thead', {}, el('tr', {}, ['state', 'eigenvalues of J', 'stability', 'dead k', 'energies'].map((h) => el('th', { style: 'text-align:left;border-bottom:1px solid #ccc' }, h)))),
           el('tbody', {}, rows)));

@@ -1,7 +1,10 @@
 //! Fixed points of a planar system, found numerically, with their stability.
 //!
-//! Damped Newton iterations on `F(x) = 0` start from a lattice over the view (enlarged
-//! by 20% on each side); converged points are merged when closer than `1e-6·(1 + |x|)`.
+//! From every point of a lattice over the view (enlarged by 20% on each side), two
+//! Levenberg–Marquardt searches: one for `f(x) = 0` (the steady states, analytic
+//! Jacobian), one for `F(x) = R(x) f(x) = 0` (finite-difference Jacobian; also finds the
+//! zeros of R that are not steady states). Converged points are merged when closer than
+//! `1e-6·(1 + |x|)`.
 //! At a steady state (`f(x) = 0`, the residual of the memory) the Jacobian is exact,
 //! `J = R(x) · ∂f/∂x`; at a zero of `F` that is not a steady state (R singular: a
 //! "false memory" of Example 5.1) it is a central finite difference. A point is
@@ -90,7 +93,7 @@ pub struct FixedPoints {
     /// True when more than [`MAX_POINTS`] distinct points were found (e.g. a continuum
     /// of fixed points): only the first are listed.
     pub truncated: bool,
-    /// Newton starts, and how many converged.
+    /// Searches started (two per lattice point), and how many converged.
     pub starts: usize,
     pub converged: usize,
 }
@@ -127,45 +130,79 @@ pub fn dead_count2(lam: &[f64], tol: f64) -> usize {
     usize::from(lo <= t) + usize::from(hi <= t)
 }
 
-fn newton(sys: &System, x0: [f64; 2], tol: f64, work: &mut Work) -> Option<[f64; 2]> {
+/// Which map a search drives to zero.
+#[derive(Clone, Copy)]
+enum Target {
+    /// The residual f (steady states), with its analytic Jacobian.
+    Residual,
+    /// The right-hand side F = R f, with a finite-difference Jacobian (also finds zeros of R).
+    Flow,
+}
+
+fn eval(sys: &System, target: Target, x: [f64; 2], work: &mut Work) -> [f64; 2] {
+    let mut o = [0.0; 2];
+    match target {
+        Target::Residual => sys.residual(&x, &mut o, work),
+        Target::Flow => sys.rhs(&x, &mut o, work),
+    }
+    o
+}
+
+/// Levenberg–Marquardt on `target(x) = 0` (plain Newton steps when the Jacobian is well
+/// conditioned; still converging onto a curve of zeros when it is singular, as for R = W
+/// of rank one).
+fn solve(sys: &System, target: Target, x0: [f64; 2], tol: f64, work: &mut Work) -> Option<[f64; 2]> {
     let mut x = x0;
-    let mut f = [0.0; 2];
-    sys.rhs(&x, &mut f, work);
+    let mut f = eval(sys, target, x, work);
     let mut nf = norm_inf(&f);
-    for _ in 0..60 {
+    let done = |nf: f64, x: &[f64; 2]| nf <= tol * (1.0 + norm_inf(x));
+    let mut mu_rel = 1e-12;
+    for _ in 0..100 {
         if !nf.is_finite() {
             return None;
         }
-        if nf <= tol * (1.0 + norm_inf(&x)) {
+        if done(nf, &x) {
             return Some(x);
         }
-        let j = fd_jacobian(sys, x, work);
-        let det = j[0] * j[3] - j[1] * j[2];
-        if !det.is_finite() || det == 0.0 {
-            return None;
-        }
-        let dx = [-(j[3] * f[0] - j[1] * f[1]) / det, -(-j[2] * f[0] + j[0] * f[1]) / det];
-        let mut lam = 1.0;
+        let j: [f64; 4] = match target {
+            Target::Residual => {
+                let v = sys.residual_jacobian(&x);
+                [v[0], v[1], v[2], v[3]]
+            }
+            Target::Flow => fd_jacobian(sys, x, work),
+        };
+        // Normal equations (JᵀJ + μI) dx = −Jᵀf.
+        let a = [j[0] * j[0] + j[2] * j[2], j[0] * j[1] + j[2] * j[3], j[1] * j[1] + j[3] * j[3]];
+        let g = [j[0] * f[0] + j[2] * f[1], j[1] * f[0] + j[3] * f[1]];
+        let scale = (a[0] + a[2]).max(f64::MIN_POSITIVE);
         let mut accepted = false;
         for _ in 0..30 {
-            let xn = [x[0] + lam * dx[0], x[1] + lam * dx[1]];
-            let mut fnew = [0.0; 2];
-            sys.rhs(&xn, &mut fnew, work);
+            let mu = mu_rel * scale;
+            let (p, q, r) = (a[0] + mu, a[1], a[2] + mu);
+            let det = p * r - q * q;
+            if !(det.is_finite() && det > 0.0) {
+                mu_rel *= 10.0;
+                continue;
+            }
+            let dx = [-(r * g[0] - q * g[1]) / det, -(-q * g[0] + p * g[1]) / det];
+            let xn = [x[0] + dx[0], x[1] + dx[1]];
+            let fnew = eval(sys, target, xn, work);
             let nn = norm_inf(&fnew);
-            if nn.is_finite() && nn < (1.0 - 1e-4 * lam) * nf {
+            if nn.is_finite() && nn < nf {
                 x = xn;
                 f = fnew;
                 nf = nn;
+                mu_rel = (mu_rel * 0.1).max(1e-15);
                 accepted = true;
                 break;
             }
-            lam *= 0.5;
+            mu_rel *= 10.0;
         }
         if !accepted {
-            return (nf <= tol * (1.0 + norm_inf(&x))).then_some(x);
+            break;
         }
     }
-    (nf <= tol * (1.0 + norm_inf(&x))).then_some(x)
+    done(nf, &x).then_some(x)
 }
 
 /// Describe the fixed point at `x`: Jacobian eigenvalues, stability, residual, dead neurons, energies.
@@ -218,26 +255,29 @@ pub fn find(sys: &System, extent: [f64; 4], lattice: usize, dead_tol: f64) -> Fi
                 bx0 + (i as f64 + 0.5) / n as f64 * (bx1 - bx0),
                 by0 + (j as f64 + 0.5) / n as f64 * (by1 - by0),
             ];
-            let Some(p) = newton(sys, start, tol, &mut work) else { continue };
-            converged += 1;
-            if !(bx0..=bx1).contains(&p[0]) || !(by0..=by1).contains(&p[1]) {
-                continue;
+            // Steady states first (zeros of f), then any other zero of F = R f.
+            for target in [Target::Residual, Target::Flow] {
+                let Some(p) = solve(sys, target, start, tol, &mut work) else { continue };
+                converged += 1;
+                if !(bx0..=bx1).contains(&p[0]) || !(by0..=by1).contains(&p[1]) {
+                    continue;
+                }
+                let near = |q: &[f64; 2]| (q[0] - p[0]).hypot(q[1] - p[1]) < 1e-6 * (1.0 + p[0].hypot(p[1]));
+                if found.iter().any(near) {
+                    continue;
+                }
+                if found.len() == MAX_POINTS {
+                    truncated = true;
+                    continue;
+                }
+                found.push(p);
             }
-            let near = |q: &[f64; 2]| (q[0] - p[0]).hypot(q[1] - p[1]) < 1e-6 * (1.0 + p[0].hypot(p[1]));
-            if found.iter().any(near) {
-                continue;
-            }
-            if found.len() == MAX_POINTS {
-                truncated = true;
-                continue;
-            }
-            found.push(p);
         }
     }
     // A stable order: by x, then y.
     found.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
     let points = found.into_iter().map(|p| describe(sys, p, dead_tol, &mut work)).collect();
-    FixedPoints { points, truncated, starts: n * n, converged }
+    FixedPoints { points, truncated, starts: 2 * n * n, converged }
 }
 
 #[cfg(test)]
@@ -291,6 +331,27 @@ mod tests {
         for (y, e) in ys.iter().zip(expect) {
             assert!((y[0] - e[0]).abs() < 1e-9 && (y[1] - e[1]).abs() < 1e-9, "{y:?}");
         }
+    }
+
+    #[test]
+    fn a_singular_w_gives_false_memories_marked_as_such() {
+        // R = W of rank one: W h = 0 along h ∥ (1, −1), so F has zeros that are not steady states.
+        let s = System::new(
+            2,
+            vec![1.0, 1.0, 1.0, 1.0],
+            vec![0.2, -0.1],
+            Lagrangian::Tanh,
+            Dynamics::U(RChoice::W),
+        )
+        .expect("valid");
+        let fp = find(&s, [-2.0, 2.0, -2.0, 2.0], 15, 1e-9);
+        assert!(fp.points.iter().any(|p| !p.steady), "zeros of R are found");
+        assert!(fp.points.iter().filter(|p| !p.steady).all(|p| p.residual > 1e-6));
+        // The genuine steady states u* = g(Wu* + b) are among them, and marked steady; with R
+        // singular their Jacobian R·∂h/∂u has a zero eigenvalue.
+        let steady: Vec<&FixedPoint> = fp.points.iter().filter(|p| p.steady).collect();
+        assert!(!steady.is_empty());
+        assert!(steady.iter().all(|p| p.eigenvalues.iter().any(|e| e.re.abs() < 1e-9 && e.im == 0.0)));
     }
 
     #[test]

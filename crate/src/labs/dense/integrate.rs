@@ -136,8 +136,9 @@ fn check(x: &[f64], blowup: f64) -> Option<Stop> {
 }
 
 /// `h·L` with the local Lipschitz estimate `L = ‖k₂ − k₁‖ / (½h‖k₁‖)` from the first two
-/// RK4 stages (`k₂ = F(x + ½h k₁)`); 0 where the field vanishes.
-pub fn stiffness(k1: &[f64], k2: &[f64], h: f64) -> f64 {
+/// RK4 stages (`k₂ = F(x + ½h k₁)`), i.e. `2‖k₂ − k₁‖ / ‖k₁‖` (h enters through k₂);
+/// 0 where the field vanishes.
+pub fn stiffness(k1: &[f64], k2: &[f64]) -> f64 {
     let n1 = k1.iter().map(|v| v * v).sum::<f64>().sqrt();
     let d = k1.iter().zip(k2).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
     if n1 > 0.0 { 2.0 * d / n1 } else { 0.0 }
@@ -164,7 +165,7 @@ pub fn rk4_step(f: &mut Rhs<'_>, x: &[f64], h: f64, out: &mut [f64], k: &mut [Ve
     for i in 0..n {
         out[i] = x[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
     }
-    stiffness(k1, k2, h)
+    stiffness(k1, k2)
 }
 
 fn rk4(

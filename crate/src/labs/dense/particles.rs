@@ -81,7 +81,7 @@ pub fn advect(
                 stopped.nonfinite += 1;
                 break;
             }
-            let stiff = integrate::stiffness(&k1, &k2, dt) > RK4_STABLE;
+            let stiff = integrate::stiffness(&k1, &k2) > RK4_STABLE;
             if (stiff && *st == SUSPECT)
                 || dx.hypot(dy) > max_jump
                 || next[0].abs().max(next[1].abs()) > 1e6 * max_jump

@@ -583,6 +583,41 @@ mod tests {
         }
     }
 
+    /// Examples 2–4 and Proposition 1: along a dead direction the KH energy (2) does not
+    /// change, while E3 (10) does.
+    #[test]
+    fn kh_energy_is_constant_along_dead_directions_and_e3_is_not() {
+        let w = vec![0.3, -0.8, -0.8, 0.5];
+        let b = vec![0.4, -0.2];
+        let mut work = Work::new(2);
+        // (Lagrangian, a point with a dead neuron, the dead direction, the admissible shifts)
+        type Case = (Lagrangian, [f64; 2], [f64; 2], [f64; 4]);
+        let cases: [Case; 3] = [
+            // Example 2: ReLU, neuron 2 dead at y₂ ≤ 0; shift y₂ further down.
+            (Lagrangian::Relu, [0.7, -0.3], [0.0, -1.0], [0.5, 1.0, 3.0, 10.0]),
+            // Example 3: sigmoid saturated at y₂ = 40 (σ′ ≈ 4e-18); shift y₂ up.
+            (Lagrangian::Sigmoid, [0.7, 40.0], [0.0, 1.0], [0.5, 1.0, 3.0, 10.0]),
+            // Example 4: softmax, invariant along (1, 1) in both directions.
+            (Lagrangian::Softmax, [0.7, -0.3], [1.0, 1.0], [-5.0, -1.0, 2.0, 7.0]),
+        ];
+        for (lag, y, v, shifts) in cases {
+            let s = System::new(2, w.clone(), b.clone(), lag, Dynamics::Kh).expect("valid");
+            let e0 = s.energy(Energy::Kh, &y, &mut work);
+            let e3 = s.energy(Energy::E3, &y, &mut work);
+            for c in shifts {
+                let z = [y[0] + c * v[0], y[1] + c * v[1]];
+                let e = s.energy(Energy::Kh, &z, &mut work);
+                assert!((e - e0).abs() <= 1e-12 * (1.0 + e0.abs()), "{lag:?} shift {c}: {e} vs {e0}");
+                let e3z = s.energy(Energy::E3, &z, &mut work);
+                assert!((e3z - e3).abs() > 1e-3, "{lag:?} shift {c}: E3 should change ({e3z} vs {e3})");
+            }
+            // The dead direction is a null direction of Λ.
+            let lam = s.hessian_at(&y);
+            let lv = [lam[0] * v[0] + lam[1] * v[1], lam[2] * v[0] + lam[3] * v[1]];
+            assert!(lv[0].abs() < 1e-15 && lv[1].abs() < 1e-15, "{lag:?}: Λv = {lv:?}");
+        }
+    }
+
     #[test]
     fn rhs_is_r_times_the_residual() {
         for s in systems() {
