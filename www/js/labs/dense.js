@@ -207,7 +207,7 @@ export default {
     // The animation: one wasm call per frame advects every particle and renders the trails.
     const tick = (now) => {
       raf = 0;
-      if (!root.isConnected) { flow?.free?.(); flow = null; return; }
+      if (!root.isConnected) { flow?.free?.(); flow = null; window.removeEventListener('resize', onResize); return; }
       const dt = lastT ? (now - lastT) / 1000 : 0;
       if (lastT) stats.interval.push(now - lastT);
       lastT = now;
@@ -397,7 +397,8 @@ export default {
       }
     };
 
-    window.addEventListener('resize', () => { if (root.isConnected) drawPlanes(); });
+    const onResize = () => drawPlanes();
+    window.addEventListener('resize', onResize);
 
     return {
       params(q) {
@@ -409,7 +410,10 @@ export default {
         } else {
           flow.configure(q);
         }
-        if (image) image.data.fill(0);
+        if (image) {
+          image.data.fill(0);
+          particles.getContext('2d').putImageData(image, 0, 0);
+        }
         showStatus();
         startLoop();
       },
