@@ -1,11 +1,17 @@
 //! The compute layer: the few heavy kernels the labs need (Gram and kernel matrices,
-//! batched Hopfield updates, soft-k-means distances, …) behind one small interface
-//! with two implementations, the CPU (always there) and the GPU (wgpu: WebGPU in the
-//! browser, Vulkan/Metal/DX natively) when an adapter is available.
+//! matrix products, batched Hopfield updates, soft-k-means distances, …) behind one
+//! small interface with two implementations: the CPU ([`cpu`], always there) and the
+//! GPU (wgpu: WebGPU in the browser, Vulkan/Metal/DX natively) when an adapter is
+//! available.
 //!
 //! The layer knows shapes and numbers, never models. A lab receives a [`Compute`]
 //! and asks it for kernels; whether they run on the GPU is decided once, by the face
 //! (page or CLI) that built the `Compute`, and reported by [`Compute::describe`].
+
+pub mod cpu;
+mod mat;
+
+pub use mat::Mat;
 
 /// Where the kernels of a run execute.
 #[derive(Debug, Clone, Default)]

@@ -1,0 +1,226 @@
+//! The CPU backend: dense kernels on `matrixmultiply`'s blocked GEMM (AVX/FMA
+//! natively, SIMD128 in the browser), in f32 and f64. Gram matrices exploit
+//! symmetry: only the blocks on and below the diagonal are multiplied.
+
+use super::mat::Mat;
+
+/// Row-major `C ← alpha·A·B + beta·C` for `A: m×k`, `B: k×n`, `C: m×n`, with arbitrary
+/// row strides (`lda`, `ldb`, `ldc`: elements between consecutive rows).
+#[allow(clippy::too_many_arguments)]
+fn gemm_f64(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f64,
+    a: &[f64],
+    lda: usize,
+    b: &[f64],
+    ldb: usize,
+    beta: f64,
+    c: &mut [f64],
+    ldc: usize,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(
+        a.len() >= (m - 1) * lda + k
+            && b.len() >= k.saturating_sub(1) * ldb + n
+            && c.len() >= (m - 1) * ldc + n
+    );
+    // matrixmultiply takes raw pointers; the asserts above keep every access in bounds.
+    #[allow(unsafe_code)]
+    unsafe {
+        matrixmultiply::dgemm(
+            m,
+            k,
+            n,
+            alpha,
+            a.as_ptr(),
+            lda as isize,
+            1,
+            b.as_ptr(),
+            ldb as isize,
+            1,
+            beta,
+            c.as_mut_ptr(),
+            ldc as isize,
+            1,
+        );
+    }
+}
+
+/// f32 twin of [`gemm_f64`].
+#[allow(clippy::too_many_arguments)]
+fn gemm_f32(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    ldb: usize,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(
+        a.len() >= (m - 1) * lda + k
+            && b.len() >= k.saturating_sub(1) * ldb + n
+            && c.len() >= (m - 1) * ldc + n
+    );
+    #[allow(unsafe_code)]
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            alpha,
+            a.as_ptr(),
+            lda as isize,
+            1,
+            b.as_ptr(),
+            ldb as isize,
+            1,
+            beta,
+            c.as_mut_ptr(),
+            ldc as isize,
+            1,
+        );
+    }
+}
+
+/// `A·B` (f64).
+pub fn matmul(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
+    assert_eq!(a.cols, b.rows, "matmul shapes");
+    let mut c = Mat::zeros(a.rows, b.cols);
+    gemm_f64(a.rows, a.cols, b.cols, 1.0, &a.data, a.cols, &b.data, b.cols, 0.0, &mut c.data, b.cols);
+    c
+}
+
+/// `A·B` (f32).
+pub fn matmul_f32(a: &Mat<f32>, b: &Mat<f32>) -> Mat<f32> {
+    assert_eq!(a.cols, b.rows, "matmul shapes");
+    let mut c = Mat::zeros(a.rows, b.cols);
+    gemm_f32(a.rows, a.cols, b.cols, 1.0, &a.data, a.cols, &b.data, b.cols, 0.0, &mut c.data, b.cols);
+    c
+}
+
+/// Side of the diagonal blocks of the symmetric Gram product.
+const GRAM_BLOCK: usize = 256;
+
+macro_rules! gram_impl {
+    ($name:ident, $t:ty, $gemm:ident) => {
+        /// `X·Xᵀ` for `X: p×n` (rows are patterns): the lower block triangle by GEMM, then mirrored.
+        pub fn $name(x: &Mat<$t>) -> Mat<$t> {
+            let (p, n) = (x.rows, x.cols);
+            let xt = x.transpose();
+            let mut g = Mat::<$t>::zeros(p, p);
+            for i0 in (0..p).step_by(GRAM_BLOCK) {
+                let bi = GRAM_BLOCK.min(p - i0);
+                // Rows i0..i0+bi against columns 0..i0+bi: every block on or below the diagonal.
+                let cols = i0 + bi;
+                $gemm(bi, n, cols, 1.0, &x.data[i0 * n..], n, &xt.data, p, 0.0, &mut g.data[i0 * p..], p);
+            }
+            for i in 0..p {
+                for j in i + 1..p {
+                    g.data[i * p + j] = g.data[j * p + i];
+                }
+            }
+            g
+        }
+    };
+}
+
+gram_impl!(gram, f64, gemm_f64);
+gram_impl!(gram_f32, f32, gemm_f32);
+
+/// `X·Yᵀ` for `X: p×n`, `Y: q×n` (f64).
+pub fn cross_gram(x: &Mat<f64>, y: &Mat<f64>) -> Mat<f64> {
+    assert_eq!(x.cols, y.cols, "cross_gram shapes");
+    matmul(x, &y.transpose())
+}
+
+/// Squared row norms `‖x_i‖²`.
+pub fn sq_norms(x: &Mat<f64>) -> Vec<f64> {
+    (0..x.rows).map(|i| x.row(i).iter().map(|v| v * v).sum()).collect()
+}
+
+/// RBF kernel matrices `exp(−γ‖x_i − y_j‖²)` for every `γ` in `gammas`, from one cross-Gram
+/// `G = X·Yᵀ` and the squared norms: `‖x−y‖² = ‖x‖² + ‖y‖² − 2 x·y` (clamped at 0).
+pub fn rbf_from_gram(g: &Mat<f64>, nx: &[f64], ny: &[f64], gammas: &[f64]) -> Vec<Mat<f64>> {
+    gammas
+        .iter()
+        .map(|&gamma| {
+            let mut k = Mat::zeros(g.rows, g.cols);
+            for (i, &xi) in nx.iter().enumerate().take(g.rows) {
+                for (j, &yj) in ny.iter().enumerate().take(g.cols) {
+                    let d2 = (xi + yj - 2.0 * g.at(i, j)).max(0.0);
+                    k.data[i * g.cols + j] = (-gamma * d2).exp();
+                }
+            }
+            k
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{normal, seeded};
+
+    fn random(rows: usize, cols: usize, seed: u64) -> Mat<f64> {
+        let mut rng = seeded(seed, 1);
+        Mat { rows, cols, data: (0..rows * cols).map(|_| normal(&mut rng)).collect() }
+    }
+
+    fn naive(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
+        let mut c = Mat::zeros(a.rows, b.cols);
+        for i in 0..a.rows {
+            for j in 0..b.cols {
+                c.data[i * b.cols + j] = (0..a.cols).map(|k| a.at(i, k) * b.at(k, j)).sum();
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn gram_should_match_reference_for_odd_shapes() {
+        for (p, n) in [(1, 1), (1, 7), (7, 1), (3, 5), (257, 3), (300, 33), (513, 20)] {
+            let x = random(p, n, (p * 1000 + n) as u64);
+            let want = naive(&x, &x.transpose());
+            let got = gram(&x);
+            assert!(got.max_abs_diff(&want) < 1e-10 * n as f64, "({p},{n})");
+            let got32 = gram_f32(&x.to_f32()).to_f64();
+            assert!(got32.max_abs_diff(&want) < 1e-4 * n as f64, "f32 ({p},{n})");
+        }
+    }
+
+    #[test]
+    fn matmul_and_cross_gram_match_reference() {
+        let a = random(13, 29, 1);
+        let b = random(29, 7, 2);
+        assert!(matmul(&a, &b).max_abs_diff(&naive(&a, &b)) < 1e-12);
+        let y = random(11, 29, 3);
+        assert!(cross_gram(&a, &y).max_abs_diff(&naive(&a, &y.transpose())) < 1e-12);
+    }
+
+    #[test]
+    fn rbf_from_gram_matches_direct_distances() {
+        let x = random(9, 6, 4);
+        let y = random(5, 6, 5);
+        let ks = rbf_from_gram(&cross_gram(&x, &y), &sq_norms(&x), &sq_norms(&y), &[0.01, 0.5]);
+        for (k, gamma) in ks.iter().zip([0.01, 0.5]) {
+            for i in 0..9 {
+                for j in 0..5 {
+                    let d2: f64 = (0..6).map(|t| (x.at(i, t) - y.at(j, t)).powi(2)).sum();
+                    assert!((k.at(i, j) - (-gamma * d2).exp()).abs() < 1e-12);
+                }
+            }
+        }
+    }
+}
