@@ -3,6 +3,7 @@
 //! symmetry: only the blocks on and below the diagonal are multiplied.
 
 use super::mat::Mat;
+use super::{BatchRecall, RowStatus, SoftKMeans};
 
 /// Row-major `C ← alpha·A·B + beta·C` for `A: m×k`, `B: k×n`, `C: m×n`, with arbitrary
 /// row strides (`lda`, `ldb`, `ldc`: elements between consecutive rows).
@@ -166,6 +167,118 @@ pub fn rbf_from_gram(g: &Mat<f64>, nx: &[f64], ny: &[f64], gammas: &[f64]) -> Ve
             k
         })
         .collect()
+}
+
+/// `sign(h)` with `sign(0) = +1`.
+fn sgn(h: f64) -> f64 {
+    if h >= 0.0 { 1.0 } else { -1.0 }
+}
+
+/// Iterate `field` (rows of H from rows of S) and a synchronous sign step on every row,
+/// with the GPU kernel's bookkeeping: a row stops when unchanged (fixed point) or when
+/// the new state equals the one two steps back (2-cycle); `steps` counts evaluations.
+fn iterate_rows(s0: &Mat<f64>, max_steps: usize, field: impl Fn(&Mat<f64>) -> Mat<f64>) -> BatchRecall {
+    let (rows, cols) = (s0.rows, s0.cols);
+    let mut s = s0.clone();
+    let mut prev: Mat<f64> = Mat::zeros(rows, cols);
+    let mut status = vec![RowStatus::Running; rows];
+    let mut steps = vec![0u32; rows];
+    for _ in 0..max_steps {
+        if status.iter().all(|&st| st != RowStatus::Running) {
+            break;
+        }
+        let h = field(&s);
+        for r in 0..rows {
+            if status[r] != RowStatus::Running {
+                continue;
+            }
+            steps[r] += 1;
+            let new: Vec<f64> = h.row(r).iter().map(|&x| sgn(x)).collect();
+            if new.as_slice() == s.row(r) {
+                status[r] = RowStatus::Fixed;
+                continue;
+            }
+            let cycle = new.as_slice() == prev.row(r);
+            let old = s.row(r).to_vec();
+            prev.row_mut(r).copy_from_slice(&old);
+            s.row_mut(r).copy_from_slice(&new);
+            if cycle {
+                status[r] = RowStatus::Cycle;
+            }
+        }
+    }
+    BatchRecall { states: s.to_f32(), steps, status }
+}
+
+/// Synchronous Hopfield recall of the rows of `s0`: `s ← sign(W s)` (`H = S·Wᵀ`).
+pub fn hopfield_sync(w: &Mat<f64>, s0: &Mat<f64>, max_steps: usize) -> BatchRecall {
+    let wt = w.transpose();
+    iterate_rows(s0, max_steps, |s| matmul(s, &wt))
+}
+
+/// Synchronous kernel-Hopfield recall of ±1 rows: `h = Σ_μ α_μ exp(−2γ(N − s·ξ^μ))`.
+pub fn kernel_hopfield_sync(
+    xi: &Mat<f64>,
+    alpha: &Mat<f64>,
+    gamma: f64,
+    s0: &Mat<f64>,
+    max_steps: usize,
+) -> BatchRecall {
+    let n = s0.cols as f64;
+    iterate_rows(s0, max_steps, |s| {
+        let mut k = cross_gram(s, xi);
+        for v in &mut k.data {
+            *v = (2.0 * gamma * (*v - n)).exp();
+        }
+        matmul(&k, alpha)
+    })
+}
+
+/// `A_ij = softmax_j(−‖w_i − c_j‖/τ)` (Euclidean distances, eq. 2.5 of Jaffe).
+pub fn soft_assign(w: &Mat<f64>, c: &Mat<f64>, tau: f64) -> Mat<f64> {
+    let mut a = Mat::zeros(w.rows, c.rows);
+    for i in 0..w.rows {
+        let logits: Vec<f64> = (0..c.rows)
+            .map(|j| -w.row(i).iter().zip(c.row(j)).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt() / tau)
+            .collect();
+        let top = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let e: Vec<f64> = logits.iter().map(|l| (l - top).exp()).collect();
+        let total: f64 = e.iter().sum();
+        for (j, v) in e.iter().enumerate() {
+            a.data[i * c.rows + j] = v / total;
+        }
+    }
+    a
+}
+
+/// Soft k-means (Jaffe, Algorithm 1): `C⁺ = diag(Aᵀ1)⁻¹AᵀW` until `‖C⁺ − C‖_F < ε` or
+/// `max_iter` updates; a centre with no mass keeps its place. The attention returned is
+/// that of the final centres.
+pub fn soft_kmeans(w: &Mat<f64>, c0: &Mat<f64>, tau: f64, eps: f64, max_iter: usize) -> SoftKMeans {
+    let mut c = c0.clone();
+    let (mut iterations, mut converged, mut last_change) = (0, false, f64::NAN);
+    while iterations < max_iter {
+        let a = soft_assign(w, &c, tau);
+        let num = matmul(&a.transpose(), w);
+        let mut next = c.clone();
+        for j in 0..c.rows {
+            let mass: f64 = (0..w.rows).map(|i| a.at(i, j)).sum();
+            if mass > 0.0 {
+                for t in 0..c.cols {
+                    next.data[j * c.cols + t] = num.at(j, t) / mass;
+                }
+            }
+        }
+        last_change = next.data.iter().zip(&c.data).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
+        c = next;
+        iterations += 1;
+        if last_change < eps {
+            converged = true;
+            break;
+        }
+    }
+    let attention = soft_assign(w, &c, tau);
+    SoftKMeans { centres: c.to_f32(), attention: attention.to_f32(), iterations, converged, last_change }
 }
 
 #[cfg(test)]
