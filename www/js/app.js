@@ -217,6 +217,7 @@ function renderLab(parsed) {
   current.query = parsed.query;
   $('#embed-open').href = `?${buildQuery(lab.id, { ...parsed.text, embed: '0' })}`;
   renderControls(lab, parsed.text, $('#controls'));
+  showCompute();
   runChangedParts();
 }
 
@@ -310,7 +311,31 @@ $('#download-json').addEventListener('click', async () => {
   document.body.append(a); a.click(); a.remove();
 });
 
-$('#backend-status').textContent = 'Compute: CPU — WebAssembly (SIMD) in a Web Worker';
+// The status line: which backend the workers use (the first status opens it).
+let computeStatus = null;
+const seenFallbacks = new Set();
+function showCompute(st) {
+  if (st) computeStatus = st;
+  st = computeStatus;
+  const line = $('#backend-status');
+  if (!st) { line.textContent = 'Compute: starting…'; return; }
+  const forcedCpu = current?.text?.backend === 'cpu';
+  if (forcedCpu) {
+    line.textContent = 'Compute: CPU — WebAssembly (SIMD) in Web Workers (backend=cpu in the link)';
+  } else if (st.gpu) {
+    line.textContent = `Compute: WebGPU — ${st.description.replace(/^GPU: /, '')} (self-check passed)`;
+  } else {
+    line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.description.replace(/^CPU \((.*)\)$/, '$1')}`;
+  }
+  line.dataset.backend = !forcedCpu && st.gpu ? 'webgpu' : 'cpu';
+  const fresh = (st.fallbacks || []).filter((f) => !seenFallbacks.has(f));
+  fresh.forEach((f) => seenFallbacks.add(f));
+  if (fresh.length) showNotices(fresh.map((message) => ({ message })), { append: true });
+}
+compute.onCompute = showCompute;
+compute.status().then(showCompute).catch((err) => {
+  $('#backend-status').textContent = `Compute: CPU — the compute worker failed to start (${err.message})`;
+});
 window.hp = hp; // for the console and the end-to-end tests
 load();
 document.body.dataset.ready = '1';

@@ -35,6 +35,7 @@ export class Compute {
       return;
     }
     lane.pending = null;
+    if (msg.compute) this.onCompute?.(JSON.parse(msg.compute));
     if (msg.error !== undefined) {
       // A panic leaves a wasm instance unusable: start the next run in a fresh worker.
       lane.worker.terminate();
@@ -68,6 +69,29 @@ export class Compute {
       lane.pending = { id, resolve, reject, onProgress, onPartial };
       lane.worker.postMessage({ id, query, parts });
     });
+  }
+
+  /** Ask a worker which backend it uses: {gpu, description, checks, fallbacks}. */
+  status() {
+    if (!this.workersOk) return Promise.resolve({ gpu: false, description: 'CPU (WebAssembly on the main thread: no Web Workers)', checks: [], fallbacks: [] });
+    const lane = this._lane('status');
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      lane.pending = {
+        id,
+        resolve: (v) => { this.close('status'); resolve(v); },
+        reject: (e) => { this.close('status'); reject(e); },
+      };
+      lane.worker.postMessage({ id, status: true });
+    });
+  }
+
+  /** Terminate lane `name`'s worker (nothing in flight is expected). */
+  close(name) {
+    const lane = this.lanes.get(name);
+    if (!lane) return;
+    lane.worker.terminate();
+    this.lanes.delete(name);
   }
 
   // Without workers: run on the main thread (the page pauses while it runs).

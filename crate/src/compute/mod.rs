@@ -12,6 +12,7 @@
 //! Tolerances of the GPU path against the f64 CPU reference are stated with each test
 //! in `tests/gpu_kernels.rs`.
 
+pub mod check;
 pub mod cpu;
 pub mod gpu;
 mod mat;

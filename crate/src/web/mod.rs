@@ -3,11 +3,13 @@
 //! (`www/js`) does the drawing.
 
 use crate::api;
-use crate::compute::Compute;
+use crate::compute::{Compute, Mat, check, gpu::Gpu};
 use crate::labs::{LABS, Progress};
 use crate::params::{Params, format_value, from_query};
 use crate::plot::{self, Colormap};
 use serde_json::{Value as Json, json};
+use std::cell::RefCell;
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(start)]
@@ -95,6 +97,73 @@ impl Progress for JsProgress {
     }
 }
 
+thread_local! {
+    /// This thread's compute backend, opened on first use (a GPU device is expensive to open).
+    static COMPUTE: RefCell<Option<(Compute, Vec<check::CheckItem>)>> = const { RefCell::new(None) };
+}
+
+/// The shared backend: the browser's WebGPU adapter when it offers one and every kernel
+/// passes its self-check against the CPU, else the CPU with the reason.
+#[allow(clippy::arc_with_non_send_sync)] // one thread in the browser
+async fn shared_compute() -> (Compute, Vec<check::CheckItem>) {
+    if let Some(c) = COMPUTE.with(|c| c.borrow().clone()) {
+        return c;
+    }
+    let opened = match Gpu::new().await {
+        Ok(gpu) => {
+            let checks = check::self_check(&gpu).await;
+            let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.kernel).collect();
+            if failed.is_empty() {
+                (Compute::with_gpu(Arc::new(gpu)), checks)
+            } else {
+                let why = format!(
+                    "the WebGPU adapter {} failed the self-check of {}",
+                    gpu.describe(),
+                    failed.join(", ")
+                );
+                (Compute::cpu(why), checks)
+            }
+        }
+        Err(e) => (Compute::cpu(format!("no WebGPU: {e}")), Vec::new()),
+    };
+    COMPUTE.with(|c| *c.borrow_mut() = Some(opened.clone()));
+    opened
+}
+
+/// The backend this thread uses: `{gpu, description, checks}` (opens it on first call).
+#[wasm_bindgen]
+pub async fn compute_status() -> String {
+    let (compute, checks) = shared_compute().await;
+    json!({ "gpu": compute.uses_gpu(), "description": compute.describe(), "checks": checks, "fallbacks": compute.fallbacks() })
+        .to_string()
+}
+
+/// Compute `reps` Gram products `X·Xᵀ` of a random `p × n` f32 matrix on `backend`
+/// (`cpu` or `gpu`; GPU: upload, compute and readback each time) and return the sum of
+/// the last one's entries. The benchmark script times the call.
+#[wasm_bindgen]
+pub async fn bench_gram(p: usize, n: usize, reps: usize, backend: String) -> Result<f64, JsError> {
+    if p.saturating_mul(p.max(n)) > 64 << 20 {
+        return Err(JsError::new("bench_gram: at most 64M entries"));
+    }
+    let mut rng = crate::rng::seeded(1, 1);
+    let x = Mat { rows: p, cols: n, data: (0..p * n).map(|_| crate::rng::normal(&mut rng) as f32).collect() };
+    let compute = if backend == "gpu" {
+        let (c, _) = shared_compute().await;
+        if !c.uses_gpu() {
+            return Err(JsError::new(&c.describe()));
+        }
+        c
+    } else {
+        Compute::cpu("benchmark")
+    };
+    let mut sum = 0.0;
+    for _ in 0..reps {
+        sum = compute.gram(&x).await.data.iter().map(|&v| f64::from(v)).sum();
+    }
+    Ok(sum)
+}
+
 /// Run the experiment of `query` (only the comma-separated `parts`, or all when empty)
 /// and return the same JSON text as `hopfield run QUERY --format json`.
 #[wasm_bindgen]
@@ -105,7 +174,8 @@ pub async fn run(
 ) -> Result<String, JsError> {
     let parts: Vec<&str> = parts.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
     let mut p = JsProgress { callback: progress, last: -1 };
-    let compute = Compute::cpu("WebAssembly");
+    let wants_gpu = from_query(&query).state().is_some_and(|s| s.params.choice("backend") != "cpu");
+    let compute = if wants_gpu { shared_compute().await.0 } else { Compute::cpu("backend=cpu") };
     let report = api::run_query(&query, &parts, &mut p, &compute).await;
     report.map(|r| r.to_json()).map_err(|e| JsError::new(&e.to_string()))
 }
