@@ -313,6 +313,12 @@ $('#download-json').addEventListener('click', async () => {
 
 // The status line: which backend the workers use (the first status opens it).
 let computeStatus = null;
+let adapterDetail = '';
+// wgpu does not see the adapter's vendor and architecture in the browser; ask for them for display.
+navigator.gpu?.requestAdapter().then((a) => {
+  const i = a?.info;
+  if (i && (i.vendor || i.architecture)) { adapterDetail = ` [${[i.vendor, i.architecture].filter(Boolean).join(' ')}]`; showCompute(); }
+}).catch(() => {});
 const seenFallbacks = new Set();
 function showCompute(st) {
   if (st) computeStatus = st;
@@ -323,7 +329,7 @@ function showCompute(st) {
   if (forcedCpu) {
     line.textContent = 'Compute: CPU — WebAssembly (SIMD) in Web Workers (backend=cpu in the link)';
   } else if (st.gpu) {
-    line.textContent = `Compute: WebGPU — ${st.description.replace(/^GPU: /, '')} (self-check passed)`;
+    line.textContent = `Compute: WebGPU — ${st.description.replace(/^GPU: /, '')}${adapterDetail} (self-check passed)`;
   } else {
     line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.description.replace(/^CPU \((.*)\)$/, '$1')}`;
   }

@@ -5,101 +5,61 @@
 use super::mat::Mat;
 use super::{BatchRecall, RowStatus, SoftKMeans};
 
-/// Row-major `C ← alpha·A·B + beta·C` for `A: m×k`, `B: k×n`, `C: m×n`, with arbitrary
-/// row strides (`lda`, `ldb`, `ldc`: elements between consecutive rows).
-#[allow(clippy::too_many_arguments)]
-fn gemm_f64(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: f64,
-    a: &[f64],
-    lda: usize,
-    b: &[f64],
-    ldb: usize,
-    beta: f64,
-    c: &mut [f64],
-    ldc: usize,
-) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    assert!(
-        a.len() >= (m - 1) * lda + k
-            && b.len() >= k.saturating_sub(1) * ldb + n
-            && c.len() >= (m - 1) * ldc + n
-    );
-    // matrixmultiply takes raw pointers; the asserts above keep every access in bounds.
-    #[allow(unsafe_code)]
-    unsafe {
-        matrixmultiply::dgemm(
-            m,
-            k,
-            n,
-            alpha,
-            a.as_ptr(),
-            lda as isize,
-            1,
-            b.as_ptr(),
-            ldb as isize,
-            1,
-            beta,
-            c.as_mut_ptr(),
-            ldc as isize,
-            1,
-        );
-    }
+macro_rules! gemm_impl {
+    ($name:ident, $t:ty, $kernel:path) => {
+        /// Row-major `C ← alpha·A·B + beta·C` for `A: m×k` (row stride `lda`), `C: m×n`
+        /// (row stride `ldc`) and `B: k×n` given as `(data, row stride, column stride)`, so a
+        /// transposed operand is read in place.
+        #[allow(clippy::too_many_arguments)]
+        fn $name(
+            m: usize,
+            k: usize,
+            n: usize,
+            alpha: $t,
+            a: &[$t],
+            lda: usize,
+            (b, rsb, csb): (&[$t], usize, usize),
+            beta: $t,
+            c: &mut [$t],
+            ldc: usize,
+        ) {
+            if m == 0 || n == 0 {
+                return;
+            }
+            let b_len = if k == 0 { 0 } else { (k - 1) * rsb + (n - 1) * csb + 1 };
+            assert!(a.len() >= (m - 1) * lda + k && b.len() >= b_len && c.len() >= (m - 1) * ldc + n);
+            // matrixmultiply takes raw pointers; the assert above keeps every access in bounds.
+            #[allow(unsafe_code)]
+            unsafe {
+                $kernel(
+                    m,
+                    k,
+                    n,
+                    alpha,
+                    a.as_ptr(),
+                    lda as isize,
+                    1,
+                    b.as_ptr(),
+                    rsb as isize,
+                    csb as isize,
+                    beta,
+                    c.as_mut_ptr(),
+                    ldc as isize,
+                    1,
+                );
+            }
+        }
+    };
 }
 
-/// f32 twin of [`gemm_f64`].
-#[allow(clippy::too_many_arguments)]
-fn gemm_f32(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: f32,
-    a: &[f32],
-    lda: usize,
-    b: &[f32],
-    ldb: usize,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    assert!(
-        a.len() >= (m - 1) * lda + k
-            && b.len() >= k.saturating_sub(1) * ldb + n
-            && c.len() >= (m - 1) * ldc + n
-    );
-    #[allow(unsafe_code)]
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            alpha,
-            a.as_ptr(),
-            lda as isize,
-            1,
-            b.as_ptr(),
-            ldb as isize,
-            1,
-            beta,
-            c.as_mut_ptr(),
-            ldc as isize,
-            1,
-        );
-    }
-}
+gemm_impl!(gemm_f64, f64, matrixmultiply::dgemm);
+gemm_impl!(gemm_f32, f32, matrixmultiply::sgemm);
 
 /// `A·B` (f64).
 pub fn matmul(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
     assert_eq!(a.cols, b.rows, "matmul shapes");
     let mut c = Mat::zeros(a.rows, b.cols);
-    gemm_f64(a.rows, a.cols, b.cols, 1.0, &a.data, a.cols, &b.data, b.cols, 0.0, &mut c.data, b.cols);
+    gemm_f64(a.rows, a.cols, b.cols, 1.0, &a.data, a.cols, (&b.data, b.cols, 1), 0.0, &mut c.data, b.cols);
     c
 }
 
@@ -107,25 +67,73 @@ pub fn matmul(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
 pub fn matmul_f32(a: &Mat<f32>, b: &Mat<f32>) -> Mat<f32> {
     assert_eq!(a.cols, b.rows, "matmul shapes");
     let mut c = Mat::zeros(a.rows, b.cols);
-    gemm_f32(a.rows, a.cols, b.cols, 1.0, &a.data, a.cols, &b.data, b.cols, 0.0, &mut c.data, b.cols);
+    gemm_f32(a.rows, a.cols, b.cols, 1.0, &a.data, a.cols, (&b.data, b.cols, 1), 0.0, &mut c.data, b.cols);
     c
 }
 
-/// Side of the diagonal blocks of the symmetric Gram product.
-const GRAM_BLOCK: usize = 256;
+/// Side of the diagonal blocks of the symmetric Gram product: small enough that the
+/// skipped upper triangle is most of the upper half, large enough for GEMM efficiency.
+const GRAM_BLOCK: usize = 128;
+
+/// Threads for the CPU Gram: all cores natively (tests and the CLI), one in wasm
+/// (the page parallelises across Web Workers instead).
+fn default_threads() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    return 1;
+    #[cfg(not(target_arch = "wasm32"))]
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Split the block rows `0..blocks` of a lower block triangle into `parts` contiguous
+/// ranges of about equal work (block row `b` costs `b + 1` blocks).
+fn balanced_ranges(blocks: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
+    let total: usize = (1..=blocks).sum();
+    let mut out = Vec::new();
+    let (mut start, mut acc) = (0, 0);
+    for b in 0..blocks {
+        acc += b + 1;
+        if acc * parts >= total * (out.len() + 1) && out.len() + 1 < parts {
+            out.push(start..b + 1);
+            start = b + 1;
+        }
+    }
+    out.push(start..blocks);
+    out.retain(|r| !r.is_empty());
+    out
+}
 
 macro_rules! gram_impl {
     ($name:ident, $t:ty, $gemm:ident) => {
-        /// `X·Xᵀ` for `X: p×n` (rows are patterns): the lower block triangle by GEMM, then mirrored.
-        pub fn $name(x: &Mat<$t>) -> Mat<$t> {
+        /// `X·Xᵀ` for `X: p×n` (rows are patterns) on `threads` threads: the blocks on and
+        /// below the diagonal by GEMM (Xᵀ is read through strides, not copied), then mirrored.
+        pub fn $name(x: &Mat<$t>, threads: usize) -> Mat<$t> {
             let (p, n) = (x.rows, x.cols);
-            let xt = x.transpose();
             let mut g = Mat::<$t>::zeros(p, p);
-            for i0 in (0..p).step_by(GRAM_BLOCK) {
-                let bi = GRAM_BLOCK.min(p - i0);
-                // Rows i0..i0+bi against columns 0..i0+bi: every block on or below the diagonal.
-                let cols = i0 + bi;
-                $gemm(bi, n, cols, 1.0, &x.data[i0 * n..], n, &xt.data, p, 0.0, &mut g.data[i0 * p..], p);
+            let blocks = p.div_ceil(GRAM_BLOCK);
+            // Rows i0..i0+bi against columns 0..i0+bi: every block on or below the diagonal.
+            let run = |rows: &mut [$t], b0: usize, b1: usize| {
+                for b in b0..b1 {
+                    let i0 = b * GRAM_BLOCK;
+                    let bi = GRAM_BLOCK.min(p - i0);
+                    let out = &mut rows[(i0 - b0 * GRAM_BLOCK) * p..];
+                    $gemm(bi, n, i0 + bi, 1.0, &x.data[i0 * n..], n, (&x.data, 1, n), 0.0, out, p);
+                }
+            };
+            let ranges = balanced_ranges(blocks, threads.max(1));
+            if ranges.len() <= 1 || p * p * n < 1 << 22 {
+                run(&mut g.data, 0, blocks);
+            } else {
+                std::thread::scope(|scope| {
+                    let mut rest: &mut [$t] = &mut g.data;
+                    for r in &ranges {
+                        let rows = (GRAM_BLOCK * r.end).min(p) - GRAM_BLOCK * r.start;
+                        let (mine, tail) = rest.split_at_mut(rows * p);
+                        rest = tail;
+                        let run = &run;
+                        let (b0, b1) = (r.start, r.end);
+                        scope.spawn(move || run(mine, b0, b1));
+                    }
+                });
             }
             for i in 0..p {
                 for j in i + 1..p {
@@ -137,8 +145,18 @@ macro_rules! gram_impl {
     };
 }
 
-gram_impl!(gram, f64, gemm_f64);
-gram_impl!(gram_f32, f32, gemm_f32);
+gram_impl!(gram_threads, f64, gemm_f64);
+gram_impl!(gram_f32_threads, f32, gemm_f32);
+
+/// `X·Xᵀ` (f64), on all cores natively.
+pub fn gram(x: &Mat<f64>) -> Mat<f64> {
+    gram_threads(x, default_threads())
+}
+
+/// `X·Xᵀ` (f32), on all cores natively.
+pub fn gram_f32(x: &Mat<f32>) -> Mat<f32> {
+    gram_f32_threads(x, default_threads())
+}
 
 /// `X·Yᵀ` for `X: p×n`, `Y: q×n` (f64).
 pub fn cross_gram(x: &Mat<f64>, y: &Mat<f64>) -> Mat<f64> {

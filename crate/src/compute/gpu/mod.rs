@@ -287,7 +287,18 @@ impl Gpu {
     /// Adapter name and backend, e.g. `llvmpipe (LLVM 15.0.7, 256 bits) (Vulkan)`.
     pub fn describe(&self) -> String {
         let name = if self.info.name.is_empty() { "unnamed adapter" } else { &self.info.name };
-        format!("{name} ({:?}, {:?})", self.info.backend, self.info.device_type)
+        let kind = match self.info.device_type {
+            wgpu::DeviceType::Cpu => "software, on the CPU",
+            wgpu::DeviceType::DiscreteGpu => "discrete GPU",
+            wgpu::DeviceType::IntegratedGpu => "integrated GPU",
+            wgpu::DeviceType::VirtualGpu => "virtual GPU",
+            wgpu::DeviceType::Other => "GPU",
+        };
+        let api = match self.info.backend {
+            wgpu::Backend::BrowserWebGpu => "WebGPU".to_string(),
+            other => format!("{other:?}"),
+        };
+        format!("{name} ({api}, {kind})")
     }
 
     /// Cap the buffer size this `Gpu` accepts (to honour a user's memory budget, and to test
