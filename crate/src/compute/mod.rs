@@ -125,7 +125,9 @@ impl Compute {
         self.fallbacks.lock().map(|f| f.clone()).unwrap_or_default()
     }
 
-    fn fell_back(&self, op: &str, e: &gpu::GpuError) {
+    /// Record that GPU operation `op` failed with `e` and ran on the CPU instead (for labs
+    /// that call [`gpu::Gpu`] directly, e.g. fused training loops).
+    pub fn fell_back(&self, op: &str, e: &gpu::GpuError) {
         if let Ok(mut f) = self.fallbacks.lock() {
             f.push(format!("{op}: {e}; computed on the CPU instead"));
         }
