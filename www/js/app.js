@@ -339,9 +339,11 @@ function showCompute(st) {
   if (fresh.length) showNotices(fresh.map((message) => ({ message })), { append: true });
 }
 compute.onCompute = showCompute;
-compute.status().then(showCompute).catch((err) => {
+// Probe the GPU (open it and self-check every kernel) once, just after the first view is
+// up, so that it does not compete with the first runs; later runs reuse the verdict.
+setTimeout(() => compute.status().then(showCompute).catch((err) => {
   $('#backend-status').textContent = `Compute: CPU — the compute worker failed to start (${err.message})`;
-});
+}), 300);
 window.hp = hp; // for the console and the end-to-end tests
 load();
 document.body.dataset.ready = '1';

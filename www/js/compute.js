@@ -9,6 +9,9 @@ export class Compute {
     this.lanes = new Map();  // name -> {worker, pending}
     this.nextId = 1;
     this.workersOk = typeof Worker !== 'undefined';
+    // What the page knows of the GPU, passed to every run: '' (unknown: a worker that needs
+    // it opens and self-checks it), 'verified', or 'cpu:REASON'.
+    this.gpuHint = '';
   }
 
   _lane(name) {
@@ -67,7 +70,7 @@ export class Compute {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       lane.pending = { id, resolve, reject, onProgress, onPartial };
-      lane.worker.postMessage({ id, query, parts });
+      lane.worker.postMessage({ id, query, parts, gpu: this.gpuHint });
     });
   }
 
@@ -79,7 +82,11 @@ export class Compute {
     return new Promise((resolve, reject) => {
       lane.pending = {
         id,
-        resolve: (v) => { this.close('status'); resolve(v); },
+        resolve: (v) => {
+          this.close('status');
+          this.gpuHint = v.gpu ? 'verified' : `cpu:${v.description.replace(/^CPU \((.*)\)$/, '$1')}`;
+          resolve(v);
+        },
         reject: (e) => { this.close('status'); reject(e); },
       };
       lane.worker.postMessage({ id, status: true });
@@ -96,7 +103,7 @@ export class Compute {
 
   // Without workers: run on the main thread (the page pauses while it runs).
   async _runHere(query, parts) {
-    return JSON.parse(await this.hp.run(query, parts, undefined));
+    return JSON.parse(await this.hp.run(query, parts, undefined, 'cpu:Web Workers are not available'));
   }
 
   /** Stop the run on lane `name` (if any); its promise rejects with a Cancelled error. */

@@ -6,7 +6,7 @@ import init, * as hp from '../hopfield-playground.js';
 const ready = init();
 
 self.onmessage = async (e) => {
-  const { id, query, parts, status } = e.data;
+  const { id, query, parts, status, gpu } = e.data;
   try {
     await ready;
     if (status) {
@@ -15,8 +15,8 @@ self.onmessage = async (e) => {
     }
     const progress = (done, total, partial) =>
       self.postMessage({ id, progress: true, done, total, partial });
-    const json = await hp.run(query, parts, progress);
-    self.postMessage({ id, ok: json, compute: await hp.compute_status() });
+    const json = await hp.run(query, parts, progress, gpu || undefined);
+    self.postMessage({ id, ok: json, compute: hp.compute_used() });
   } catch (err) {
     self.postMessage({ id, error: String(err && err.message ? err.message : err) });
   }
