@@ -10,10 +10,17 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
-export async function serve() {
+/**
+ * Serve dist/ on 127.0.0.1 (a free port). `extra` maps URL prefixes to other folders
+ * (the benchmark serves TensorFlow.js from node_modules this way).
+ */
+export async function serve({ extra = {} } = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(DIST, path.endsWith('/') ? join(path, 'index.html') : path);
+    const prefix = Object.keys(extra).find((p) => path.startsWith(p));
+    const root = prefix ? extra[prefix] : DIST;
+    const rel = prefix ? path.slice(prefix.length) : path;
+    const file = join(root, rel.endsWith('/') ? join(rel, 'index.html') : rel);
     try {
       const body = await readFile(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' });

@@ -129,3 +129,22 @@ test('the CLI prints exactly what the page computes for the same query', async (
   }
   await page.close();
 });
+
+test('a long run shows progress, can be cancelled, and the page stays responsive', async () => {
+  const { page, errors } = await open(ctx, srv.base, '?v=1&lab=classic&cap_n=1000&cap_points=60&cap_trials=500&cap_max=0.5');
+  await page.waitForSelector('#runs .run[data-part="capacity"] progress', { timeout: 20000 });
+  await page.waitForFunction(() => Number(document.querySelector('#runs .run[data-part="capacity"] progress').value) > 0, null, { timeout: 30000 });
+  // The main thread answers while the worker computes.
+  const t0 = Date.now();
+  await page.evaluate(() => 1 + 1);
+  assert.ok(Date.now() - t0 < 1000, 'the page is responsive during the run');
+  await page.click('#runs .run[data-part="capacity"] button.cancel');
+  await page.waitForSelector('#runs .run[data-part="capacity"] .cancelled');
+  assert.match(await page.textContent('#runs .run[data-part="capacity"]'), /cancelled/);
+  // The recall part still works after the cancel: change a recall key.
+  await page.selectOption('#p-mode', 'sync');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('mode') === 'sync');
+  await page.waitForFunction(() => document.querySelector('.state-caption')?.textContent.includes('step'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -218,6 +218,7 @@ function renderLab(parsed) {
   $('#embed-open').href = `?${buildQuery(lab.id, { ...parsed.text, embed: '0' })}`;
   renderControls(lab, parsed.text, $('#controls'));
   current.view?.params?.(parsed.query);
+  showCompute();
   runChangedParts();
 }
 
@@ -315,7 +316,39 @@ $('#download-json').addEventListener('click', async () => {
   document.body.append(a); a.click(); a.remove();
 });
 
-$('#backend-status').textContent = 'Compute: CPU — WebAssembly (SIMD) in a Web Worker';
+// The status line: which backend the workers use (the first status opens it).
+let computeStatus = null;
+let adapterDetail = '';
+// wgpu does not see the adapter's vendor and architecture in the browser; ask for them for display.
+navigator.gpu?.requestAdapter().then((a) => {
+  const i = a?.info;
+  if (i && (i.vendor || i.architecture)) { adapterDetail = ` [${[i.vendor, i.architecture].filter(Boolean).join(' ')}]`; showCompute(); }
+}).catch(() => {});
+const seenFallbacks = new Set();
+function showCompute(st) {
+  if (st) computeStatus = st;
+  st = computeStatus;
+  const line = $('#backend-status');
+  if (!st) { line.textContent = 'Compute: starting…'; return; }
+  const forcedCpu = current?.text?.backend === 'cpu';
+  if (forcedCpu) {
+    line.textContent = 'Compute: CPU — WebAssembly (SIMD) in Web Workers (backend=cpu in the link)';
+  } else if (st.gpu) {
+    line.textContent = `Compute: WebGPU — ${st.description.replace(/^GPU: /, '')}${adapterDetail} (self-check passed)`;
+  } else {
+    line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.description.replace(/^CPU \((.*)\)$/, '$1')}`;
+  }
+  line.dataset.backend = !forcedCpu && st.gpu ? 'webgpu' : 'cpu';
+  const fresh = (st.fallbacks || []).filter((f) => !seenFallbacks.has(f));
+  fresh.forEach((f) => seenFallbacks.add(f));
+  if (fresh.length) showNotices(fresh.map((message) => ({ message })), { append: true });
+}
+compute.onCompute = showCompute;
+// Probe the GPU (open it and self-check every kernel) once, just after the first view is
+// up, so that it does not compete with the first runs; later runs reuse the verdict.
+setTimeout(() => compute.status().then(showCompute).catch((err) => {
+  $('#backend-status').textContent = `Compute: CPU — the compute worker failed to start (${err.message})`;
+}), 300);
 window.hp = hp; // for the console and the end-to-end tests
 load();
 document.body.dataset.ready = '1';

@@ -9,6 +9,9 @@ export class Compute {
     this.lanes = new Map();  // name -> {worker, pending}
     this.nextId = 1;
     this.workersOk = typeof Worker !== 'undefined';
+    // What the page knows of the GPU, passed to every run: '' (unknown: a worker that needs
+    // it opens and self-checks it), 'verified', or 'cpu:REASON'.
+    this.gpuHint = '';
   }
 
   _lane(name) {
@@ -35,6 +38,7 @@ export class Compute {
       return;
     }
     lane.pending = null;
+    if (msg.compute) this.onCompute?.(JSON.parse(msg.compute));
     if (msg.error !== undefined) {
       // A panic leaves a wasm instance unusable: start the next run in a fresh worker.
       lane.worker.terminate();
@@ -66,13 +70,40 @@ export class Compute {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       lane.pending = { id, resolve, reject, onProgress, onPartial };
-      lane.worker.postMessage({ id, query, parts });
+      lane.worker.postMessage({ id, query, parts, gpu: this.gpuHint });
     });
+  }
+
+  /** Ask a worker which backend it uses: {gpu, description, checks, fallbacks}. */
+  status() {
+    if (!this.workersOk) return Promise.resolve({ gpu: false, description: 'CPU (WebAssembly on the main thread: no Web Workers)', checks: [], fallbacks: [] });
+    const lane = this._lane('status');
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      lane.pending = {
+        id,
+        resolve: (v) => {
+          this.close('status');
+          this.gpuHint = v.gpu ? 'verified' : `cpu:${v.description.replace(/^CPU \((.*)\)$/, '$1')}`;
+          resolve(v);
+        },
+        reject: (e) => { this.close('status'); reject(e); },
+      };
+      lane.worker.postMessage({ id, status: true });
+    });
+  }
+
+  /** Terminate lane `name`'s worker (nothing in flight is expected). */
+  close(name) {
+    const lane = this.lanes.get(name);
+    if (!lane) return;
+    lane.worker.terminate();
+    this.lanes.delete(name);
   }
 
   // Without workers: run on the main thread (the page pauses while it runs).
   async _runHere(query, parts) {
-    return JSON.parse(await this.hp.run(query, parts, undefined));
+    return JSON.parse(await this.hp.run(query, parts, undefined, 'cpu:Web Workers are not available'));
   }
 
   /** Stop the run on lane `name` (if any); its promise rejects with a Cancelled error. */

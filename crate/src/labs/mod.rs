@@ -45,6 +45,8 @@ pub struct Runner {
     pub check: fn(&mut Params, &mut Vec<Notice>),
     /// Compute the selected parts.
     pub run: RunFn,
+    /// Whether `run` can use the GPU; the page opens a GPU device only for such labs.
+    pub gpu: bool,
 }
 
 /// A separately computable part of a lab's result.

@@ -5,11 +5,13 @@
 pub mod dense;
 
 use crate::api;
-use crate::compute::Compute;
+use crate::compute::{Compute, Mat, check, gpu::Gpu};
 use crate::labs::{LABS, Progress};
 use crate::params::{Params, format_value, from_query};
 use crate::plot::{self, Colormap};
 use serde_json::{Value as Json, json};
+use std::cell::RefCell;
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(start)]
@@ -97,17 +99,136 @@ impl Progress for JsProgress {
     }
 }
 
+thread_local! {
+    /// This thread's compute backend, opened on first use (a GPU device is expensive to open).
+    static COMPUTE: RefCell<Option<(Compute, Vec<check::CheckItem>)>> = const { RefCell::new(None) };
+}
+
+/// The shared backend: the browser's WebGPU adapter when it offers one and every kernel
+/// passes its self-check against the CPU, else the CPU with the reason. `verified` is
+/// what another worker of this page already found (the page runs the self-check once):
+/// `Some(Ok(()))` skips the check, `Some(Err(why))` skips the GPU.
+#[allow(clippy::arc_with_non_send_sync)] // one thread in the browser
+async fn shared_compute(verified: Option<Result<(), String>>) -> (Compute, Vec<check::CheckItem>) {
+    if let Some(c) = COMPUTE.with(|c| c.borrow().clone()) {
+        return c;
+    }
+    let opened = match verified {
+        Some(Err(why)) => (Compute::cpu(why), Vec::new()),
+        _ => match Gpu::new().await {
+            Ok(gpu) if verified.is_some() => (Compute::with_gpu(Arc::new(gpu)), Vec::new()),
+            Ok(gpu) => {
+                let checks = check::self_check(&gpu).await;
+                let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.kernel).collect();
+                if failed.is_empty() {
+                    (Compute::with_gpu(Arc::new(gpu)), checks)
+                } else {
+                    let why = format!(
+                        "the WebGPU adapter {} failed the self-check of {}",
+                        gpu.describe(),
+                        failed.join(", ")
+                    );
+                    (Compute::cpu(why), checks)
+                }
+            }
+            Err(e) => (Compute::cpu(format!("no WebGPU: {e}")), Vec::new()),
+        },
+    };
+    COMPUTE.with(|c| *c.borrow_mut() = Some(opened.clone()));
+    opened
+}
+
+/// The backend this thread uses: `{gpu, description, checks}` (opens it on first call).
+#[wasm_bindgen]
+pub async fn compute_status() -> String {
+    let (compute, checks) = shared_compute(None).await;
+    json!({ "gpu": compute.uses_gpu(), "description": compute.describe(), "checks": checks, "fallbacks": compute.fallbacks() })
+        .to_string()
+}
+
+/// The backend this thread has opened, if any (does not open one): the same JSON as
+/// [`compute_status`], or `undefined`.
+#[wasm_bindgen]
+pub fn compute_used() -> Option<String> {
+    COMPUTE.with(|c| {
+        c.borrow().as_ref().map(|(compute, checks)| {
+            json!({ "gpu": compute.uses_gpu(), "description": compute.describe(), "checks": checks, "fallbacks": compute.fallbacks() })
+                .to_string()
+        })
+    })
+}
+
+/// Compute `reps` Gram products `X·Xᵀ` of a random `p × n` f32 matrix on `backend`
+/// (`cpu` or `gpu`; GPU: upload, compute and readback each time) and return the sum of
+/// the last one's entries. The benchmark script times the call.
+#[wasm_bindgen]
+pub async fn bench_gram(p: usize, n: usize, reps: usize, backend: String) -> Result<f64, JsError> {
+    if p.saturating_mul(p.max(n)) > 64 << 20 {
+        return Err(JsError::new("bench_gram: at most 64M entries"));
+    }
+    thread_local! {
+        static INPUT: RefCell<Option<Mat<f32>>> = const { RefCell::new(None) };
+    }
+    // Draw the input once per shape, outside what the benchmark times.
+    let x = INPUT.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        match slot.as_ref() {
+            Some(x) if (x.rows, x.cols) == (p, n) => x.clone(),
+            _ => {
+                let mut rng = crate::rng::seeded(1, 1);
+                let data = (0..p * n).map(|_| crate::rng::normal(&mut rng) as f32).collect();
+                let x = Mat { rows: p, cols: n, data };
+                *slot = Some(x.clone());
+                x
+            }
+        }
+    });
+    let compute = if backend == "gpu" {
+        let (c, _) = shared_compute(None).await;
+        if !c.uses_gpu() {
+            return Err(JsError::new(&c.describe()));
+        }
+        c
+    } else {
+        Compute::cpu("benchmark")
+    };
+    let mut sum = 0.0;
+    for _ in 0..reps {
+        sum = compute.gram(&x).await.data.iter().map(|&v| f64::from(v)).sum();
+    }
+    Ok(sum)
+}
+
 /// Run the experiment of `query` (only the comma-separated `parts`, or all when empty)
 /// and return the same JSON text as `hopfield run QUERY --format json`.
+///
+/// `gpu` is what the page already knows of the GPU: `"verified"` (another worker's
+/// self-check passed), `"cpu:REASON"` (use the CPU), or empty (open and check it here).
+/// Labs that never use the GPU do not open it.
 #[wasm_bindgen]
 pub async fn run(
     query: String,
     parts: String,
     progress: Option<js_sys::Function>,
+    gpu: Option<String>,
 ) -> Result<String, JsError> {
     let parts: Vec<&str> = parts.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
     let mut p = JsProgress { callback: progress, last: -1 };
-    let compute = Compute::cpu("WebAssembly");
+    let state = from_query(&query).state();
+    let lab_gpu = state.as_ref().is_some_and(|s| s.lab.runner.as_ref().is_some_and(|r| r.gpu));
+    let wants_gpu = lab_gpu && state.as_ref().is_some_and(|s| s.params.choice("backend") != "cpu");
+    let verified = match gpu.as_deref() {
+        Some("verified") => Some(Ok(())),
+        Some(g) if g.starts_with("cpu:") => Some(Err(g[4..].to_string())),
+        _ => None,
+    };
+    let compute = if wants_gpu {
+        shared_compute(verified).await.0
+    } else if lab_gpu {
+        Compute::cpu("backend=cpu")
+    } else {
+        Compute::cpu("this lab runs on the CPU")
+    };
     let report = api::run_query(&query, &parts, &mut p, &compute).await;
     report.map(|r| r.to_json()).map_err(|e| JsError::new(&e.to_string()))
 }

@@ -17,7 +17,8 @@ same noise and update rule as above.</p>
 <p><b>Digits</b>: scikit-learn's 8×8 digits (UCI, Alpaydin 1998), thresholded at 8/16. Digit images are
 strongly correlated, so they interfere far below 0.138 N — try P = 3 and P = 10.</p>
 <p>All numbers are exact (integer arithmetic scaled by N), so this page and the <code>hopfield</code> CLI print
-identical values for the same link.</p>`;
+identical values for the same link. This lab always runs on the CPU (in a Web Worker), whatever the
+compute backend: exactness matters more here than speed.</p>`;
 
 export default {
   mount(root, { charts, el, set, get }) {

@@ -137,6 +137,7 @@ pub const LAB: LabDef = LabDef {
         ],
         check,
         run,
+        gpu: false,
     }),
 };
 

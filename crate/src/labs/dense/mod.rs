@@ -395,6 +395,9 @@ pub const LAB: LabDef = LabDef {
         ],
         check,
         run,
+        // Small planar and N ≤ a few hundred dense problems: everything runs on the CPU
+        // (the particle animation too, through `web::dense`; no GPU path for it yet).
+        gpu: false,
     }),
 };
 

@@ -1,0 +1,165 @@
+//! A quick self-check of every GPU kernel against the CPU reference, on small random
+//! inputs with the tolerances of `tests/gpu_kernels.rs`. The page runs it once when it
+//! opens a GPU and uses the GPU only if every kernel passes; the browser tests run it
+//! on Chromium's WebGPU adapter.
+
+use super::gpu::{Gpu, GpuError};
+use super::{Mat, cpu};
+use crate::rng::{normal, seeded, spins};
+use serde::Serialize;
+
+/// One kernel's comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckItem {
+    pub kernel: &'static str,
+    pub shape: String,
+    /// Largest |gpu − reference| divided by its tolerance (≤ 1 passes).
+    pub worst_ratio: f64,
+    pub ok: bool,
+    /// The GPU error, when the kernel did not run at all.
+    pub error: Option<String>,
+}
+
+fn random(rows: usize, cols: usize, seed: u64) -> Mat<f64> {
+    let mut rng = seeded(seed, 11);
+    Mat { rows, cols, data: (0..rows * cols).map(|_| normal(&mut rng)).collect() }
+}
+
+/// max over entries of |got − want| / tol(i, j).
+fn worst(got: &Mat<f32>, want: &Mat<f64>, tol: impl Fn(usize, usize) -> f64) -> f64 {
+    if (got.rows, got.cols) != (want.rows, want.cols) {
+        return f64::INFINITY;
+    }
+    let mut w = 0.0f64;
+    for i in 0..want.rows {
+        for j in 0..want.cols {
+            let r = (f64::from(got.at(i, j)) - want.at(i, j)).abs() / tol(i, j);
+            w = if r.is_nan() { f64::INFINITY } else { w.max(r) };
+        }
+    }
+    w
+}
+
+fn item(kernel: &'static str, shape: String, result: Result<f64, GpuError>) -> CheckItem {
+    match result {
+        Ok(r) => CheckItem { kernel, shape, worst_ratio: r, ok: r <= 1.0, error: None },
+        Err(e) => {
+            CheckItem { kernel, shape, worst_ratio: f64::INFINITY, ok: false, error: Some(e.to_string()) }
+        }
+    }
+}
+
+fn abs_dot(a: &Mat<f64>, b: &Mat<f64>, i: usize, j: usize) -> f64 {
+    (0..a.cols).map(|t| (a.at(i, t) * b.at(j, t)).abs()).sum()
+}
+
+/// Run every kernel once on `gpu` and compare with the CPU.
+pub async fn self_check(gpu: &Gpu) -> Vec<CheckItem> {
+    let mut out = Vec::new();
+    let x = random(67, 45, 1);
+    let gram = async {
+        let got = gpu.cross_gram(&x.to_f32(), None).await?;
+        Ok(worst(&got, &cpu::gram(&x), |i, j| 1e-5 * abs_dot(&x, &x, i, j) + 1e-6))
+    };
+    out.push(item("gram", "67×45".into(), gram.await));
+
+    let a = random(17, 40, 2);
+    let b = random(40, 23, 3);
+    let bt = b.transpose();
+    let mm = async {
+        let got = gpu.matmul(&a.to_f32(), &b.to_f32()).await?;
+        Ok(worst(&got, &cpu::matmul(&a, &b), |i, j| 1e-5 * abs_dot(&a, &bt, i, j) + 1e-6))
+    };
+    out.push(item("matmul", "17×40·40×23".into(), mm.await));
+
+    let y = random(15, 45, 4);
+    let rbf = async {
+        let g = cpu::cross_gram(&x, &y);
+        let (nx, ny) = (cpu::sq_norms(&x), cpu::sq_norms(&y));
+        let gammas = [0.002, 0.02];
+        let want = cpu::rbf_from_gram(&g, &nx, &ny, &gammas);
+        let f32s = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<f32>>();
+        let got = gpu.rbf_from_gram(&g.to_f32(), &f32s(&nx), &f32s(&ny), &f32s(&gammas)).await?;
+        let mut w = 0.0f64;
+        for ((k, r), gamma) in got.iter().zip(&want).zip(gammas) {
+            w = w.max(worst(k, r, |i, j| r.at(i, j) * (1e-5 + gamma * 1e-6 * (nx[i] + ny[j])) + 1e-7));
+        }
+        Ok(w)
+    };
+    out.push(item("rbf_from_gram", "67×15, 2 γ".into(), rbf.await));
+
+    let (n, p, rows) = (48, 6, 9);
+    let mut rng = seeded(5, 12);
+    let pats: Vec<Vec<i8>> = (0..p).map(|_| spins(&mut rng, n)).collect();
+    let mut w = Mat::zeros(n, n);
+    for pat in &pats {
+        for i in 0..n {
+            for j in 0..n {
+                if i != j {
+                    w.data[i * n + j] += f64::from(pat[i] * pat[j]);
+                }
+            }
+        }
+    }
+    let s0 = Mat { rows, cols: n, data: (0..rows).flat_map(|_| spins(&mut rng, n)).map(f64::from).collect() };
+    let hop = async {
+        let got = gpu.hopfield_sync(&w.to_f32(), &s0.to_f32(), 20).await?;
+        let want = cpu::hopfield_sync(&w, &s0, 20);
+        let same = got.states == want.states && got.steps == want.steps && got.status == want.status;
+        Ok(if same { 0.0 } else { f64::INFINITY })
+    };
+    out.push(item("hopfield_sync", format!("N={n}, {rows} states"), hop.await));
+
+    let xi = Mat { rows: p, cols: n, data: pats.iter().flatten().map(|&v| f64::from(v)).collect() };
+    let mut probes = Mat::zeros(rows, n);
+    for r in 0..rows {
+        probes.row_mut(r).copy_from_slice(xi.row(r % p));
+        probes.data[r * n + r] *= -1.0;
+    }
+    let khop = async {
+        let got = gpu.kernel_hopfield_sync(&xi.to_f32(), &xi.to_f32(), 0.02, &probes.to_f32(), 20).await?;
+        let want = cpu::kernel_hopfield_sync(&xi, &xi, 0.02, &probes, 20);
+        Ok(if got.states == want.states && got.status == want.status { 0.0 } else { f64::INFINITY })
+    };
+    out.push(item("kernel_hopfield_sync", format!("N={n}, P={p}"), khop.await));
+
+    let pts = Mat {
+        rows: 90,
+        cols: 2,
+        data: (0..180).map(|e| normal(&mut rng) * 0.2 + ((e / 2) % 3) as f64 * 1.5).collect(),
+    };
+    let c0 = Mat { rows: 3, cols: 2, data: pts.data[..6].to_vec() };
+    let skm = async {
+        let got = gpu.soft_kmeans(&pts.to_f32(), &c0.to_f32(), 0.3, 1e-4, 100).await?;
+        let want = cpu::soft_kmeans(&pts, &c0, 0.3, 1e-4, 100);
+        Ok(worst(&got.centres, &want.centres.to_f64(), |_, _| 1e-3))
+    };
+    out.push(item("soft_kmeans", "90 points, k=3".into(), skm.await));
+
+    // 40 epochs of kernel logistic regression (γ = 0.05 on the 6 patterns above): the α of
+    // the GPU loop against the same loop in f64, within 1% of its largest entry.
+    let klr = async {
+        let mut k = cpu::gram(&xi);
+        for v in &mut k.data {
+            *v = (2.0 * 0.05 * (*v - n as f64)).exp();
+        }
+        let got = gpu.klr_train_gd(&k.to_f32(), &xi.to_f32(), 0.01, 0.1, 40, 0.0, true).await?;
+        let mut alpha = Mat::zeros(p, n);
+        for _ in 0..40 {
+            let h = cpu::matmul(&k, &alpha);
+            let mut z = Mat::zeros(p, n);
+            for i in 0..h.data.len() {
+                let x = xi.data[i];
+                z.data[i] = -x / (1.0 + (x * h.data[i]).exp()) + 0.01 * alpha.data[i];
+            }
+            let step = cpu::matmul(&k, &z);
+            for (a, s) in alpha.data.iter_mut().zip(&step.data) {
+                *a -= 0.1 * s;
+            }
+        }
+        let scale = alpha.data.iter().fold(1e-3f64, |m, a| m.max(a.abs()));
+        Ok(worst(&got.alpha, &alpha, |_, _| 1e-2 * scale))
+    };
+    out.push(item("klr_train_gd", format!("P={p}, N={n}, 40 epochs"), klr.await));
+    out
+}

@@ -1,0 +1,332 @@
+//! Every WGSL kernel against the f64 CPU reference, on whatever adapter wgpu finds
+//! (lavapipe in CI: `tests/setup.sh` installs it). No adapter is a failure, not a pass:
+//! set `HOPFIELD_ALLOW_NO_GPU=1` to skip on purpose, and the skip is printed.
+//!
+//! Tolerances (stated per test): products compare with |gpu − ref| ≤ 1e-5·Σ_t|x_t y_t| +
+//! 1e-6, the worst-case f32 accumulation bound for the lengths used; exponentials add
+//! a relative 1e-5; ±1 dynamics with integer weights are exact.
+#![cfg(not(target_arch = "wasm32"))]
+
+use hopfield_playground::compute::{Compute, Mat, RowStatus, cpu, gpu::Gpu};
+use hopfield_playground::rng::{normal, seeded, spins};
+use std::sync::{Arc, OnceLock};
+
+fn gpu() -> Option<Arc<Gpu>> {
+    static GPU: OnceLock<Option<Arc<Gpu>>> = OnceLock::new();
+    GPU.get_or_init(|| match pollster::block_on(Gpu::new()) {
+        Ok(g) => {
+            eprintln!("GPU kernels run on: {}", g.describe());
+            Some(Arc::new(g))
+        }
+        Err(e) => {
+            if std::env::var("HOPFIELD_ALLOW_NO_GPU").as_deref() == Ok("1") {
+                eprintln!("\n*** SKIPPING GPU KERNEL TESTS: {e} (HOPFIELD_ALLOW_NO_GPU=1) ***\n");
+                None
+            } else {
+                panic!(
+                    "no GPU adapter: {e}. Install lavapipe (mesa-vulkan-drivers) — tests/setup.sh does — \
+                     or set HOPFIELD_ALLOW_NO_GPU=1 to skip these tests on purpose"
+                );
+            }
+        }
+    })
+    .clone()
+}
+
+fn random(rows: usize, cols: usize, seed: u64) -> Mat<f64> {
+    let mut rng = seeded(seed, 9);
+    Mat { rows, cols, data: (0..rows * cols).map(|_| normal(&mut rng)).collect() }
+}
+
+/// Assert `got ≈ want` entrywise with `tol(i, j)`.
+fn close(got: &Mat<f32>, want: &Mat<f64>, tol: impl Fn(usize, usize) -> f64, what: &str) {
+    assert_eq!((got.rows, got.cols), (want.rows, want.cols), "{what}: shape");
+    for i in 0..want.rows {
+        for j in 0..want.cols {
+            let (g, w) = (f64::from(got.at(i, j)), want.at(i, j));
+            assert!((g - w).abs() <= tol(i, j), "{what}: ({i},{j}) gpu {g} vs reference {w}");
+        }
+    }
+}
+
+/// Σ_t |a_it · b_tj|: the scale of an entry of A·B.
+fn abs_product(a: &Mat<f64>, b: &Mat<f64>, i: usize, j: usize) -> f64 {
+    (0..a.cols).map(|t| (a.at(i, t) * b.at(t, j)).abs()).sum()
+}
+
+const SHAPES: &[(usize, usize)] =
+    &[(1, 1), (1, 9), (9, 1), (3, 5), (63, 17), (64, 64), (65, 130), (200, 33), (129, 300)];
+
+#[test]
+fn gram_should_match_reference() {
+    let Some(g) = gpu() else { return };
+    for &(p, n) in SHAPES {
+        let x = random(p, n, (p * 7919 + n) as u64);
+        let xt = x.transpose();
+        let want = cpu::gram(&x);
+        let got = pollster::block_on(g.cross_gram(&x.to_f32(), None)).expect("gram");
+        close(&got, &want, |i, j| 1e-5 * abs_product(&x, &xt, i, j) + 1e-6, &format!("gram {p}x{n}"));
+    }
+}
+
+#[test]
+fn cross_gram_and_matmul_should_match_reference() {
+    let Some(g) = gpu() else { return };
+    for &(m, k) in SHAPES {
+        let n = (m * 3 + k) % 70 + 1;
+        let a = random(m, k, 1 + m as u64);
+        let b = random(k, n, 2 + k as u64);
+        let want = cpu::matmul(&a, &b);
+        let got = pollster::block_on(g.matmul(&a.to_f32(), &b.to_f32())).expect("matmul");
+        close(&got, &want, |i, j| 1e-5 * abs_product(&a, &b, i, j) + 1e-6, &format!("matmul {m}x{k}x{n}"));
+        let y = b.transpose(); // n × k
+        let want = cpu::cross_gram(&a, &y);
+        let got = pollster::block_on(g.cross_gram(&a.to_f32(), Some(&y.to_f32()))).expect("cross_gram");
+        close(
+            &got,
+            &want,
+            |i, j| 1e-5 * abs_product(&a, &b, i, j) + 1e-6,
+            &format!("cross_gram {m}x{k}x{n}"),
+        );
+    }
+}
+
+#[test]
+fn rbf_for_many_gammas_should_match_reference() {
+    let Some(g) = gpu() else { return };
+    let x = random(37, 20, 3);
+    let y = random(50, 20, 4);
+    let gammas = [1e-3, 0.01, 0.1];
+    let gram = cpu::cross_gram(&x, &y);
+    let (nx, ny) = (cpu::sq_norms(&x), cpu::sq_norms(&y));
+    let want = cpu::rbf_from_gram(&gram, &nx, &ny, &gammas);
+    let f32s = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<f32>>();
+    let got = pollster::block_on(g.rbf_from_gram(&gram.to_f32(), &f32s(&nx), &f32s(&ny), &f32s(&gammas)))
+        .expect("rbf");
+    assert_eq!(got.len(), 3);
+    for ((k, w), gamma) in got.iter().zip(&want).zip(gammas) {
+        // exp(−γ d²): the f32 error of d² (≈ 1e-6 · (‖x‖² + ‖y‖²)) times γ, relative to K.
+        close(
+            k,
+            w,
+            |i, j| w.at(i, j) * (1e-5 + gamma * 1e-6 * (nx[i] + ny[j])) + 1e-7,
+            &format!("rbf γ={gamma}"),
+        );
+    }
+}
+
+fn hebbian_counts(patterns: &[Vec<i8>]) -> Mat<f64> {
+    let n = patterns[0].len();
+    let mut w = Mat::zeros(n, n);
+    for p in patterns {
+        for i in 0..n {
+            for j in 0..n {
+                if i != j {
+                    w.data[i * n + j] += f64::from(p[i]) * f64::from(p[j]);
+                }
+            }
+        }
+    }
+    w
+}
+
+#[test]
+fn batched_hopfield_steps_are_exact_with_integer_weights() {
+    let Some(g) = gpu() else { return };
+    for (n, p, b) in [(100, 8, 37), (50, 12, 300), (257, 40, 5), (1, 1, 1)] {
+        let mut rng = seeded(n as u64, 1);
+        let pats: Vec<Vec<i8>> = (0..p).map(|_| spins(&mut rng, n)).collect();
+        let w = hebbian_counts(&pats);
+        let s0 =
+            Mat { rows: b, cols: n, data: (0..b).flat_map(|_| spins(&mut rng, n)).map(f64::from).collect() };
+        let want = cpu::hopfield_sync(&w, &s0, 40);
+        let got = pollster::block_on(g.hopfield_sync(&w.to_f32(), &s0.to_f32(), 40)).expect("hopfield");
+        assert_eq!(got.states, want.states, "states N={n} P={p} B={b}");
+        assert_eq!(got.steps, want.steps, "steps");
+        assert_eq!(got.status, want.status, "status");
+        if n == 50 {
+            // P/N = 0.24 from random probes: spurious fixed points and 2-cycles both occur.
+            assert!(
+                got.status.contains(&RowStatus::Fixed) && got.status.contains(&RowStatus::Cycle),
+                "{:?}",
+                got.status
+            );
+        }
+    }
+}
+
+#[test]
+fn kernel_hopfield_steps_match_reference() {
+    let Some(g) = gpu() else { return };
+    let (n, p, b) = (64, 20, 40);
+    let mut rng = seeded(5, 1);
+    let xi = Mat { rows: p, cols: n, data: (0..p).flat_map(|_| spins(&mut rng, n)).map(f64::from).collect() };
+    // α = Ξ: each pattern pulls towards itself; probes are patterns with 8 of 64 bits flipped,
+    // so the fields stay far from zero and f32 rounding cannot flip a sign.
+    let mut s0 = Mat::zeros(b, n);
+    for r in 0..b {
+        s0.row_mut(r).copy_from_slice(xi.row(r % p));
+        for t in 0..8 {
+            s0.data[r * n + (r * 7 + t * 5) % n] *= -1.0;
+        }
+    }
+    for gamma in [0.005, 0.05] {
+        let want = cpu::kernel_hopfield_sync(&xi, &xi, gamma, &s0, 30);
+        let got = pollster::block_on(g.kernel_hopfield_sync(
+            &xi.to_f32(),
+            &xi.to_f32(),
+            gamma as f32,
+            &s0.to_f32(),
+            30,
+        ))
+        .expect("kernel hopfield");
+        assert_eq!(got.states, want.states, "γ={gamma}");
+        assert_eq!(got.steps, want.steps);
+        assert_eq!(got.status, want.status);
+    }
+}
+
+#[test]
+fn soft_kmeans_should_match_reference() {
+    let Some(g) = gpu() else { return };
+    // Three blobs in 2-D and a 3-D cloud, k centres started at the first points.
+    for (m, d, k, tau) in [(300, 2, 3, 0.3), (517, 3, 8, 0.05), (5, 1, 1, 1.0)] {
+        let mut rng = seeded(m as u64, 2);
+        let w = Mat {
+            rows: m,
+            cols: d,
+            data: (0..m * d).map(|e| normal(&mut rng) * 0.3 + ((e / d) % 3) as f64 * 2.0).collect(),
+        };
+        let c0 = Mat { rows: k, cols: d, data: w.data[..k * d].to_vec() };
+        let want = cpu::soft_kmeans(&w, &c0, tau, 1e-4, 200);
+        let got = pollster::block_on(g.soft_kmeans(&w.to_f32(), &c0.to_f32(), tau as f32, 1e-4, 200))
+            .expect("soft k-means");
+        // Centres within 1e-3 of the data scale; the stopping iteration may differ by the
+        // step where ‖C⁺ − C‖ crosses ε in f32 versus f64.
+        close(&got.centres, &want.centres.to_f64(), |_, _| 1e-3, &format!("centres m={m} k={k}"));
+        close(&got.attention, &want.attention.to_f64(), |_, _| 1e-3, "attention");
+        assert_eq!(got.converged, want.converged);
+        assert!(got.iterations.abs_diff(want.iterations) <= 2, "{} vs {}", got.iterations, want.iterations);
+    }
+}
+
+#[test]
+fn over_the_limit_falls_back_to_the_cpu_with_a_reason() {
+    let Some(_) = gpu() else { return };
+    let small = pollster::block_on(Gpu::new()).expect("gpu").with_buffer_limit(4096);
+    let x = random(40, 30, 8).to_f32(); // 1,200 floats in, 1,600 out: over 4 KiB
+    let err = pollster::block_on(small.cross_gram(&x, None)).expect_err("over the limit");
+    assert!(err.to_string().contains("limit of 4096 bytes"), "{err}");
+    let compute = Compute::with_gpu(Arc::new(small));
+    let got = pollster::block_on(compute.gram(&x));
+    let want = cpu::gram(&x.to_f64());
+    close(&got, &want, |_, _| 1e-3, "fallback gram");
+    let f = compute.fallbacks();
+    assert_eq!(f.len(), 1);
+    assert!(f[0].contains("computed on the CPU instead"), "{f:?}");
+}
+
+#[test]
+fn a_lost_device_falls_back_to_the_cpu() {
+    let Some(_) = gpu() else { return };
+    let g = pollster::block_on(Gpu::new()).expect("gpu");
+    g.destroy();
+    let compute = Compute::with_gpu(Arc::new(g));
+    let a = random(10, 10, 1).to_f32();
+    let got = pollster::block_on(compute.matmul(&a, &a));
+    close(&got, &cpu::matmul(&a.to_f64(), &a.to_f64()), |_, _| 1e-4, "after loss");
+    assert!(!compute.fallbacks().is_empty(), "the loss is reported");
+}
+
+/// The documented loop of `labs/klr/train.rs` (`train_gd_with`), written out in f64:
+/// returns (α kept, losses, status code as in `KlrGd`, epochs run).
+fn klr_gd_reference(
+    k: &Mat<f64>,
+    xi: &Mat<f64>,
+    lambda: f64,
+    lr: f64,
+    epochs: usize,
+    tol: f64,
+) -> (Mat<f64>, Vec<f64>, u32, usize) {
+    let softplus = |z: f64| z.max(0.0) + (-z.abs()).exp().ln_1p();
+    let mut alpha = Mat::zeros(xi.rows, xi.cols);
+    let mut prev = alpha.clone();
+    let mut loss: Vec<f64> = Vec::new();
+    let mut t = 0usize;
+    loop {
+        let h = cpu::matmul(k, &alpha);
+        let mut l = 0.0;
+        let mut z = Mat::zeros(xi.rows, xi.cols);
+        for i in 0..h.data.len() {
+            let (x, hv, a) = (xi.data[i], h.data[i], alpha.data[i]);
+            l += softplus(-x * hv) + 0.5 * lambda * a * hv;
+            z.data[i] = -x / (1.0 + (x * hv).exp()) + lambda * a;
+        }
+        loss.push(l);
+        if !l.is_finite() {
+            return (if t > 0 { prev } else { alpha }, loss, 4, t.saturating_sub(1));
+        }
+        if t >= 1 {
+            if l > loss[0] {
+                return (prev, loss, 3, t - 1);
+            }
+            if (loss[t - 1] - l).abs() <= tol * loss[t - 1].abs() {
+                return (alpha, loss, 1, t);
+            }
+        }
+        if t >= epochs {
+            return (alpha, loss, 2, t);
+        }
+        prev = alpha.clone();
+        let step = cpu::matmul(k, &z);
+        for (a, g) in alpha.data.iter_mut().zip(&step.data) {
+            *a -= lr * g;
+        }
+        t += 1;
+    }
+}
+
+#[test]
+fn klr_gradient_descent_should_match_reference() {
+    let Some(g) = gpu() else { return };
+    let (p, n) = (30, 20);
+    let mut rng = seeded(3, 3);
+    let xi = Mat { rows: p, cols: n, data: (0..p).flat_map(|_| spins(&mut rng, n)).map(f64::from).collect() };
+    for (gamma, tol, want_status) in [(0.05, 1e-6, None), (0.05, 0.0, Some(2)), (0.001, 1e-6, Some(3))] {
+        // K_μν = exp(−γ‖ξ^μ − ξ^ν‖²) = exp(2γ(ξ^μ·ξ^ν − N)).
+        let mut k = cpu::gram(&xi);
+        for v in &mut k.data {
+            *v = (2.0 * gamma * (*v - n as f64)).exp();
+        }
+        let (alpha, loss, status, run) = klr_gd_reference(&k, &xi, 0.01, 0.1, 300, tol);
+        let got =
+            pollster::block_on(g.klr_train_gd(&k.to_f32(), &xi.to_f32(), 0.01, 0.1, 300, tol as f32, true))
+                .expect("klr");
+        if let Some(s) = want_status {
+            assert_eq!(status, s, "reference status at γ={gamma}");
+        }
+        assert_eq!(got.status, status, "status at γ={gamma}");
+        if status == 1 {
+            // f32 losses cross the relative tolerance a few epochs apart from f64.
+            assert!(got.epochs_run.abs_diff(run) <= 25, "epochs {} vs {run}", got.epochs_run);
+        } else {
+            assert_eq!(got.epochs_run, run, "epochs at γ={gamma}");
+        }
+        let scale = alpha.data.iter().fold(0.0f64, |m, a| m.max(a.abs())).max(1e-3);
+        // α after up to 300 f32 updates: within 1% of its largest entry.
+        close(&got.alpha, &alpha, |_, _| 1e-2 * scale, &format!("alpha γ={gamma}"));
+        for (t, (a, b)) in got.loss.iter().zip(&loss).enumerate() {
+            assert!((f64::from(*a) - b).abs() <= 1e-4 * b.abs() + 1e-3, "loss[{t}] {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn the_page_self_check_passes_on_this_adapter() {
+    let Some(g) = gpu() else { return };
+    let items = pollster::block_on(hopfield_playground::compute::check::self_check(&g));
+    assert_eq!(items.len(), 7);
+    for c in items {
+        assert!(c.ok, "{} {}: worst error/tolerance {} {:?}", c.kernel, c.shape, c.worst_ratio, c.error);
+    }
+}

@@ -1,0 +1,50 @@
+// The compute backend in a real browser: WebGPU (Chromium's SwiftShader adapter with
+// --enable-unsafe-webgpu) verified against the CPU, and the CPU fallback without it.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, browser, open } from './harness.mjs';
+
+const srv = await serve();
+after(() => srv.server.close());
+
+test('with WebGPU: every kernel matches the CPU and the page says WebGPU', async () => {
+  const ctx = await browser({ webgpu: true });
+  try {
+    const { page, errors } = await open(ctx, srv.base, '?v=1&lab=classic');
+    const status = JSON.parse(await page.evaluate(() => window.hp.compute_status()));
+    assert.equal(status.gpu, true, `no WebGPU adapter: ${status.description}`);
+    assert.equal(status.checks.length, 7);
+    for (const c of status.checks) assert.ok(c.ok, `${c.kernel} ${c.shape}: worst error/tolerance ${c.worst_ratio} ${c.error ?? ''}`);
+    await page.waitForFunction(() => document.querySelector('#backend-status').dataset.backend === 'webgpu', null, { timeout: 30000 });
+    assert.match(await page.textContent('#backend-status'), /WebGPU/);
+    await page.waitForSelector('.stats[data-recalled]');
+    // A Gram on the GPU through the page's bindings.
+    const sum = await page.evaluate(() => window.hp.bench_gram(70, 33, 1, 'gpu'));
+    const cpuSum = await page.evaluate(() => window.hp.bench_gram(70, 33, 1, 'cpu'));
+    assert.ok(Math.abs(sum - cpuSum) <= 1e-4 * Math.abs(cpuSum) + 1e-2, `${sum} vs ${cpuSum}`);
+    assert.deepEqual(errors, []);
+    // backend=cpu forces the CPU even with an adapter.
+    const { page: forced } = await open(ctx, srv.base, '?v=1&lab=classic&backend=cpu');
+    await forced.waitForFunction(() => /backend=cpu/.test(document.querySelector('#backend-status').textContent), null, { timeout: 30000 });
+    assert.equal(await forced.$eval('#backend-status', (e) => e.dataset.backend), 'cpu');
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('without WebGPU: the CPU path runs and the page says why', async () => {
+  const ctx = await browser({ webgpu: false });
+  try {
+    const { page, errors } = await open(ctx, srv.base, '?v=1&lab=classic');
+    const status = JSON.parse(await page.evaluate(() => window.hp.compute_status()));
+    assert.equal(status.gpu, false);
+    await page.waitForFunction(() => /^Compute: CPU/.test(document.querySelector('#backend-status').textContent), null, { timeout: 30000 });
+    assert.match(await page.textContent('#backend-status'), /no WebGPU/);
+    await page.waitForSelector('.stats[data-recalled]');
+    assert.equal(await page.$eval('.stats[data-recalled]', (e) => e.dataset.recalled), 'true');
+    await assert.rejects(page.evaluate(() => window.hp.bench_gram(10, 10, 1, 'gpu')), /no WebGPU/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
