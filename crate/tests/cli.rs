@@ -117,3 +117,41 @@ fn params_lists_every_key() {
     }
     assert!(!hopfield(&["params", "zzz"]).status.success());
 }
+
+const DENSE: &str = "v=1&lab=dense&seed=9&grid=30&p3_n=30&p3_trials=4&c_starts=4&e7_starts=2&nd_n=10";
+
+#[test]
+fn dense_lab_prints_fixed_points_and_the_trajectory_reproducibly() {
+    let a = hopfield(&["run", DENSE]);
+    let b = hopfield(&["run", DENSE]);
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    let v: serde_json::Value = serde_json::from_slice(&a.stdout).expect("valid JSON");
+    assert_eq!(v["lab"], "dense");
+    let points = v["fixed_points"]["points"].as_array().expect("points");
+    assert_eq!(points.len(), 3);
+    assert!(points.iter().all(|p| p["eigenvalues"].as_array().map(Vec::len) == Some(2)));
+    let t = &v["trajectory"];
+    assert_eq!(t["x"].as_array().map(Vec::len), t["t"].as_array().map(Vec::len));
+    assert_eq!(t["energies"][0]["energy"], "kh");
+    for key in ["landscape", "dead_neurons", "prop3", "appendix_c", "example7"] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+}
+
+#[test]
+fn dense_csv_tables_are_selectable() {
+    for (table, header) in [
+        ("trajectory", "t,x,y,energy_kh,energy_e3"),
+        ("fixed_points", "x,y,stability,re1,im1,re2,im2,residual,steady,dead"),
+        ("prop3", "k,k_over_n,ratio,stderr,limit,finite_n,mean_of_ratios"),
+        ("appendix_c", "start,t,distance,bound"),
+        ("example7", "r,start,t,energy"),
+        ("spectrum", "matrix,re,im"),
+        ("landscape", "x,y,energy_a,energy_b,flat_a,flat_b,dead"),
+    ] {
+        let out = hopfield(&["run", DENSE, "--format", "csv", "--table", table]);
+        assert!(out.status.success(), "{table}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with(&format!("{header}\n")), "{table}");
+    }
+}

@@ -50,3 +50,42 @@ async fn classic_run_is_exact_in_wasm() {
     assert_eq!(e * 32.0, (e * 32.0).round());
     assert_eq!(json["recalled"], serde_json::json!(true));
 }
+
+/// The dense lab's trajectory uses `libm` for every transcendental function, so WebAssembly
+/// reproduces the native numbers to the bit (values printed by the native CLI for this query).
+#[wasm_bindgen_test]
+async fn dense_trajectory_matches_native_bits() {
+    let r = api::run_query(
+        "lab=dense&lagrangian=sleaky&w12=0.7&w21=-0.4&x0=1.3&y0=-2.1",
+        &["trajectory"],
+        &mut NoProgress,
+        &Compute::cpu("test"),
+    )
+    .await
+    .expect("runs");
+    let t = &r.to_json_value()["trajectory"];
+    let last = |k: &str| t[k].as_array().and_then(|a| a.last()).and_then(|v| v.as_f64());
+    assert_eq!(t["stats"]["steps"], 201);
+    assert_eq!(last("x"), Some(1.2902395423054136));
+    assert_eq!(last("y"), Some(0.5794752335345572));
+    assert_eq!(t["energies"][0]["values"][201].as_f64(), Some(-0.6785137222034242));
+}
+
+/// The particle flow advances and renders in WebAssembly; a stiff system stops particles.
+#[wasm_bindgen_test]
+fn dense_flow_advances_and_stops_bad_particles() {
+    use hopfield_playground::web::dense::DenseFlow;
+    let mut flow = DenseFlow::new("lab=dense&particles=500", 60, 60);
+    let before = flow.positions();
+    let mut rgba = vec![0u8; 60 * 60 * 4];
+    let live = flow.frame(1.0 / 60.0, &mut rgba);
+    assert_eq!(live, 500);
+    assert_ne!(before, flow.positions());
+    assert!(rgba.chunks(4).any(|p| p[3] == 255));
+    flow.configure("lab=dense&particles=500&lagrangian=tanh&w11=-400&w12=0&w21=0&w22=-400&b1=0&b2=0");
+    for _ in 0..3 {
+        flow.frame(1.0 / 60.0, &mut rgba);
+    }
+    let status: serde_json::Value = serde_json::from_str(&flow.status()).expect("json");
+    assert!(status["stopped_unstable"].as_u64().unwrap_or(0) > 0, "{status}");
+}

@@ -208,7 +208,7 @@ function renderLab(parsed) {
     const embedLink = el('a', { id: 'embed-open', target: '_blank', rel: 'noopener' }, 'Open in hopfield-playground ↗');
     $('#app').replaceChildren(el('div', { class: 'lab', 'data-lab': lab.id }, controls, el('section', { id: 'lab-main' }, embedLink, runs, body)));
     const renderer = renderers[lab.id];
-    const ctx = { hp, charts, el, set: setParam, get: (k) => current.text[k], rerun: (part) => runPart(part) };
+    const ctx = { hp, charts, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part) };
     current = { lab: lab.id, def: lab, text: parsed.text, query: parsed.query, lastPartKeys: {}, results: {} };
     current.view = renderer ? renderer.mount(body, ctx) : null;
     if (!renderer) body.append(el('p', {}, 'This lab has no view yet.'));
@@ -217,14 +217,19 @@ function renderLab(parsed) {
   current.query = parsed.query;
   $('#embed-open').href = `?${buildQuery(lab.id, { ...parsed.text, embed: '0' })}`;
   renderControls(lab, parsed.text, $('#controls'));
+  current.view?.params?.(parsed.query);
   showCompute();
   runChangedParts();
 }
 
 /** Commit a new value for `key` (from a control or a click in a chart). */
-function setParam(key, value) {
+function setParam(key, value) { setParams({ [key]: value }); }
+
+/** Commit several values in one URL update (presets, a point picked in a plot). */
+function setParams(values) {
   if (!current) return;
-  const text = { ...current.text, [key]: String(value) };
+  const text = { ...current.text };
+  for (const [k, v] of Object.entries(values)) text[k] = String(v);
   const parsed = parse(buildQuery(current.lab, text));
   showNotices(parsed.notices);
   history.replaceState(null, '', `?${parsed.query}`);

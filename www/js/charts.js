@@ -211,3 +211,98 @@ export function patternGrid(canvas, state, width, { cell, marks } = {}) {
     return x >= 0 && x < width && y >= 0 && i < n ? i : -1;
   };
 }
+
+/**
+ * A field over a rectangle of the plane, with axes in data coordinates: a heatmap image,
+ * an optional 0/1 mask drawn as a translucent wash, line segments (level sets),
+ * polylines (trajectories, streamlines) and point markers (fixed points).
+ * opts: {extent: [xmin, xmax, ymin, ymax], size,
+ *        image: {values, rows, cols, lo, hi, cmap, transform}  (row 0 = top, i.e. y = ymax),
+ *        mask: {values, rows, cols, rgba: [r, g, b, a]},
+ *        segments: [{data: [x1, y1, x2, y2, …], color, width}],
+ *        polylines: [{data: [x0, y0, x1, y1, …], color, width, dash}],
+ *        markers: [{x, y, kind: 'filled'|'hollow'|'half'|'square'|'dot', color, size}],
+ *        xlabel, ylabel, bare}
+ * `bare` draws only the data layers (no frame, ticks or labels): for an overlay canvas
+ * stacked on another planeMap of the same size and extent.
+ * Returns {X, Y, fromPixel(px, py) -> [x, y], rect: {l, t, w, h}} in CSS pixels.
+ */
+export function planeMap(canvas, opts) {
+  const size = opts.size ?? Math.min(canvas.clientWidth || 420, 520);
+  const m = { l: 44, r: 10, t: 8, b: 34 };
+  canvas.style.width = `${size}px`;
+  const { ctx, w, h } = prepare(canvas, size);
+  const [x0, x1, y0, y1] = opts.extent;
+  const pw = w - m.l - m.r, ph = h - m.t - m.b;
+  const X = (v) => m.l + ((v - x0) / (x1 - x0)) * pw;
+  const Y = (v) => m.t + ((y1 - v) / (y1 - y0)) * ph;
+  const grid = (g, rgba) => {
+    const off = document.createElement('canvas');
+    off.width = g.cols; off.height = g.rows;
+    off.getContext('2d').putImageData(new ImageData(rgba, g.cols, g.rows), 0, 0);
+    // Grid points sit on the edges of the window: stretch by half a cell on each side.
+    const cw = pw / (g.cols - 1), ch = ph / (g.rows - 1);
+    ctx.drawImage(off, m.l - cw / 2, m.t - ch / 2, pw + cw, ph + ch);
+  };
+  ctx.save();
+  ctx.beginPath(); ctx.rect(m.l, m.t, pw, ph); ctx.clip();
+  ctx.imageSmoothingEnabled = false;
+  if (opts.image) {
+    const im = opts.image;
+    const tf = im.transform || ((v) => v);
+    const vals = Float64Array.from(im.values, (v) => (v === null ? NaN : tf(v)));
+    const rgba = hp.heatmap_rgba(vals, tf(im.lo), tf(im.hi), im.cmap || 'viridis');
+    grid(im, new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength));
+  }
+  if (opts.mask) {
+    const mk = opts.mask;
+    const rgba = new Uint8ClampedArray(mk.rows * mk.cols * 4);
+    const [r, g, b, a] = mk.rgba || [255, 255, 255, 110];
+    for (let i = 0; i < mk.values.length; i++) if (mk.values[i]) { rgba[4 * i] = r; rgba[4 * i + 1] = g; rgba[4 * i + 2] = b; rgba[4 * i + 3] = a; }
+    grid(mk, rgba);
+  }
+  ctx.imageSmoothingEnabled = true;
+  for (const s of opts.segments || []) {
+    ctx.strokeStyle = s.color || 'rgba(0,0,0,0.45)'; ctx.lineWidth = s.width || 0.8;
+    ctx.beginPath();
+    const d = s.data;
+    for (let i = 0; i + 3 < d.length; i += 4) { ctx.moveTo(X(d[i]), Y(d[i + 1])); ctx.lineTo(X(d[i + 2]), Y(d[i + 3])); }
+    ctx.stroke();
+  }
+  for (const p of opts.polylines || []) {
+    const d = p.data;
+    if (d.length < 4) continue;
+    ctx.strokeStyle = p.color || '#000'; ctx.lineWidth = p.width || 1.5; ctx.setLineDash(p.dash || []);
+    ctx.beginPath();
+    let pen = false;
+    for (let i = 0; i + 1 < d.length; i += 2) {
+      if (!Number.isFinite(d[i]) || !Number.isFinite(d[i + 1])) { pen = false; continue; }
+      if (pen) ctx.lineTo(X(d[i]), Y(d[i + 1])); else { ctx.moveTo(X(d[i]), Y(d[i + 1])); pen = true; }
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  for (const k of opts.markers || []) {
+    const px = X(k.x), py = Y(k.y), r = k.size || 6;
+    ctx.lineWidth = 2; ctx.strokeStyle = '#111'; ctx.fillStyle = k.color || '#fff';
+    ctx.beginPath();
+    if (k.kind === 'square') ctx.rect(px - r, py - r, 2 * r, 2 * r); else ctx.arc(px, py, r, 0, 2 * Math.PI);
+    if (k.kind === 'filled' || k.kind === 'square' || k.kind === 'dot') ctx.fill();
+    if (k.kind === 'half') { ctx.save(); ctx.clip(); ctx.fillRect(px - r, py, 2 * r, r); ctx.restore(); }
+    if (k.kind !== 'dot') ctx.stroke();
+  }
+  ctx.restore();
+  const fromPixel = (px, py) => [x0 + ((px - m.l) / pw) * (x1 - x0), y1 - ((py - m.t) / ph) * (y1 - y0)];
+  if (opts.bare) return { X, Y, fromPixel, rect: { l: m.l, t: m.t, w: pw, h: ph } };
+  ctx.strokeStyle = '#888'; ctx.lineWidth = 1;
+  ctx.strokeRect(m.l, m.t, pw, ph);
+  ctx.font = '11px system-ui, sans-serif'; ctx.fillStyle = '#444';
+  ctx.textAlign = 'center'; ctx.textBaseline = 'top';
+  for (const t of hp.nice_ticks(x0, x1, Math.max(2, Math.floor(pw / 70)))) ctx.fillText(fmt(t), X(t), h - m.b + 4);
+  ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
+  for (const t of hp.nice_ticks(y0, y1, Math.max(2, Math.floor(ph / 50)))) ctx.fillText(fmt(t), m.l - 4, Y(t));
+  ctx.fillStyle = '#222'; ctx.textAlign = 'center'; ctx.textBaseline = 'bottom';
+  if (opts.xlabel) ctx.fillText(opts.xlabel, m.l + pw / 2, h - 2);
+  if (opts.ylabel) { ctx.save(); ctx.translate(11, m.t + ph / 2); ctx.rotate(-Math.PI / 2); ctx.textBaseline = 'middle'; ctx.fillText(opts.ylabel, 0, 0); ctx.restore(); }
+  return { X, Y, fromPixel, rect: { l: m.l, t: m.t, w: pw, h: ph } };
+}

@@ -2,6 +2,7 @@
 //! and its `run`; adding a lab is a new folder plus one line in [`LABS`].
 
 pub mod classic;
+pub mod dense;
 
 use crate::compute::Compute;
 use crate::params::{Notice, ParamSpec, Params};
@@ -71,12 +72,7 @@ pub static LABS: &[LabDef] = &[
         "The Hebbian coupling as a spiked sample covariance, Marchenko–Pastur edges, and the Hierarchical Hopfield Decomposition of digits.",
         "Hierarchical Hopfield Decomposition (seeds/hierarchical-hopfield-decomposition)",
     ),
-    planned(
-        "dense",
-        "Dense associative memory and dead neurons",
-        "ODE flows of dense associative memories over their energy landscapes, flat regions, the modified dynamics and dead-neuron stability.",
-        "Associative memory with dead neurons (seeds/associative-memory-dead-neurons)",
-    ),
+    dense::LAB,
     planned(
         "hetero",
         "Correlated random matrices and hetero-associative stability",

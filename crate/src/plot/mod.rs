@@ -1,5 +1,10 @@
 //! Plot data computed in plain Rust: colormaps, heatmap pixel buffers and axis
-//! ticks. The page only copies these onto canvases.
+//! ticks; contour lines ([`contour`]), streamlines ([`streamlines`]) and particle
+//! trail buffers ([`particles`]). The page only copies these onto canvases.
+
+pub mod contour;
+pub mod particles;
+pub mod streamlines;
 
 /// Colormaps for heatmaps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,8 @@
 //! takes and returns plain data (JSON text, numbers, byte buffers); the page
 //! (`www/js`) does the drawing.
 
+pub mod dense;
+
 use crate::api;
 use crate::compute::{Compute, Mat, check, gpu::Gpu};
 use crate::labs::{LABS, Progress};

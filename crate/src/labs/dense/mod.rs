@@ -1,0 +1,849 @@
+//! Lab 3 — dense associative memory, energies and dead neurons (Fanaskov & Oseledets,
+//! "Associative memory and dead neurons"; SPEC.md, Lab 3).
+//!
+//! The math lives in the sub-modules, one per topic:
+//! [`lagrangian`] (L, g, Λ), [`system`] (the dynamics (1), (9), (5) and the energies
+//! (2), (10), E1–E3), [`integrate`] (RK4, Dormand–Prince), [`lyapunov`] (which pairs are
+//! proven, the increase monitor), [`fixed`] (planar fixed points and stability),
+//! [`landscape`] (energy maps, level sets, flat regions), [`trajectory`] (one path with
+//! its energies), [`particles`] (batched advection), [`dead`] (Section 3.2 and
+//! Proposition 4), [`prop3`] (Proposition 3), [`appc`] (Appendix C), [`ex7`] (Example 7),
+//! [`matrices`] (GOE, norms, eigenvalues).
+//!
+//! This file holds the parameter table, the consistency rules and the parts of the result.
+
+// Index loops over several parallel vectors read like the formulas they implement.
+#![allow(clippy::needless_range_loop)]
+
+pub mod appc;
+pub mod dead;
+pub mod ex7;
+pub mod fixed;
+pub mod integrate;
+pub mod lagrangian;
+pub mod landscape;
+pub mod lyapunov;
+pub mod matrices;
+pub mod particles;
+pub mod prop3;
+pub mod system;
+pub mod trajectory;
+
+use self::integrate::{Limits, Method};
+use self::lagrangian::Lagrangian;
+use self::landscape::LandscapeOptions;
+use self::system::{Dynamics, Energy, RChoice, System, SystemError};
+use super::{Cell, LabDef, LabFuture, Output, Part, Progress, RunError, Runner, Table};
+use crate::compute::Compute;
+use crate::params::{Kind, Notice, ParamSpec, Params, Value};
+use crate::rng::seeded;
+use serde::Serialize;
+use serde_json::json;
+
+/// Largest |entry| of W and b, of the start point and of the view.
+pub const MAX_ENTRY: f64 = 1000.0;
+/// Largest |coordinate| of the view window.
+pub const MAX_VIEW: f64 = 10_000.0;
+/// Most steps of a fixed-step (RK4) run; `dt` is raised to respect it.
+pub const MAX_RK4_STEPS: f64 = 100_000.0;
+
+#[allow(clippy::too_many_arguments)]
+const fn float(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    group: &'static str,
+    min: f64,
+    max: f64,
+    log: bool,
+    default: f64,
+) -> ParamSpec {
+    ParamSpec { key, label, help, group, kind: Kind::Float { min, max, log }, default: Value::Float(default) }
+}
+
+const fn int(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    group: &'static str,
+    min: i64,
+    max: i64,
+    default: i64,
+) -> ParamSpec {
+    ParamSpec { key, label, help, group, kind: Kind::Int { min, max }, default: Value::Int(default) }
+}
+
+const fn choice(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    group: &'static str,
+    options: &'static [&'static str],
+    default: &'static str,
+) -> ParamSpec {
+    ParamSpec { key, label, help, group, kind: Kind::Choice { options }, default: Value::Choice(default) }
+}
+
+const SYS: &str = "System";
+const DYN: &str = "Dynamics";
+const TRAJ: &str = "Trajectory";
+const VIEW: &str = "View";
+const DEAD: &str = "Dead neurons";
+const P3: &str = "Proposition 3";
+const APPC: &str = "Appendix C";
+const EX7: &str = "Example 7";
+
+const PARAMS: &[ParamSpec] = &[
+    choice(
+        "lagrangian",
+        "Lagrangian L",
+        "relu: Σ½ReLU(y)²; sigmoid: Σlog(1+eʸ); softmax: log Σeʸ; tanh: Σlog cosh y; sleaky: smooth leaky ReLU of Example 7; identity: ½‖y‖².",
+        SYS,
+        Lagrangian::NAMES,
+        "relu",
+    ),
+    float(
+        "w11",
+        "W₁₁",
+        "Weight matrix W of the 2-D system, row 1 column 1 (drag the numbers above the plot, or type).",
+        SYS,
+        -MAX_ENTRY,
+        MAX_ENTRY,
+        false,
+        0.0,
+    ),
+    float("w12", "W₁₂", "Weight matrix W, row 1 column 2.", SYS, -MAX_ENTRY, MAX_ENTRY, false, -2.0),
+    float(
+        "w21",
+        "W₂₁",
+        "Weight matrix W, row 2 column 1 (W ≠ Wᵀ is allowed: only some energies are then Lyapunov functions).",
+        SYS,
+        -MAX_ENTRY,
+        MAX_ENTRY,
+        false,
+        -2.0,
+    ),
+    float("w22", "W₂₂", "Weight matrix W, row 2 column 2.", SYS, -MAX_ENTRY, MAX_ENTRY, false, 0.0),
+    float("b1", "b₁", "Bias b, first entry.", SYS, -MAX_ENTRY, MAX_ENTRY, false, 1.0),
+    float("b2", "b₂", "Bias b, second entry.", SYS, -MAX_ENTRY, MAX_ENTRY, false, 1.0),
+    choice(
+        "dynamics",
+        "Dynamics",
+        "kh: (1) ẏ = Wg(y) − y + b; mod: (9) with R = I − WΛ as printed; mod_t: (9) with R = I − ΛWᵀ, the gradient flow of E3; u: the u-form (5) u̇ = R(g(Wu+b) − u) with R from `r`.",
+        DYN,
+        Dynamics::NAMES,
+        "kh",
+    ),
+    choice(
+        "r",
+        "R of the u-form",
+        "w: R = W (Example 5.1); polar: R = O with W = OP (Example 5.2); i_wtl: R = I − WᵀΛ (Examples 6–7); i: R = I (no guarantee).",
+        DYN,
+        RChoice::NAMES,
+        "i_wtl",
+    ),
+    choice(
+        "energy",
+        "Energy (left map, monitor)",
+        "kh: Krotov–Hopfield energy (2); e3: ½‖residual‖² ((10) on the y-form, Prop. 5 on the u-form); e1, e2: Proposition 5 (u-form only).",
+        DYN,
+        Energy::NAMES,
+        "kh",
+    ),
+    choice(
+        "energy2",
+        "Energy (right map)",
+        "The energy drawn beside the first, as in Figure 1.",
+        DYN,
+        Energy::NAMES,
+        "e3",
+    ),
+    float(
+        "x0",
+        "Start x₀",
+        "First coordinate of the trajectory's start (click the plot to set both).",
+        TRAJ,
+        -MAX_ENTRY,
+        MAX_ENTRY,
+        false,
+        -1.5,
+    ),
+    float(
+        "y0",
+        "Start y₀",
+        "Second coordinate of the trajectory's start.",
+        TRAJ,
+        -MAX_ENTRY,
+        MAX_ENTRY,
+        false,
+        2.0,
+    ),
+    choice(
+        "integrator",
+        "Integrator",
+        "dopri: adaptive Dormand–Prince 5(4) with tolerance `tol`; rk4: classical Runge–Kutta with fixed step `dt`. Used by every trajectory of the lab.",
+        TRAJ,
+        &["dopri", "rk4"],
+        "dopri",
+    ),
+    float(
+        "dt",
+        "RK4 step dt",
+        "Fixed step of RK4 (raised so that a run takes at most 100 000 steps).",
+        TRAJ,
+        1e-4,
+        1.0,
+        true,
+        0.01,
+    ),
+    float(
+        "tol",
+        "Tolerance",
+        "Relative and absolute tolerance of Dormand–Prince.",
+        TRAJ,
+        1e-12,
+        1e-2,
+        true,
+        1e-8,
+    ),
+    float("t_end", "End time", "Length of every trajectory in model time.", TRAJ, 0.1, 1000.0, true, 20.0),
+    float("xmin", "View x min", "Left edge of the phase portrait.", VIEW, -MAX_VIEW, MAX_VIEW, false, -3.0),
+    float("xmax", "View x max", "Right edge of the phase portrait.", VIEW, -MAX_VIEW, MAX_VIEW, false, 3.0),
+    float("ymin", "View y min", "Bottom edge of the phase portrait.", VIEW, -MAX_VIEW, MAX_VIEW, false, -3.0),
+    float("ymax", "View y max", "Top edge of the phase portrait.", VIEW, -MAX_VIEW, MAX_VIEW, false, 3.0),
+    int(
+        "grid",
+        "Grid points",
+        "Energy grid points per axis (heatmaps, level sets, flat regions).",
+        VIEW,
+        16,
+        300,
+        121,
+    ),
+    int(
+        "particles",
+        "Particles",
+        "Particles of the animated flow (advected in the page only; 0 turns the animation off).",
+        VIEW,
+        0,
+        100_000,
+        20_000,
+    ),
+    float("speed", "Speed", "Model time per second of animation.", VIEW, 0.01, 100.0, true, 1.0),
+    ParamSpec {
+        key: "streamlines",
+        label: "Streamlines",
+        help: "Draw evenly spaced streamlines of the flow.",
+        group: VIEW,
+        kind: Kind::Bool,
+        default: Value::Bool(false),
+    },
+    float(
+        "flat_tol",
+        "Flat tolerance",
+        "A point is shaded flat when ‖∇E‖ ≤ flat_tol·‖F‖ (the energy does not see the motion).",
+        VIEW,
+        1e-6,
+        0.5,
+        true,
+        0.02,
+    ),
+    choice(
+        "nd_system",
+        "System",
+        "goe: random symmetric W (GOE, scaled to ‖W‖₂ ≈ nd_scale), b ~ N(0, nd_bias²), random start; plane: the 2-D system above from (x₀, y₀).",
+        DEAD,
+        &["goe", "plane"],
+        "goe",
+    ),
+    int("nd_n", "Neurons N", "Size of the random system.", DEAD, 2, 200, 40),
+    float("nd_scale", "‖W‖₂ about", "Scale of the random W (W = s·GOE/√(2N)).", DEAD, 0.0, 20.0, false, 1.5),
+    float("nd_bias", "Bias spread", "Standard deviation of the random b.", DEAD, 0.0, 10.0, false, 0.5),
+    float(
+        "dead_tol",
+        "Dead tolerance",
+        "An eigenvalue of Λ counts as zero (a dead direction) when ≤ dead_tol·max(1, λmax).",
+        DEAD,
+        1e-15,
+        1e-2,
+        true,
+        1e-9,
+    ),
+    int("p3_n", "N", "Size of the GOE matrices.", P3, 4, 1000, 200),
+    int("p3_trials", "Trials", "Independent GOE matrices.", P3, 1, 2000, 40),
+    int("p3_points", "Points", "Values of k/N from 0 to 0.9.", P3, 2, 40, 10),
+    int(
+        "c_n",
+        "Neurons N",
+        "Size of the ReLU memory (the plot shows the first two coordinates).",
+        APPC,
+        1,
+        300,
+        2,
+    ),
+    float("eps", "ε", "Spectral radius ρ(W) = 1 − ε.", APPC, 0.001, 0.99, true, 0.1),
+    int("c_starts", "Trajectories", "Random starts.", APPC, 1, 200, 40),
+    float("c_t", "End time", "Length of each trajectory.", APPC, 1.0, 2000.0, true, 40.0),
+    int("e7_layers", "Layers", "Number of layers of the hierarchical memory.", EX7, 2, 8, 3),
+    int("e7_width", "Width", "Neurons per layer.", EX7, 1, 32, 4),
+    int("e7_starts", "Trajectories", "Random starts.", EX7, 1, 64, 8),
+    float("e7_t", "End time", "Length of each trajectory.", EX7, 1.0, 1000.0, true, 40.0),
+];
+
+/// The registry entry.
+pub const LAB: LabDef = LabDef {
+    id: "dense",
+    title: "Dense associative memory and dead neurons",
+    summary: "ODE flows of dense associative memories over their energy landscapes, flat regions, the modified dynamics and dead-neuron stability.",
+    source: "Fanaskov & Oseledets, Associative memory and dead neurons (seeds/associative-memory-dead-neurons)",
+    params: PARAMS,
+    runner: Some(Runner {
+        parts: &[
+            Part {
+                name: "fixed_points",
+                keys: &[
+                    "lagrangian",
+                    "w11",
+                    "w12",
+                    "w21",
+                    "w22",
+                    "b1",
+                    "b2",
+                    "dynamics",
+                    "r",
+                    "xmin",
+                    "xmax",
+                    "ymin",
+                    "ymax",
+                    "dead_tol",
+                ],
+            },
+            Part {
+                name: "landscape",
+                keys: &[
+                    "lagrangian",
+                    "w11",
+                    "w12",
+                    "w21",
+                    "w22",
+                    "b1",
+                    "b2",
+                    "dynamics",
+                    "r",
+                    "energy",
+                    "energy2",
+                    "xmin",
+                    "xmax",
+                    "ymin",
+                    "ymax",
+                    "grid",
+                    "streamlines",
+                    "flat_tol",
+                    "dead_tol",
+                ],
+            },
+            Part {
+                name: "trajectory",
+                keys: &[
+                    "lagrangian",
+                    "w11",
+                    "w12",
+                    "w21",
+                    "w22",
+                    "b1",
+                    "b2",
+                    "dynamics",
+                    "r",
+                    "energy",
+                    "x0",
+                    "y0",
+                    "integrator",
+                    "dt",
+                    "tol",
+                    "t_end",
+                ],
+            },
+            Part {
+                name: "dead",
+                keys: &[
+                    "nd_system",
+                    "nd_n",
+                    "nd_scale",
+                    "nd_bias",
+                    "dead_tol",
+                    "lagrangian",
+                    "w11",
+                    "w12",
+                    "w21",
+                    "w22",
+                    "b1",
+                    "b2",
+                    "x0",
+                    "y0",
+                    "integrator",
+                    "dt",
+                    "tol",
+                    "t_end",
+                ],
+            },
+            Part { name: "prop3", keys: &["p3_n", "p3_trials", "p3_points"] },
+            Part { name: "appc", keys: &["c_n", "eps", "c_starts", "c_t", "integrator", "dt", "tol"] },
+            Part {
+                name: "ex7",
+                keys: &["e7_layers", "e7_width", "e7_starts", "e7_t", "integrator", "dt", "tol"],
+            },
+        ],
+        check,
+        run,
+        // Small planar and N ≤ a few hundred dense problems: everything runs on the CPU
+        // (the particle animation too, through `web::dense`; no GPU path for it yet).
+        gpu: false,
+    }),
+};
+
+/// The dynamics named by the query.
+pub fn dynamics(p: &Params) -> Dynamics {
+    Dynamics::from_names(p.choice("dynamics"), p.choice("r"))
+}
+
+/// The 2-D system of the query.
+pub fn plane_system(p: &Params) -> Result<System, SystemError> {
+    plane_system_with(p, dynamics(p))
+}
+
+fn plane_system_with(p: &Params, d: Dynamics) -> Result<System, SystemError> {
+    let w = vec![p.float("w11"), p.float("w12"), p.float("w21"), p.float("w22")];
+    let b = vec![p.float("b1"), p.float("b2")];
+    System::new(2, w, b, Lagrangian::from_name(p.choice("lagrangian")), d)
+}
+
+/// The view `[x_min, x_max, y_min, y_max]`.
+pub fn extent(p: &Params) -> [f64; 4] {
+    [p.float("xmin"), p.float("xmax"), p.float("ymin"), p.float("ymax")]
+}
+
+/// The integrator of the query.
+pub fn method(p: &Params) -> Method {
+    if p.choice("integrator") == "rk4" {
+        Method::Rk4 { dt: p.float("dt") }
+    } else {
+        Method::Dopri { tol: p.float("tol") }
+    }
+}
+
+fn fix_interval(p: &mut Params, lo: &str, hi: &str, notices: &mut Vec<Notice>) {
+    let (a, b) = (p.float(lo), p.float(hi));
+    if a < b {
+        return;
+    }
+    if a > b {
+        p.set(lo, Value::Float(b));
+        p.set(hi, Value::Float(a));
+        notices.push(Notice::new(lo, format!("{lo}={a} is above {hi}={b}; swapped")));
+    } else if b + 1.0 <= MAX_VIEW {
+        p.set(hi, Value::Float(b + 1.0));
+        notices
+            .push(Notice::new(hi, format!("{lo} = {hi} = {a} gives an empty view; {hi} set to {}", b + 1.0)));
+    } else {
+        p.set(lo, Value::Float(a - 1.0));
+        notices
+            .push(Notice::new(lo, format!("{lo} = {hi} = {a} gives an empty view; {lo} set to {}", a - 1.0)));
+    }
+}
+
+fn fit_energy(p: &mut Params, key: &str, notices: &mut Vec<Notice>) {
+    let d = dynamics(p);
+    let e = Energy::from_name(p.choice(key));
+    if !e.fits(d) {
+        let repl = if d.is_u() { Energy::E1 } else { Energy::Kh };
+        notices.push(Notice::new(
+            key,
+            format!(
+                "{key}={} is not defined on the state space of dynamics={}; using {}",
+                e.name(),
+                p.choice("dynamics"),
+                repl.name()
+            ),
+        ));
+        p.set(key, Value::Choice(repl.name()));
+    }
+}
+
+fn check(p: &mut Params, notices: &mut Vec<Notice>) {
+    fix_interval(p, "xmin", "xmax", notices);
+    fix_interval(p, "ymin", "ymax", notices);
+    fit_energy(p, "energy", notices);
+    fit_energy(p, "energy2", notices);
+    let (t_end, dt) = (p.float("t_end"), p.float("dt"));
+    if (t_end / dt).ceil() > MAX_RK4_STEPS {
+        let mut nd = t_end / MAX_RK4_STEPS;
+        while (t_end / nd).ceil() > MAX_RK4_STEPS {
+            nd = nd.next_up();
+        }
+        p.set("dt", Value::Float(nd));
+        notices.push(Notice::new(
+            "dt",
+            format!("dt={dt} would take more than {MAX_RK4_STEPS} steps to t_end={t_end}; raised to {nd}"),
+        ));
+    }
+}
+
+fn invalid(e: impl std::fmt::Display) -> RunError {
+    RunError::Invalid(e.to_string())
+}
+
+/// The `system` JSON block of the planar parts.
+fn system_json(p: &Params, s: &System) -> serde_json::Value {
+    json!({
+        "n": 2,
+        "w": [[s.w[0], s.w[1]], [s.w[2], s.w[3]]],
+        "b": s.b,
+        "lagrangian": s.lag,
+        "dynamics": p.choice("dynamics"),
+        "r": if s.dynamics.is_u() { Some(p.choice("r")) } else { None },
+        "formula": s.dynamics.formula(),
+        "state": if s.dynamics.is_u() { "u" } else { "y" },
+        "symmetric": s.w[1] == s.w[2],
+    })
+}
+
+fn num(x: f64) -> Cell {
+    Cell::Num(x)
+}
+
+fn run<'a>(
+    p: &'a Params,
+    parts: &'a [&'a str],
+    progress: &'a mut dyn Progress,
+    _compute: &'a Compute,
+) -> LabFuture<'a> {
+    // Everything here runs on the CPU; the particle animation of the page calls
+    // `particles::advect` directly (see `web::dense`).
+    Box::pin(async move { run_cpu(p, parts, progress) })
+}
+
+#[derive(Serialize)]
+struct TrajectoryOut<'a> {
+    start: [f64; 2],
+    /// First and second state coordinates at the stored states.
+    x: Vec<f64>,
+    y: Vec<f64>,
+    #[serde(flatten)]
+    rec: &'a trajectory::Recording,
+}
+
+fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output, RunError> {
+    let mut out = Output::default();
+    let dead_tol = p.float("dead_tol");
+    if parts.contains(&"fixed_points") {
+        let s = plane_system(p).map_err(invalid)?;
+        let fp = fixed::find(&s, extent(p), 15, dead_tol);
+        let mut table = Table {
+            name: "fixed_points",
+            columns: ["x", "y", "stability", "re1", "im1", "re2", "im2", "residual", "steady", "dead"]
+                .map(String::from)
+                .to_vec(),
+            rows: Vec::new(),
+        };
+        for q in &fp.points {
+            let e = q.eigenvalues;
+            let stab = serde_json::to_value(q.stability).ok().and_then(|v| v.as_str().map(String::from));
+            table.rows.push(vec![
+                num(q.x[0]),
+                num(q.x[1]),
+                Cell::Text(stab.unwrap_or_default()),
+                num(e[0].re),
+                num(e[0].im),
+                num(e[1].re),
+                num(e[1].im),
+                num(q.residual),
+                Cell::Text(q.steady.to_string()),
+                q.dead.into(),
+            ]);
+        }
+        out.merge(json!({ "system": system_json(p, &s), "fixed_points": fp }));
+        out.tables.push(table);
+    }
+    if parts.contains(&"landscape") {
+        let s = plane_system(p).map_err(invalid)?;
+        let opts = LandscapeOptions {
+            extent: extent(p),
+            grid: p.usize("grid"),
+            flat_tol: p.float("flat_tol"),
+            dead_tol,
+            streamlines: p.flag("streamlines"),
+            levels: 14,
+        };
+        let l = landscape::landscape(
+            &s,
+            Energy::from_name(p.choice("energy")),
+            Energy::from_name(p.choice("energy2")),
+            &opts,
+        );
+        let g = l.grid;
+        let frame = crate::plot::contour::GridFrame {
+            rows: g,
+            cols: g,
+            x_left: opts.extent[0],
+            x_right: opts.extent[1],
+            y_top: opts.extent[3],
+            y_bottom: opts.extent[2],
+        };
+        let mut table = Table {
+            name: "landscape",
+            columns: ["x", "y", "energy_a", "energy_b", "flat_a", "flat_b", "dead"]
+                .map(String::from)
+                .to_vec(),
+            rows: Vec::with_capacity(g * g),
+        };
+        for r in 0..g {
+            for c in 0..g {
+                let k = r * g + c;
+                let (x, y) = frame.point(r as f64, c as f64);
+                table.rows.push(vec![
+                    num(x),
+                    num(y),
+                    num(l.a.values[k]),
+                    num(l.b.values[k]),
+                    usize::from(l.a.flat[k]).into(),
+                    usize::from(l.b.flat[k]).into(),
+                    usize::from(l.dead[k]).into(),
+                ]);
+            }
+        }
+        out.merge(json!({ "system": system_json(p, &s), "landscape": l }));
+        out.tables.push(table);
+    }
+    if parts.contains(&"trajectory") {
+        let s = plane_system(p).map_err(invalid)?;
+        let start = [p.float("x0"), p.float("y0")];
+        let t_end = p.float("t_end");
+        let limits = Limits { max_steps: MAX_RK4_STEPS as usize, blowup: 1e12, h_max: t_end / 200.0 };
+        let rec = trajectory::record(
+            &s,
+            Energy::from_name(p.choice("energy")),
+            &start,
+            t_end,
+            method(p),
+            &limits,
+            2000,
+        );
+        let mut columns = vec!["t".to_string(), "x".into(), "y".into()];
+        columns.extend(rec.energies.iter().map(|e| format!("energy_{}", e.energy.name())));
+        let mut table = Table { name: "trajectory", columns, rows: Vec::new() };
+        for (k, st) in rec.states.iter().enumerate() {
+            let mut row = vec![num(rec.t[k]), num(st[0]), num(st[1])];
+            row.extend(rec.energies.iter().map(|e| num(e.values[k])));
+            table.rows.push(row);
+        }
+        let x = rec.states.iter().map(|v| v[0]).collect();
+        let y = rec.states.iter().map(|v| v[1]).collect();
+        out.merge(json!({
+            "system": system_json(p, &s),
+            "trajectory": TrajectoryOut { start, x, y, rec: &rec },
+        }));
+        out.tables.push(table);
+    }
+    if parts.contains(&"dead") {
+        let (s, start) = if p.choice("nd_system") == "plane" {
+            (plane_system_with(p, Dynamics::Kh).map_err(invalid)?, vec![p.float("x0"), p.float("y0")])
+        } else {
+            let n = p.usize("nd_n");
+            let mut rng = seeded(p.seed(), 30);
+            let scale = p.float("nd_scale") / (2.0 * n as f64).sqrt();
+            let w: Vec<f64> = matrices::goe(&mut rng, n).iter().map(|v| v * scale).collect();
+            let b = matrices::gaussian(&mut rng, n, p.float("nd_bias"));
+            let start = matrices::gaussian(&mut seeded(p.seed(), 31), n, 1.0);
+            (
+                System::new(n, w, b, Lagrangian::from_name(p.choice("lagrangian")), Dynamics::Kh)
+                    .map_err(invalid)?,
+                start,
+            )
+        };
+        let a = dead::analyse(&s, &start, p.float("t_end"), method(p), dead_tol).map_err(invalid)?;
+        let mut table = Table {
+            name: "spectrum",
+            columns: ["matrix", "re", "im"].map(String::from).to_vec(),
+            rows: Vec::new(),
+        };
+        for (name, eigs) in [("S", &a.s_eigenvalues), ("jacobian", &a.jacobian_eigenvalues)] {
+            for e in eigs {
+                table.rows.push(vec![Cell::Text(name.into()), num(e.re), num(e.im)]);
+            }
+        }
+        for &l in &a.lambda_eigenvalues {
+            table.rows.push(vec![Cell::Text("lambda".into()), num(l), num(0.0)]);
+        }
+        for &l in &a.energy_hessian_range {
+            table.rows.push(vec![Cell::Text("energy_hessian_range".into()), num(l), num(0.0)]);
+        }
+        out.merge(json!({
+            "dead_neurons": {
+                "system": p.choice("nd_system"),
+                "lagrangian": s.lag,
+                "w": if s.n <= 12 { Some(s.w.chunks(s.n).collect::<Vec<_>>()) } else { None },
+                "b": s.b,
+                "analysis": a,
+            }
+        }));
+        out.tables.push(table);
+    }
+    if parts.contains(&"prop3") {
+        let r =
+            prop3::run(p.usize("p3_n"), p.usize("p3_trials"), p.usize("p3_points"), p.seed(), 1, progress);
+        let mut table = Table {
+            name: "prop3",
+            columns: ["k", "k_over_n", "ratio", "stderr", "limit", "finite_n", "mean_of_ratios"]
+                .map(String::from)
+                .to_vec(),
+            rows: Vec::new(),
+        };
+        for j in 0..r.k.len() {
+            table.rows.push(vec![
+                r.k[j].into(),
+                num(r.k_over_n[j]),
+                num(r.ratio[j]),
+                num(r.stderr[j]),
+                num(r.limit[j]),
+                num(r.finite_n[j]),
+                num(r.mean_of_ratios[j]),
+            ]);
+        }
+        out.merge(json!({ "prop3": r }));
+        out.tables.push(table);
+    }
+    if parts.contains(&"appc") {
+        let c = appc::run(
+            p.usize("c_n"),
+            p.float("eps"),
+            p.usize("c_starts"),
+            p.float("c_t"),
+            method(p),
+            p.seed(),
+            progress,
+        )
+        .map_err(invalid)?;
+        let mut table = Table {
+            name: "appendix_c",
+            columns: ["start", "t", "distance", "bound"].map(String::from).to_vec(),
+            rows: Vec::new(),
+        };
+        for (i, path) in c.paths.iter().enumerate() {
+            let d0 = path.distance.first().copied().unwrap_or(0.0);
+            for (k, &t) in path.t.iter().enumerate() {
+                table.rows.push(vec![
+                    i.into(),
+                    num(t),
+                    num(path.distance[k]),
+                    num(d0 * libm::exp(-c.eps * t)),
+                ]);
+            }
+        }
+        out.merge(json!({ "appendix_c": c }));
+        out.tables.push(table);
+    }
+    if parts.contains(&"ex7") {
+        let e = ex7::run(
+            p.usize("e7_layers"),
+            p.usize("e7_width"),
+            p.usize("e7_starts"),
+            p.float("e7_t"),
+            method(p),
+            p.seed(),
+            progress,
+        )
+        .map_err(invalid)?;
+        let mut table = Table {
+            name: "example7",
+            columns: ["r", "start", "t", "energy"].map(String::from).to_vec(),
+            rows: Vec::new(),
+        };
+        for set in &e.runs {
+            for (i, c) in set.curves.iter().enumerate() {
+                for (k, &t) in c.t.iter().enumerate() {
+                    table.rows.push(vec![Cell::Text(set.r.into()), i.into(), num(t), num(c.energy[k])]);
+                }
+            }
+        }
+        out.merge(json!({ "example7": e }));
+        out.tables.push(table);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labs::NoProgress;
+    use crate::params::from_query;
+
+    fn params(q: &str) -> Params {
+        from_query(&format!("lab=dense&{q}")).state().expect("dense").params
+    }
+
+    #[test]
+    fn every_part_runs_with_small_settings() {
+        let p = params("grid=24&p3_n=20&p3_trials=3&c_starts=3&e7_starts=2&nd_n=8&streamlines=1");
+        let out = run_cpu(
+            &p,
+            &["fixed_points", "landscape", "trajectory", "dead", "prop3", "appc", "ex7"],
+            &mut NoProgress,
+        )
+        .expect("runs");
+        for key in [
+            "system",
+            "fixed_points",
+            "landscape",
+            "trajectory",
+            "dead_neurons",
+            "prop3",
+            "appendix_c",
+            "example7",
+        ] {
+            assert!(out.json.contains_key(key), "{key}");
+        }
+        let names: Vec<&str> = out.tables.iter().map(|t| t.name).collect();
+        assert_eq!(
+            names,
+            ["fixed_points", "landscape", "trajectory", "spectrum", "prop3", "appendix_c", "example7"]
+        );
+        assert_eq!(out.json["fixed_points"]["points"].as_array().map(Vec::len), Some(3));
+        assert_eq!(out.json["landscape"]["a"]["values"].as_array().map(Vec::len), Some(24 * 24));
+    }
+
+    #[test]
+    fn energies_are_fitted_to_the_dynamics() {
+        let parsed = from_query("lab=dense&dynamics=u&energy=kh&energy2=e3");
+        let p = parsed.state().expect("dense").params;
+        assert_eq!(p.choice("energy"), "e1");
+        assert_eq!(parsed.notices.len(), 1);
+        let parsed = from_query("lab=dense&dynamics=kh&energy=e2&energy2=e1");
+        let p = parsed.state().expect("dense").params;
+        assert_eq!((p.choice("energy"), p.choice("energy2")), ("kh", "kh"));
+    }
+
+    #[test]
+    fn views_and_steps_are_made_consistent() {
+        let parsed = from_query("lab=dense&xmin=2&xmax=-1&ymin=4&ymax=4&integrator=rk4&dt=0.0001&t_end=1000");
+        let p = parsed.state().expect("dense").params;
+        assert_eq!(extent(&p), [-1.0, 2.0, 4.0, 5.0]);
+        assert!((p.float("t_end") / p.float("dt")).ceil() <= MAX_RK4_STEPS);
+        assert_eq!(parsed.notices.len(), 3);
+        let again = from_query(&parsed.state().expect("dense").to_query());
+        assert!(again.notices.is_empty(), "{:?}", again.notices);
+    }
+
+    #[test]
+    fn bad_input_stops_the_trajectory_and_says_so() {
+        // A huge stiff W with a coarse RK4 step: the run stops, its points stay finite.
+        let p = params("lagrangian=identity&w11=-1000&w12=0&w21=0&w22=-1000&integrator=rk4&dt=0.01");
+        let out = run_cpu(&p, &["trajectory"], &mut NoProgress).expect("runs");
+        let t = &out.json["trajectory"];
+        assert_ne!(t["stats"]["stop"], "finished");
+        assert!(t["stop_reason"].as_str().is_some_and(|s| s.starts_with("stopped")));
+        // The adaptive integrator copes with the same system.
+        let p = params("lagrangian=identity&w11=-1000&w12=0&w21=0&w22=-1000&integrator=dopri&t_end=2");
+        let out = run_cpu(&p, &["trajectory"], &mut NoProgress).expect("runs");
+        assert_eq!(out.json["trajectory"]["stats"]["stop"], "finished");
+    }
+}

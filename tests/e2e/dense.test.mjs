@@ -1,0 +1,167 @@
+// The dense associative memory lab in a real browser: what a visitor sees and the
+// wiring (URL, presets, clicks, drags, workers, the particle loop). The math is tested natively.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { serve, browser, open, inkedPixels, ROOT } from './harness.mjs';
+
+let srv, ctx;
+before(async () => { srv = await serve(); ctx = await browser(); });
+after(async () => { await ctx?.close(); srv?.server.close(); });
+
+// Small N-dimensional parts so the workers finish quickly on a 2-core machine.
+const SMALL = 'p3_n=40&p3_trials=6&p3_points=4&c_starts=6&e7_starts=3&nd_n=12&grid=61';
+const param = (page, k) => new URL(page.url()).searchParams.get(k);
+
+const PARTS = ['Fixed_points', 'Landscape', 'Trajectory', 'Dead', 'Prop3', 'Appc', 'Ex7'];
+
+/** Every part has been shown once (progress rows no longer shift the layout). */
+async function ready(page) {
+  await page.waitForSelector('canvas[data-plane="a"][data-ready="1"]', { timeout: 60000 });
+  await page.waitForFunction((parts) => parts.every((p) => document.body.dataset[`ran${p}`] !== undefined), PARTS, { timeout: 90000 });
+}
+
+test('the phase portrait shows two energy maps, moving particles, fixed points and the monitor', async () => {
+  const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=5000`);
+  await ready(page);
+  for (const sel of ['canvas[data-plane="a"]', 'canvas[data-plane="b"]', 'canvas[data-chart="energy-kh"]', 'canvas[data-chart="energy-e3"]']) {
+    assert.ok((await inkedPixels(page, sel)) > 1000, `${sel} is drawn`);
+  }
+  // The particle layer is animated: frames keep coming and pixels change between them.
+  await page.waitForFunction(() => window.__denseStats.work.length > 20, null, { timeout: 20000 });
+  const grab = () => page.$eval('canvas[data-particles]', (c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 3).slice(0, 200000)));
+  const a = await grab();
+  await page.waitForTimeout(300);
+  const b = await grab();
+  assert.ok(a.some((v) => v > 0), 'particles are drawn');
+  assert.ok(a.some((v, i) => v !== b[i]), 'particles move');
+  assert.match(await page.textContent('.flow-status'), /5,000 advected by RK4 .* CPU \(WebAssembly\) — the GPU path is not available yet\. None stopped/);
+  // Default system: two memories and a saddle.
+  const stab = await page.$$eval('.fp-table tr[data-stability]', (rs) => rs.map((r) => r.dataset.stability));
+  assert.deepEqual(stab, ['stable', 'unstable', 'stable']);
+  // KH energy along (1) with a symmetric W: proven, and never increases.
+  assert.equal(await page.$eval('[data-energy="kh"] [data-increases]', (e) => e.dataset.increases), '0');
+  assert.match(await page.textContent('[data-energy="kh"]'), /proven/);
+  assert.match(await page.textContent('.traj-status'), /Dormand–Prince 5\(4\), adaptive, tolerance 1e-8 .* reached the end time/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('clicking a map starts the trajectory there; presets set several keys at once', async () => {
+  const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=1000`);
+  await ready(page);
+  const box = await (await page.$('canvas[data-plane="b"]')).boundingBox();
+  await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.3);
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('x0') !== '-1.5');
+  assert.ok(Number(param(page, 'x0')) > 0 && Number(param(page, 'y0')) > 0, page.url());
+  await page.waitForFunction((x) => document.querySelector('.traj-status').textContent.includes(`(${x},`), param(page, 'x0'), { timeout: 30000 });
+  // The printed form of (9): E3 is not a Lyapunov function, and the monitor flags its rise.
+  await page.click('button[data-preset="(9) as printed: E3 rises"]');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('dynamics') === 'mod');
+  assert.equal(param(page, 'energy'), 'e3');
+  assert.equal(param(page, 'x0'), '0.8');
+  await page.waitForSelector('[data-energy="e3"] [data-increases]:not([data-increases="0"])', { timeout: 30000 });
+  assert.match(await page.textContent('[data-energy="e3"]'), /not proven/);
+  // The transposed R: the gradient flow of E3 never lets it rise.
+  await page.click('button[data-preset="(9) transposed: gradient flow"]');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('dynamics') === 'mod_t');
+  await page.waitForFunction(() => document.querySelector('[data-energy="e3"] [data-increases]')?.dataset.increases === '0', null, { timeout: 30000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('dragging an entry of W changes the URL on release; the maps follow', async () => {
+  const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=1000`);
+  await ready(page);
+  const s = await (await page.$('.scrub[data-key="w12"]')).boundingBox();
+  await page.mouse.move(s.x + s.width / 2, s.y + s.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(s.x + s.width / 2 + 60, s.y + s.height / 2, { steps: 6 });
+  await page.mouse.up();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('w12') !== '-2');
+  const w12 = Number(param(page, 'w12'));
+  assert.ok(w12 > -2 && w12 < 0, `w12 = ${w12}`);
+  assert.equal(await page.$eval('#p-w12', (e) => e.value), String(w12));
+  await page.waitForFunction((v) => document.querySelector('.fp-table p').textContent.length > 0 && new URL(location.href).searchParams.get('w12') === v, String(w12));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a stiff system stops the particles and the RK4 trajectory, and the page says so', async () => {
+  const q = `?v=1&lab=dense&${SMALL}&particles=3000&lagrangian=tanh&w11=-400&w12=0&w21=0&w22=-400&b1=0&b2=0&x0=0.05&y0=2&t_end=5&integrator=rk4&dt=0.01`;
+  const { page, errors } = await open(ctx, srv.base, q);
+  await ready(page);
+  await page.waitForFunction(() => Number(document.querySelector('.flow-status').dataset.stopped) > 0, null, { timeout: 20000 });
+  assert.match(await page.textContent('.flow-status'), /stopped .*unstable step/);
+  assert.equal(await page.$eval('.traj-status', (e) => e.dataset.stop), 'unstable_step');
+  assert.match(await page.textContent('.traj-status'), /use Dormand–Prince or a smaller dt/);
+  // Restart respawns them.
+  await page.click('button:has-text("Restart particles")');
+  assert.ok((await inkedPixels(page, 'canvas[data-plane="a"]')) > 1000);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the N-dimensional parts render: dead neurons, Proposition 3 with progress, Appendix C, Example 7', async () => {
+  const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&p3_trials=30&particles=0`);
+  // Proposition 3 reports partial curves while it runs.
+  await page.waitForFunction(() => Number(document.querySelector('canvas[data-chart="prop3"]')?.dataset.done) > 0, null, { timeout: 60000 });
+  for (const part of ['Dead', 'Prop3', 'Appc', 'Ex7']) {
+    await page.waitForFunction((p) => document.body.dataset[`ran${p}`] !== undefined, part, { timeout: 90000 });
+  }
+  assert.equal(await page.$eval('canvas[data-chart="prop3"]', (e) => e.dataset.done), '30');
+  assert.ok(Number(await page.$eval('[data-k]', (e) => e.dataset.k)) > 0, 'ReLU neurons die');
+  assert.match(await page.textContent('[data-panel="dead"]'), /S = W⊥Λ⊥ − I .*: stable/);
+  assert.equal(await page.$eval('[data-panel="appc"] [data-violations]', (e) => e.dataset.violations), '0');
+  assert.equal(await page.$eval('[data-panel="ex7"] [data-increases]', (e) => e.dataset.increases), '0');
+  for (const sel of ['canvas[data-chart="dead"]', 'canvas[data-chart="prop3"]', 'canvas[data-chart="appc-plane"]', 'canvas[data-chart="appc-dist"]', 'canvas[data-chart="ex7"]']) {
+    assert.ok((await inkedPixels(page, sel)) > 500, `${sel} is drawn`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('garbage in a dense URL gives notices and a working lab', async () => {
+  const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=500&w11=abc&dynamics=zzz&energy=e1&xmin=5&xmax=1&integrator=rk4&dt=0.0001&t_end=1000`);
+  const notices = await page.$$eval('#notices .notice', (ns) => ns.map((n) => n.textContent));
+  for (const key of ['w11=', 'dynamics=', 'energy=e1', 'xmin=5', 'dt=']) {
+    assert.ok(notices.some((t) => t.includes(key)), `a notice mentions ${key}: ${notices.join(' | ')}`);
+  }
+  await ready(page);
+  assert.equal(param(page, 'xmin'), '1');
+  assert.equal(param(page, 'xmax'), '5');
+  assert.equal(param(page, 'energy'), 'kh');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** Equal up to a relative 1e-9 in every number (nalgebra's solvers may differ in the last bits between builds). */
+function close(a, b, path = '') {
+  if (typeof a === 'number' && typeof b === 'number') {
+    assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)), `${path}: ${a} vs ${b}`);
+  } else if (Array.isArray(a)) {
+    assert.ok(Array.isArray(b) && a.length === b.length, `${path}: length`);
+    a.forEach((v, i) => close(v, b[i], `${path}[${i}]`));
+  } else if (a && typeof a === 'object') {
+    assert.deepEqual(Object.keys(a), Object.keys(b), `${path}: keys`);
+    for (const k of Object.keys(a)) close(a[k], b[k], `${path}.${k}`);
+  } else {
+    assert.equal(a, b, path);
+  }
+}
+
+test('the CLI prints what the page computes for the same query', async () => {
+  const { page } = await open(ctx, srv.base, '?v=1&lab=dense&particles=0&grid=16&p3_n=10&p3_trials=2&p3_points=2&c_starts=2&e7_starts=2&nd_n=6');
+  const cli = join(ROOT, 'target', 'release', 'hopfield');
+  for (const q of [
+    'v=1&lab=dense&seed=3&grid=24&streamlines=1&p3_n=30&p3_trials=4&p3_points=3&c_n=5&c_starts=3&e7_starts=2&nd_n=10',
+    'v=1&lab=dense&lagrangian=sleaky&dynamics=u&r=polar&energy=e2&energy2=e1&w12=0.7&w21=0.7&integrator=rk4&grid=20&p3_n=12&p3_trials=2&c_starts=2&e7_starts=1&nd_system=plane',
+    'lab=dense&lagrangian=softmax&w11=3&w22=3&w12=0&w21=0&b1=0&b2=0&dynamics=mod_t&energy=e3&grid=20&p3_n=12&p3_trials=2&c_starts=2&e7_starts=1&nd_n=8',
+  ]) {
+    const fromCli = JSON.parse(execFileSync(cli, ['run', q, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 }));
+    const fromPage = JSON.parse(await page.evaluate((query) => window.hp.run(query, '', undefined), q));
+    close(fromPage, fromCli);
+  }
+  await page.close();
+});
