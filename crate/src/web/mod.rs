@@ -5,7 +5,10 @@
 pub mod dense;
 
 use crate::api;
-use crate::compute::{Compute, Mat, check, gpu::Gpu};
+use crate::compute::{
+    Compute, Mat, check,
+    gpu::{Gpu, GpuError},
+};
 use crate::labs::{LABS, Progress};
 use crate::params::{Params, format_value, from_query};
 use crate::plot::{self, Colormap};
@@ -130,6 +133,9 @@ async fn shared_compute(verified: Option<Result<(), String>>) -> (Compute, Vec<c
                     );
                     (Compute::cpu(why), checks)
                 }
+            }
+            Err(GpuError::NoAdapter(_)) => {
+                (Compute::cpu("no WebGPU: this browser offers no adapter"), Vec::new())
             }
             Err(e) => (Compute::cpu(format!("no WebGPU: {e}")), Vec::new()),
         },
