@@ -7,6 +7,8 @@
 //! Errors (validation, out of memory, a lost device, a buffer over the adapter's
 //! limits) come back as [`GpuError`]; [`super::Compute`] then runs the CPU path.
 
+pub mod advect;
+
 use super::{BatchRecall, Mat, RowStatus, SoftKMeans};
 use bytemuck::{Pod, Zeroable};
 use std::sync::{Arc, Mutex};
@@ -149,6 +151,8 @@ pub struct Gpu {
     skm_layout: wgpu::BindGroupLayout,
     klr_epoch: wgpu::ComputePipeline,
     klr_layout: wgpu::BindGroupLayout,
+    /// Particle-advection pipelines, built per field source on first use.
+    advect: advect::Cache,
 }
 
 impl std::fmt::Debug for Gpu {
@@ -332,6 +336,7 @@ impl Gpu {
             skm_layout,
             klr_epoch,
             klr_layout,
+            advect: advect::Cache::default(),
         })
     }
 
