@@ -303,7 +303,7 @@ fn wgsl_erf_is_within_its_stated_error() {
     // A field that reads out erf: F(x) = (0, erf(x₁)) is constant along a step, so one RK4
     // step of size 1 from (x₁, 0) lands on (x₁, erf(x₁)) up to the rounding of the RK4 sum.
     let source = format!(
-        "{}\nfn field(x: vec2<f32>) -> vec2<f32> {{ return vec2<f32>(0.0, erf1(x.x)); }}",
+        "const DYNAMICS: u32 = 0u;\nconst LAG: u32 = 4u;\n{}\nfn field(x: vec2<f32>) -> vec2<f32> {{ return vec2<f32>(0.0, erf1(x.x)); }}",
         FIELD_WGSL.replace("fn field(", "fn dense_field(")
     );
     let xs: Vec<f32> = (0..=4000).map(|k| -8.0 + k as f32 * 0.004).collect();

@@ -114,12 +114,12 @@ pub fn advect(
 }
 
 /// The planar field `F(x)` of every (dynamics, R, Lagrangian) as WGSL, for the GPU
-/// particle kernel (`compute/gpu/advect.wgsl` integrates it); its parameters come from
-/// [`field_params`].
+/// particle kernel (`compute/gpu/advect.wgsl` integrates it). It expects the constants
+/// `DYNAMICS` and `LAG` in front of it ([`field_source`]) and reads [`field_params`].
 pub const FIELD_WGSL: &str = include_str!("particles.wgsl");
 
-/// The parameters of [`FIELD_WGSL`] for the planar `sys` (layout in `particles.wgsl`).
-pub fn field_params(sys: &System) -> Vec<f32> {
+/// The WGSL field of `sys`: [`FIELD_WGSL`] specialised to its dynamics and Lagrangian.
+pub fn field_source(sys: &System) -> String {
     let dynamics = match sys.dynamics {
         Dynamics::Kh => 0,
         Dynamics::Mod => 1,
@@ -137,7 +137,13 @@ pub fn field_params(sys: &System) -> Vec<f32> {
         Lagrangian::SmoothLeaky => 4,
         Lagrangian::Identity => 5,
     };
-    let mut p = vec![0.0f32; 12];
+    format!("const DYNAMICS: u32 = {dynamics}u;\nconst LAG: u32 = {lag}u;\n{FIELD_WGSL}")
+}
+
+/// The parameters of [`field_source`] for the planar `sys`: W, b and the polar factor
+/// (layout in `particles.wgsl`).
+pub fn field_params(sys: &System) -> Vec<f32> {
+    let mut p = vec![0.0f32; 10];
     for (dst, src) in p[0..4].iter_mut().zip(&sys.w) {
         *dst = *src as f32;
     }
@@ -147,8 +153,6 @@ pub fn field_params(sys: &System) -> Vec<f32> {
     for (dst, src) in p[6..10].iter_mut().zip(sys.polar()) {
         *dst = *src as f32;
     }
-    p[10] = f32::from(dynamics as u8);
-    p[11] = f32::from(lag as u8);
     p
 }
 
@@ -177,8 +181,9 @@ pub async fn advect_gpu(
         far: (1e6 * max_jump) as f32,
         stiff_limit: RK4_STABLE as f32,
     };
-    let (pos, after) =
-        gpu.advect_particles(FIELD_WGSL, &field_params(sys), &positions[..2 * n], &before, &params).await?;
+    let (pos, after) = gpu
+        .advect_particles(&field_source(sys), &field_params(sys), &positions[..2 * n], &before, &params)
+        .await?;
     let mut stopped = Stopped::default();
     for (i, (&b, &a)) in before.iter().zip(&after).enumerate() {
         let a = match a {

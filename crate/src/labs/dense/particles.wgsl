@@ -1,12 +1,15 @@
 // The planar vector field F(x) of the dense lab (system.rs, lagrangian.rs) in f32, for the
 // GPU particle kernel: compute/gpu/advect.wgsl integrates it (this file is appended to
-// that one, which declares `fp`). The parameters (particles.rs, `field_params`):
+// that one, which declares `fp`). particles.rs (`field_source`) puts two constants in
+// front of it, so that each (dynamics, Lagrangian) compiles to straight-line code (a
+// software adapter such as SwiftShader runs every case of a runtime switch):
+//   DYNAMICS: 0 kh (1), 1 mod (9), 2 mod_t (9, R transposed),
+//             u-form (5) with 3 R = W, 4 R = O, 5 R = I − WᵀΛ, 6 R = I
+//   LAG:      0 ReLU, 1 sigmoid, 2 softmax, 3 tanh, 4 smooth leaky ReLU, 5 identity
+// The parameters (particles.rs, `field_params`):
 //   fp[0..4]  W row-major (w11, w12, w21, w22)
 //   fp[4..6]  b
 //   fp[6..10] the polar factor O of W, row-major (u-form with R = O; zeros otherwise)
-//   fp[10]    dynamics: 0 kh (1), 1 mod (9), 2 mod_t (9, R transposed),
-//             u-form (5) with 3 R = W, 4 R = O, 5 R = I − WᵀΛ, 6 R = I
-//   fp[11]    Lagrangian: 0 ReLU, 1 sigmoid, 2 softmax, 3 tanh, 4 smooth leaky ReLU, 5 identity
 // The forms are the numerically stable ones of lagrangian.rs (no overflow at large |y|).
 
 const SLR_A: f32 = 0.375;
@@ -40,8 +43,8 @@ fn sigmoid1(v: f32) -> f32 {
 }
 
 // g(y) = ∇L(y).
-fn act(lag: u32, y: vec2<f32>) -> vec2<f32> {
-    switch lag {
+fn act(y: vec2<f32>) -> vec2<f32> {
+    switch LAG {
         case 0u: {
             return max(y, vec2<f32>(0.0));
         }
@@ -67,8 +70,8 @@ fn act(lag: u32, y: vec2<f32>) -> vec2<f32> {
 }
 
 // Λ(y) v given g = g(y).
-fn hess_mul(lag: u32, y: vec2<f32>, g: vec2<f32>, v: vec2<f32>) -> vec2<f32> {
-    switch lag {
+fn hess_mul(y: vec2<f32>, g: vec2<f32>, v: vec2<f32>) -> vec2<f32> {
+    switch LAG {
         case 0u: {
             return select(vec2<f32>(0.0), vec2<f32>(1.0), y > vec2<f32>(0.0)) * v;
         }
@@ -99,25 +102,23 @@ fn hess_mul(lag: u32, y: vec2<f32>, g: vec2<f32>, v: vec2<f32>) -> vec2<f32> {
 fn field(x: vec2<f32>) -> vec2<f32> {
     let w = vec4<f32>(fp[0], fp[1], fp[2], fp[3]);
     let b = vec2<f32>(fp[4], fp[5]);
-    let dynamics = u32(fp[10]);
-    let lag = u32(fp[11]);
-    if dynamics <= 2u {
+    if DYNAMICS <= 2u {
         // y-form: f = W g(y) − y + b.
-        let g = act(lag, x);
+        let g = act(x);
         let f = mv(w, g) + (b - x);
-        if dynamics == 0u {
+        if DYNAMICS == 0u {
             return f;
         }
-        if dynamics == 1u {
-            return f - mv(w, hess_mul(lag, x, g, f));
+        if DYNAMICS == 1u {
+            return f - mv(w, hess_mul(x, g, f));
         }
-        return f - hess_mul(lag, x, g, mtv(w, f));
+        return f - hess_mul(x, g, mtv(w, f));
     }
     // u-form: h = g(Wu + b) − u.
     let y = mv(w, x) + b;
-    let g = act(lag, y);
+    let g = act(y);
     let h = g - x;
-    switch dynamics {
+    switch DYNAMICS {
         case 3u: {
             return mv(w, h);
         }
@@ -125,7 +126,7 @@ fn field(x: vec2<f32>) -> vec2<f32> {
             return mv(vec4<f32>(fp[6], fp[7], fp[8], fp[9]), h);
         }
         case 5u: {
-            return h - mtv(w, hess_mul(lag, y, g, h));
+            return h - mtv(w, hess_mul(y, g, h));
         }
         default: {
             return h;
