@@ -32,8 +32,9 @@ at small N − k the measured norm, max(|λ_min|, λ_max), sits slightly above t
 <p><b>Numerics.</b> Trajectories use the integrator chosen (RK4 with step dt, or adaptive Dormand–Prince 5(4) with relative and absolute
 tolerance tol); runs stop, and say so, on NaN/overflow, blow-up, vanishing steps or exhausted step budgets. The particles run RK4 with sub-steps ≤ 0.02:
 on the GPU (WebGPU, f32, one compute dispatch for all particles per update, read back asynchronously) once the page's self-check has
-verified WebGPU and the link does not say <code>backend=cpu</code>; otherwise on the CPU (WebAssembly, f64). The two agree to about
-10⁻⁶ per coordinate over a few frames (f32 rounding; erf by Abramowitz–Stegun 7.1.26, error ≤ 1.5·10⁻⁷). A particle whose step is
+verified WebGPU and the link does not say <code>backend=cpu</code>; otherwise on the CPU (WebAssembly, f64). The two agree within
+10⁻⁵·(1 + |x|) per coordinate over a few frames (tested; f32 rounding, and erf by Abramowitz–Stegun 7.1.26: error ≤ 1.5·10⁻⁷ in exact
+arithmetic). A particle whose step is
 non-finite, unstable twice in a row (h·L &gt; 2.78) or implausibly long stops (red) and the rest keep going; a GPU error sends the
 particles back to the CPU, and the status line says so. All transcendental functions of the CPU path come from <code>libm</code>, so the
 page and the <code>hopfield</code> CLI agree; nalgebra's eigen-solvers may differ in the last bits between the two builds.</p>`;
