@@ -1,7 +1,8 @@
 //! The GPU backend: WGSL compute shaders run through wgpu — WebGPU in the browser,
 //! Vulkan (lavapipe in CI), Metal or DX12 natively. f32 throughout (WGSL has no f64).
 //!
-//! One [`Gpu`] holds the device, the queue and every pipeline, built once and reused.
+//! One [`Gpu`] holds the device, the queue and every pipeline, built once and reused
+//! (the particle-advection pipelines of [`advect`] are built per field source on first use).
 //! Each operation uploads its inputs, records all of its dispatches (an iterated
 //! method records many steps per submission) and reads back once per submission.
 //! Errors (validation, out of memory, a lost device, a buffer over the adapter's
