@@ -4,9 +4,13 @@
 //!
 //! Tolerances (stated per test): products compare with |gpu − ref| ≤ 1e-5·Σ_t|x_t y_t| +
 //! 1e-6, the worst-case f32 accumulation bound for the lengths used; exponentials add
-//! a relative 1e-5; ±1 dynamics with integer weights are exact.
+//! a relative 1e-5; ±1 dynamics with integer weights are exact; RK4 particle advection
+//! agrees with f64 RK4 to 1e-5·(1 + |x|) per coordinate (the dense lab's own field is
+//! tested in `dense_gpu_particles.rs`).
 #![cfg(not(target_arch = "wasm32"))]
 
+use hopfield_playground::compute::check::{LINEAR_A, LINEAR_FIELD, linear_rk4};
+use hopfield_playground::compute::gpu::advect::{AdvectParams, code};
 use hopfield_playground::compute::{Compute, Mat, RowStatus, cpu, gpu::Gpu};
 use hopfield_playground::rng::{normal, seeded, spins};
 use std::sync::{Arc, OnceLock};
@@ -325,8 +329,85 @@ fn klr_gradient_descent_should_match_reference() {
 fn the_page_self_check_passes_on_this_adapter() {
     let Some(g) = gpu() else { return };
     let items = pollster::block_on(hopfield_playground::compute::check::self_check(&g));
-    assert_eq!(items.len(), 7);
+    assert_eq!(items.len(), 8);
     for c in items {
         assert!(c.ok, "{} {}: worst error/tolerance {} {:?}", c.kernel, c.shape, c.worst_ratio, c.error);
     }
+}
+
+/// One RK4 run of the particle kernel with the linear field of the self-check.
+fn linear_run(g: &Gpu, start: &[f32], status: &[u32], run: &AdvectParams) -> (Vec<f32>, Vec<u32>) {
+    pollster::block_on(g.advect_particles(LINEAR_FIELD, &LINEAR_A.map(|v| v as f32), start, status, run))
+        .expect("advect")
+}
+
+#[test]
+fn particle_advection_should_match_reference() {
+    let Some(g) = gpu() else { return };
+    let run = AdvectParams { dt: 0.02, steps: 50, max_jump: 10.0, far: 1e6, stiff_limit: 2.78 };
+    // Counts around the workgroup size of 64.
+    for n in [1, 63, 64, 65, 1000] {
+        let mut rng = seeded(n as u64, 3);
+        let start: Vec<f32> = (0..2 * n).map(|_| (normal(&mut rng) * 2.0) as f32).collect();
+        let (got, status) = linear_run(&g, &start, &vec![code::MOVING; n], &run);
+        assert!(status.iter().all(|&s| s == code::MOVING), "n={n}: {status:?}");
+        let want = linear_rk4(&start, f64::from(run.dt), run.steps as usize);
+        for (k, (a, b)) in got.iter().zip(&want).enumerate() {
+            assert!((f64::from(*a) - b).abs() <= 1e-5 * (1.0 + b.abs()), "n={n}, coordinate {k}: {a} vs {b}");
+        }
+    }
+    assert_eq!(linear_run(&g, &[], &[], &run), (vec![], vec![]));
+}
+
+#[test]
+fn particle_stop_rules_hold_on_the_gpu() {
+    let Some(g) = gpu() else { return };
+    // ẋ = −1000 x with h = 0.01: h·L = 10, outside RK4's stability interval. One step marks
+    // the particle (status 3), the second stops it (2) where the first step left it.
+    let stiff = "fn field(x: vec2<f32>) -> vec2<f32> { return -1000.0 * x; }";
+    let one = AdvectParams { dt: 0.01, steps: 1, max_jump: 1e9, far: 1e30, stiff_limit: 2.78 };
+    let run = |src: &str, pos: &[f32], st: &[u32], p: &AdvectParams| {
+        pollster::block_on(g.advect_particles(src, &[], pos, st, p)).expect("advect")
+    };
+    let (p1, s1) = run(stiff, &[1.0, 0.5], &[code::MOVING], &one);
+    assert_eq!(s1, vec![code::SUSPECT]);
+    assert!(p1[0].abs() > 1.0, "the unstable step overshoots: {p1:?}");
+    let (p2, s2) = run(stiff, &p1, &s1, &one);
+    assert_eq!((s2, p2.clone()), (vec![code::UNSTABLE], p1.clone()));
+    // Within the stability interval (h·L = 2.5) it keeps moving.
+    let (_, s) = run(stiff, &[1.0, 0.5], &[code::MOVING], &AdvectParams { dt: 0.0025, steps: 10, ..one });
+    assert_eq!(s, vec![code::MOVING]);
+    // A coordinate past `far` (the third step of 0.2 from 99.5), a NaN, a long jump;
+    // stopped particles are left alone and keep the position from before the failing step.
+    let drift = "fn field(x: vec2<f32>) -> vec2<f32> { return vec2<f32>(fp[0], 0.0); }";
+    let p = AdvectParams { dt: 0.1, steps: 3, max_jump: 1.0, far: 100.0, stiff_limit: 2.78 };
+    let pos = [0.0, 0.0, 99.5, 0.0, f32::NAN, 0.0, 5.0, 5.0];
+    let st = [code::MOVING, code::MOVING, code::MOVING, code::NONFINITE];
+    let (out, s) = pollster::block_on(g.advect_particles(drift, &[2.0], &pos, &st, &p)).expect("advect");
+    assert_eq!(s, vec![code::MOVING, code::UNSTABLE, code::NONFINITE, code::NONFINITE]);
+    assert!((out[0] - 0.6).abs() < 1e-6 && (out[2] - 99.9).abs() < 1e-4 && out[6..] == [5.0, 5.0], "{out:?}");
+    let (_, s) =
+        pollster::block_on(g.advect_particles(drift, &[20.0], &pos[..2], &st[..1], &p)).expect("advect");
+    assert_eq!(s, vec![code::UNSTABLE], "a step of 2 is longer than max_jump = 1");
+}
+
+#[test]
+fn a_bad_field_source_or_shape_is_an_error_not_a_panic() {
+    let Some(g) = gpu() else { return };
+    let p = AdvectParams { dt: 0.1, steps: 1, max_jump: 1.0, far: 100.0, stiff_limit: 2.78 };
+    let err = pollster::block_on(g.advect_particles(
+        "fn field(x: vec2<f32>) -> f32 { return 1; }",
+        &[],
+        &[0.0, 0.0],
+        &[0],
+        &p,
+    ))
+    .expect_err("invalid WGSL");
+    assert!(err.to_string().contains("advection shader"), "{err}");
+    let err = pollster::block_on(g.advect_particles(LINEAR_FIELD, &[0.0; 4], &[0.0; 3], &[0, 0], &p))
+        .expect_err("shape");
+    assert!(err.to_string().contains("3 coordinates for 2 particles"), "{err}");
+    // The device still works afterwards.
+    let (_, s) = linear_run(&g, &[1.0, 1.0], &[code::MOVING], &p);
+    assert_eq!(s, vec![code::MOVING]);
 }

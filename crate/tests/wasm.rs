@@ -89,3 +89,60 @@ fn dense_flow_advances_and_stops_bad_particles() {
     let status: serde_json::Value = serde_json::from_str(&flow.status()).expect("json");
     assert!(status["stopped_unstable"].as_u64().unwrap_or(0) > 0, "{status}");
 }
+
+/// The dense lab's GPU particle kernel on the browser's WebGPU adapter (SwiftShader here:
+/// webdriver.json enables it) against the CPU path, for every dynamics and Lagrangian:
+/// three frames of the page's plan. Positions of particles moving on both paths agree to
+/// 1e-5·(1 + |x|) (the native tolerance, `tests/dense_gpu_particles.rs`); statuses may
+/// differ only where f32 rounding decides a borderline step (at most 2% here).
+#[wasm_bindgen_test]
+async fn dense_gpu_particles_match_the_cpu_on_the_browser_adapter() {
+    use hopfield_playground::compute::gpu::Gpu;
+    use hopfield_playground::labs::dense::lagrangian::Lagrangian;
+    use hopfield_playground::labs::dense::particles::{LIVE, advect, advect_gpu, moving};
+    use hopfield_playground::labs::dense::system::{Dynamics, RChoice, System};
+    let gpu = Gpu::new().await.expect("a WebGPU adapter (webdriver.json passes --enable-unsafe-webgpu)");
+    let k = 12;
+    let start: Vec<f32> = (0..k * k)
+        .flat_map(|i| [-3.0 + (0.37 + (i % k) as f32) * 0.5, -3.0 + (0.61 + (i / k) as f32) * 0.5])
+        .collect();
+    for lag in [
+        Lagrangian::Relu,
+        Lagrangian::Sigmoid,
+        Lagrangian::Softmax,
+        Lagrangian::Tanh,
+        Lagrangian::SmoothLeaky,
+        Lagrangian::Identity,
+    ] {
+        for dynamics in [
+            Dynamics::Kh,
+            Dynamics::Mod,
+            Dynamics::ModT,
+            Dynamics::U(RChoice::W),
+            Dynamics::U(RChoice::Polar),
+            Dynamics::U(RChoice::IWtL),
+            Dynamics::U(RChoice::I),
+        ] {
+            let sys =
+                System::new(2, vec![0.8, -1.3, 0.9, 0.4], vec![0.2, -0.4], lag, dynamics).expect("valid");
+            let (mut pc, mut sc) = (start.clone(), vec![LIVE; k * k]);
+            let (mut pg, mut sg) = (start.clone(), vec![LIVE; k * k]);
+            for _ in 0..3 {
+                advect(&sys, &mut pc, &mut sc, 1.0 / 60.0, 1, 3.0);
+                advect_gpu(&gpu, &sys, &mut pg, &mut sg, 1.0 / 60.0, 1, 3.0).await.expect("gpu advect");
+            }
+            let differ = sc.iter().zip(&sg).filter(|(a, b)| a != b).count();
+            assert!(differ * 50 <= k * k, "{lag:?} {dynamics:?}: {differ} statuses differ");
+            for i in (0..k * k).filter(|&i| sc[i] == sg[i] && moving(sc[i])) {
+                let scale = 1.0 + pc[2 * i].abs().max(pc[2 * i + 1].abs());
+                for c in 0..2 {
+                    let (a, b) = (pc[2 * i + c], pg[2 * i + c]);
+                    assert!(
+                        (a - b).abs() <= 1e-5 * scale,
+                        "{lag:?} {dynamics:?} particle {i}: cpu {a} gpu {b}"
+                    );
+                }
+            }
+        }
+    }
+}

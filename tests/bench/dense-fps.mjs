@@ -1,11 +1,16 @@
 // Frame-rate benchmark of the dense lab's particle flow in headless Chromium (run by hand,
 // not part of tests/run.sh): `node tests/bench/dense-fps.mjs [seconds] [particles...]`
 // after `trunk build --release`. For each configuration it opens the lab, waits until
-// every worker part has finished (so the two cores are not shared), then records for
-// `seconds` the interval between animation frames and the work done in each frame (one
-// wasm call that advects every particle and renders the trails, plus putImageData), and
-// prints their median and 95th percentile. Runs once with WebGPU off and once with
-// --enable-unsafe-webgpu (SwiftShader adapter); the particles use the CPU path in both.
+// every worker part has finished (so the two cores are not shared with them), then
+// records for `seconds`:
+//   - the interval between animation frames (the page's frame rate),
+//   - the main-thread work of each frame (one wasm call, plus putImageData when it drew),
+//   - the interval between particle updates (frames that moved the particles: every
+//     frame on the CPU path; on the GPU path only frames whose readback had arrived),
+// and prints their median and 95th percentile. Two paths: the CPU path (WebGPU off, so
+// WebAssembly advects the particles) and the GPU path (--enable-unsafe-webgpu: Chromium's
+// SwiftShader adapter, a software WebGPU; the script waits until the page says the
+// particles run on the GPU, and says so if they never do).
 import { loadavg, cpus } from 'node:os';
 import { serve, browser, open } from '../e2e/harness.mjs';
 
@@ -17,7 +22,8 @@ const configs = (counts.length ? counts : [20000]).flatMap((n) => [
   { name: `smooth leaky ReLU, (9) transposed, ${n} particles`, q: `?v=1&lab=dense&particles=${n}&lagrangian=sleaky&dynamics=mod_t&energy=e3&energy2=kh&${SMALL}` },
 ]);
 
-const q = (a, p) => { const b = [...a].sort((x, y) => x - y); return b[Math.min(b.length - 1, Math.floor(p * b.length))]; };
+const q = (a, p) => { const b = [...a].sort((x, y) => x - y); return b.length ? b[Math.min(b.length - 1, Math.floor(p * b.length))] : NaN; };
+const ms = (v) => v.toFixed(2);
 const srv = await serve();
 // Other processes share the cores: say how busy the machine was.
 console.log(`${cpus().length} cores; load average before: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
@@ -33,14 +39,24 @@ for (const webgpu of [false, true]) {
       const info = a.info || {};
       return `${info.vendor || '?'} ${info.architecture || ''}`.trim();
     });
+    if (webgpu) {
+      await page.waitForFunction(() => document.querySelector('.flow-status')?.dataset.path === 'gpu', null, { timeout: 30000 })
+        .catch(() => console.log('  the particles did not reach the GPU path within 30 s'));
+    }
     await page.waitForTimeout(1000);
     await page.evaluate(() => window.__denseStats.reset());
     await page.waitForTimeout(seconds * 1000);
-    const s = await page.evaluate(() => ({ work: [...window.__denseStats.work], interval: [...window.__denseStats.interval], status: document.querySelector('.flow-status').textContent }));
+    const s = await page.evaluate(() => ({
+      work: [...window.__denseStats.work], interval: [...window.__denseStats.interval], updates: [...window.__denseStats.updates],
+      path: document.querySelector('.flow-status').dataset.path, status: document.querySelector('.flow-status').textContent,
+    }));
+    const upd = s.updates.slice(1).map((t, i) => t - s.updates[i]);
     const fps = 1000 / q(s.interval, 0.5);
-    console.log(`${webgpu ? 'WebGPU on ' : 'WebGPU off'} | adapter: ${adapter} | ${c.name}: ${s.interval.length} frames in ${seconds} s; ` +
-      `frame interval median ${q(s.interval, 0.5).toFixed(2)} ms, p95 ${q(s.interval, 0.95).toFixed(2)} ms (${fps.toFixed(1)} fps); ` +
-      `work per frame median ${q(s.work, 0.5).toFixed(2)} ms, p95 ${q(s.work, 0.95).toFixed(2)} ms`);
+    console.log(`${webgpu ? 'WebGPU on ' : 'WebGPU off'} | adapter: ${adapter} | ${c.name} | particles on the ${s.path.toUpperCase()}: ` +
+      `${s.interval.length} frames in ${seconds} s; frame interval median ${ms(q(s.interval, 0.5))} ms, p95 ${ms(q(s.interval, 0.95))} ms (${fps.toFixed(1)} fps); ` +
+      `work per frame median ${ms(q(s.work, 0.5))} ms, p95 ${ms(q(s.work, 0.95))} ms; ` +
+      `${s.updates.length} particle updates (${(s.updates.length / seconds).toFixed(1)}/s), update interval median ${ms(q(upd, 0.5))} ms, p95 ${ms(q(upd, 0.95))} ms`);
+    if (/GPU error/.test(s.status)) console.log(`  ${s.status}`);
     if (errors.length) console.log('  console errors:', errors);
     await page.close();
   }

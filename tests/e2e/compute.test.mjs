@@ -13,7 +13,7 @@ test('with WebGPU: every kernel matches the CPU and the page says WebGPU', async
     const { page, errors } = await open(ctx, srv.base, '?v=1&lab=classic');
     const status = JSON.parse(await page.evaluate(() => window.hp.compute_status()));
     assert.equal(status.gpu, true, `no WebGPU adapter: ${status.description}`);
-    assert.equal(status.checks.length, 7);
+    assert.equal(status.checks.length, 8);
     for (const c of status.checks) assert.ok(c.ok, `${c.kernel} ${c.shape}: worst error/tolerance ${c.worst_ratio} ${c.error ?? ''}`);
     await page.waitForFunction(() => document.querySelector('#backend-status').dataset.backend === 'webgpu', null, { timeout: 30000 });
     assert.match(await page.textContent('#backend-status'), /WebGPU/);

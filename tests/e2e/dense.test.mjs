@@ -36,7 +36,10 @@ test('the phase portrait shows two energy maps, moving particles, fixed points a
   const b = await grab();
   assert.ok(a.some((v) => v > 0), 'particles are drawn');
   assert.ok(a.some((v, i) => v !== b[i]), 'particles move');
-  assert.match(await page.textContent('.flow-status'), /5,000 advected by RK4 .* CPU \(WebAssembly\) — the GPU path is not available yet\. None stopped/);
+  // This browser has no WebGPU: once the page's check says so, the particles stay on the CPU and the status says why.
+  await page.waitForFunction(() => /no verified WebGPU/.test(document.querySelector('.flow-status').textContent), null, { timeout: 30000 });
+  assert.equal(await page.$eval('.flow-status', (e) => e.dataset.path), 'cpu');
+  assert.match(await page.textContent('.flow-status'), /5,000 advected by RK4 .* on the CPU \(WebAssembly, RK4 in f64 per particle\) — not on the GPU: the page has no verified WebGPU .*\. None stopped/);
   // Default system: two memories and a saddle.
   const stab = await page.$$eval('.fp-table tr[data-stability]', (rs) => rs.map((r) => r.dataset.stability));
   assert.deepEqual(stab, ['stable', 'unstable', 'stable']);

@@ -3,6 +3,7 @@
 //! opens a GPU and uses the GPU only if every kernel passes; the browser tests run it
 //! on Chromium's WebGPU adapter.
 
+use super::gpu::advect::{AdvectParams, code};
 use super::gpu::{Gpu, GpuError};
 use super::{Mat, cpu};
 use crate::rng::{normal, seeded, spins};
@@ -161,5 +162,60 @@ pub async fn self_check(gpu: &Gpu) -> Vec<CheckItem> {
         Ok(worst(&got.alpha, &alpha, |_, _| 1e-2 * scale))
     };
     out.push(item("klr_train_gd", format!("P={p}, N={n}, 40 epochs"), klr.await));
+
+    let adv = async {
+        let start: Vec<f32> =
+            (0..100).flat_map(|k| [(k % 10) as f32 * 0.4 - 1.8, (k / 10) as f32 * 0.4 - 1.7]).collect();
+        let (got, status) = gpu
+            .advect_particles(
+                LINEAR_FIELD,
+                &LINEAR_A.map(|v| v as f32),
+                &start,
+                &[code::MOVING; 100],
+                &LINEAR_RUN,
+            )
+            .await?;
+        let want = linear_rk4(&start, LINEAR_RUN.dt.into(), LINEAR_RUN.steps as usize);
+        let mut w: f64 = if status.iter().all(|&s| s == code::MOVING) { 0.0 } else { f64::INFINITY };
+        for (g, r) in got.iter().zip(&want) {
+            let ratio = (f64::from(*g) - r).abs() / (1e-5 * (1.0 + r.abs()));
+            w = if ratio.is_nan() { f64::INFINITY } else { w.max(ratio) };
+        }
+        Ok(w)
+    };
+    out.push(item("advect_particles", "100 particles, 20 RK4 steps".into(), adv.await));
+    out
+}
+
+/// The particle check's field `ẋ = A x`, `A` in `fp` (row-major).
+pub const LINEAR_FIELD: &str = "fn field(x: vec2<f32>) -> vec2<f32> {
+    return vec2<f32>(fp[0] * x.x + fp[1] * x.y, fp[2] * x.x + fp[3] * x.y);
+}";
+
+/// `A` of [`LINEAR_FIELD`] in the self-check: a damped rotation (no particle stops).
+pub const LINEAR_A: [f64; 4] = [-0.3, 1.2, -0.9, -0.2];
+
+const LINEAR_RUN: AdvectParams =
+    AdvectParams { dt: 0.05, steps: 20, max_jump: 10.0, far: 1e6, stiff_limit: 2.78 };
+
+/// `steps` RK4 steps of size `h` of `ẋ = A x` ([`LINEAR_A`]) in f64 from each particle of
+/// `start` (`[x0, y0, x1, y1, …]`): the reference of the particle kernel's check.
+pub fn linear_rk4(start: &[f32], h: f64, steps: usize) -> Vec<f64> {
+    let a = LINEAR_A;
+    let f = |x: [f64; 2]| [a[0] * x[0] + a[1] * x[1], a[2] * x[0] + a[3] * x[1]];
+    let mut out = Vec::with_capacity(start.len());
+    for p in start.chunks_exact(2) {
+        let mut x = [f64::from(p[0]), f64::from(p[1])];
+        for _ in 0..steps {
+            let k1 = f(x);
+            let k2 = f([x[0] + 0.5 * h * k1[0], x[1] + 0.5 * h * k1[1]]);
+            let k3 = f([x[0] + 0.5 * h * k2[0], x[1] + 0.5 * h * k2[1]]);
+            let k4 = f([x[0] + h * k3[0], x[1] + h * k3[1]]);
+            for c in 0..2 {
+                x[c] += h / 6.0 * (k1[c] + 2.0 * k2[c] + 2.0 * k3[c] + k4[c]);
+            }
+        }
+        out.extend(x);
+    }
     out
 }

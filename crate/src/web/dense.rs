@@ -1,13 +1,25 @@
 //! The dense lab's per-frame bindings: the animated phase portrait. One call per frame
-//! advects every particle (`labs::dense::particles::advect`, on the CPU in WebAssembly)
-//! and renders the trails into the page's RGBA buffer (`plot::particles`); the page
-//! puts that buffer on its canvas with one `putImageData`.
+//! advects every particle and renders the trails into the page's RGBA buffer
+//! (`plot::particles`); the page puts that buffer on its canvas with one `putImageData`.
+//!
+//! Two paths advect. The CPU path (`labs::dense::particles::advect`, RK4 in f64, in
+//! WebAssembly) runs inside the call. The GPU path (`advect_gpu`, RK4 in f32, WebGPU)
+//! starts once the page has verified WebGPU ([`DenseFlow::use_gpu`]): a call submits the
+//! advection of the model time gathered since the last submission and returns at once;
+//! a later call picks up the readback, ages and respawns the particles, draws them and
+//! submits the next. While a readback is in flight a call draws nothing (the canvas keeps
+//! the last picture), so a slow GPU lowers the rate of particle updates, never the frame
+//! rate. Any GPU error, or a readback that does not arrive within [`GPU_TIMEOUT_MS`],
+//! sends the particles back to the CPU path for good, and the status says why.
 
-use crate::labs::dense::particles::{Flow, STOPPED_NONFINITE, STOPPED_UNSTABLE, moving};
+use crate::compute::gpu::{Gpu, GpuError};
+use crate::labs::dense::particles::{Flow, STOPPED_NONFINITE, STOPPED_UNSTABLE, advect_gpu, moving};
 use crate::labs::dense::{self, system::System};
 use crate::params::{Params, from_query};
 use crate::plot::particles::{Raster, fade, stamp};
 use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// Frames a particle lives before it respawns (staggered).
@@ -16,6 +28,37 @@ const LIFETIME: u32 = 240;
 const H_MAX: f64 = 0.02;
 /// Trail decay per frame (alpha × 225/256).
 const KEEP: u8 = 225;
+/// Longest wall time per frame that advances the flow (slower frames slow the motion down).
+const MAX_FRAME_S: f64 = 0.02;
+/// GPU path: most frames of model time one submission gathers while a readback is in flight.
+const MAX_OWED_FRAMES: f64 = 4.0;
+/// GPU path: a readback slower than this (ms) counts as a failure; the CPU path takes over.
+pub const GPU_TIMEOUT_MS: f64 = 5000.0;
+
+/// Where the particles are advected.
+enum Path {
+    /// The CPU, with the reason the GPU is not used.
+    Cpu(String),
+    /// The GPU device is being opened on this thread (the CPU advects meanwhile).
+    Opening,
+    /// WebGPU.
+    Gpu(Rc<Gpu>),
+    /// The GPU failed (the message says how); the CPU took over for good.
+    Failed(String),
+}
+
+type JobResult = Result<(Vec<f32>, Vec<u8>), GpuError>;
+
+/// One GPU advection in flight.
+struct Job {
+    /// `DenseFlow::generation` at submission: a replaced population drops the result.
+    generation: u64,
+    /// `DenseFlow::system_epoch` at submission: a new system revives stopped particles.
+    system_epoch: u64,
+    /// When it was submitted (ms since the Unix epoch).
+    since: f64,
+    result: Rc<RefCell<Option<JobResult>>>,
+}
 
 /// Particles over the planar flow of a `lab=dense` query.
 #[wasm_bindgen]
@@ -25,6 +68,21 @@ pub struct DenseFlow {
     speed: f64,
     seed: u64,
     error: String,
+    path: Rc<RefCell<Path>>,
+    /// `backend=cpu` in the query.
+    forced_cpu: bool,
+    job: Option<Job>,
+    /// GPU path: model time gathered since the last submission.
+    owed: f64,
+    /// Bumped whenever the population is replaced (new seed or count, restart).
+    generation: u64,
+    /// Bumped whenever the system changes.
+    system_epoch: u64,
+    /// Whether the last [`DenseFlow::frame`] changed the buffer, and what it returned.
+    drawn: bool,
+    live: u32,
+    /// Frames that advanced and drew the particles.
+    updates: u64,
 }
 
 fn params(query: &str) -> Result<Params, String> {
@@ -50,13 +108,22 @@ impl DenseFlow {
             speed: 1.0,
             seed: 0,
             error: String::new(),
+            path: Rc::new(RefCell::new(Path::Cpu("waiting for the page's WebGPU self-check".into()))),
+            forced_cpu: false,
+            job: None,
+            owed: 0.0,
+            generation: 0,
+            system_epoch: 0,
+            drawn: false,
+            live: 0,
+            updates: 0,
         };
         f.configure(query);
         f
     }
 
-    /// Read the system, view, particle count and speed from `query` (particles keep
-    /// their places when only the system changed). Returns an error message, or "".
+    /// Read the system, view, particle count, speed and backend from `query` (particles
+    /// keep their places when only the system changed). Returns an error message, or "".
     pub fn configure(&mut self, query: &str) -> String {
         let p = match params(query) {
             Ok(p) => p,
@@ -66,21 +133,35 @@ impl DenseFlow {
             }
         };
         self.speed = p.float("speed");
+        self.forced_cpu = p.choice("backend") == "cpu";
+        if self.forced_cpu {
+            let mut path = self.path.borrow_mut();
+            if !matches!(*path, Path::Failed(_)) {
+                *path = Path::Cpu("backend=cpu in the link".into());
+            }
+        } else if matches!(&*self.path.borrow(), Path::Cpu(why) if why.starts_with("backend=cpu")) {
+            *self.path.borrow_mut() = Path::Cpu("waiting for the page's WebGPU self-check".into());
+        }
         let extent = dense::extent(&p);
         self.raster.extent = extent;
         let count = p.usize("particles");
         match dense::plane_system(&p) {
             Ok(sys) => {
                 self.error.clear();
+                self.system_epoch += 1;
                 match &mut self.flow {
                     Some(f) if self.seed == p.seed() => {
                         f.set_system(sys);
                         f.set_extent(extent);
-                        f.set_count(count);
+                        if f.status().len() != count {
+                            f.set_count(count);
+                            self.generation += 1;
+                        }
                     }
                     _ => {
                         self.seed = p.seed();
                         self.flow = Some(Flow::new(sys, extent, count, p.seed(), LIFETIME));
+                        self.generation += 1;
                     }
                 }
             }
@@ -97,6 +178,7 @@ impl DenseFlow {
         match System::new(2, vec![w11, w12, w21, w22], vec![b1, b2], old.lag, old.dynamics) {
             Ok(s) => {
                 f.set_system(s);
+                self.system_epoch += 1;
                 String::new()
             }
             Err(e) => e.to_string(),
@@ -109,31 +191,134 @@ impl DenseFlow {
         self.raster.height = height.max(1) as usize;
     }
 
+    /// Advect on the GPU from now on: the page calls this once its self-check has
+    /// verified WebGPU (calling again does nothing). Ignored with `backend=cpu` and after
+    /// a GPU failure. The device opens asynchronously; the CPU advects until it is ready.
+    pub fn use_gpu(&mut self) {
+        if self.forced_cpu || !matches!(*self.path.borrow(), Path::Cpu(_)) {
+            return;
+        }
+        *self.path.borrow_mut() = Path::Opening;
+        let path = Rc::clone(&self.path);
+        wasm_bindgen_futures::spawn_local(async move {
+            let opened = Gpu::new().await;
+            let mut slot = path.borrow_mut();
+            // backend=cpu may have arrived meanwhile.
+            if matches!(*slot, Path::Opening) {
+                *slot = match opened {
+                    Ok(g) => Path::Gpu(Rc::new(g)),
+                    Err(e) => Path::Failed(format!(
+                        "WebGPU could not be opened on the page ({e}); the particles continue on the CPU"
+                    )),
+                };
+            }
+        });
+    }
+
+    /// Say why the particles stay on the CPU (the page has no verified WebGPU: `why`).
+    /// Changes nothing once the GPU is opening, running or failed, or with `backend=cpu`.
+    pub fn no_gpu(&mut self, why: &str) {
+        let mut path = self.path.borrow_mut();
+        if !self.forced_cpu && matches!(*path, Path::Cpu(_)) {
+            *path = Path::Cpu(why.to_string());
+        }
+    }
+
     /// Advance by `seconds` of wall time (capped at 1/50 s, so that slow frames slow the
     /// motion down instead of adding sub-steps) and render into `rgba`
     /// (`width × height × 4` bytes, trails kept from the previous frame). Returns the
-    /// number of moving particles.
+    /// number of moving particles drawn. On the GPU path a call whose readback has not
+    /// arrived yet leaves `rgba` untouched ([`DenseFlow::drawn`] is then false).
     pub fn frame(&mut self, seconds: f64, rgba: &mut [u8]) -> u32 {
-        let Some(f) = &mut self.flow else { return 0 };
-        let dt = self.speed * seconds.clamp(0.0, 0.02);
-        f.step(dt, H_MAX);
-        fade(rgba, KEEP);
-        let status = f.status();
-        let live = stamp(rgba, &self.raster, f.positions(), [255, 255, 255], |i| moving(status[i]));
-        stamp(rgba, &self.raster, f.positions(), [230, 40, 40], |i| !moving(status[i]));
-        live as u32
+        if self.flow.is_none() {
+            self.drawn = false;
+            return 0;
+        }
+        let dt = self.speed * seconds.clamp(0.0, MAX_FRAME_S);
+        let gpu = match &*self.path.borrow() {
+            Path::Gpu(g) => Some(Rc::clone(g)),
+            _ => None,
+        };
+        let Some(gpu) = gpu else {
+            self.job = None;
+            if let Some(f) = &mut self.flow {
+                f.step(dt, H_MAX);
+            }
+            return self.draw(rgba);
+        };
+        self.owed = (self.owed + dt).min(MAX_OWED_FRAMES * self.speed * MAX_FRAME_S);
+        // The first GPU frame draws what the CPU left; later ones draw each readback.
+        let mut advanced = self.job.is_none();
+        if let Some(job) = self.job.take() {
+            let done = job.result.borrow_mut().take();
+            match done {
+                None if js_sys::Date::now() - job.since > GPU_TIMEOUT_MS => {
+                    let why = format!("no answer from the GPU within {} s", GPU_TIMEOUT_MS / 1000.0);
+                    return self.fall_back(&why, rgba);
+                }
+                None => {
+                    self.job = Some(job);
+                    self.drawn = false;
+                    return self.live;
+                }
+                Some(Err(e)) => return self.fall_back(&e.to_string(), rgba),
+                Some(Ok((pos, st))) => {
+                    if let Some(f) = &mut self.flow
+                        && job.generation == self.generation
+                        && f.accept(&pos, &st)
+                    {
+                        if job.system_epoch != self.system_epoch {
+                            f.revive();
+                        }
+                        advanced = true;
+                    }
+                }
+            }
+        }
+        self.submit(&gpu);
+        if advanced {
+            self.draw(rgba)
+        } else {
+            self.drawn = false;
+            self.live
+        }
     }
 
-    /// `{particles, live, stopped_nonfinite, stopped_unstable, backend, error}` as JSON.
+    /// Whether the last [`DenseFlow::frame`] changed the buffer (the page skips
+    /// `putImageData` otherwise).
+    pub fn drawn(&self) -> bool {
+        self.drawn
+    }
+
+    /// `{particles, live, stopped_nonfinite, stopped_unstable, codes, path, backend,
+    /// gpu_note, gpu_error, updates, error}` as JSON: `path` is `cpu`, `opening` or `gpu`;
+    /// `gpu_note` says why the CPU advects; `gpu_error` is the GPU failure, if any;
+    /// `updates` counts the frames that advanced the particles.
     pub fn status(&self) -> String {
         let (live, nonfinite, unstable) = self.flow.as_ref().map_or((0, 0, 0), Flow::counts);
+        let cpu = "CPU (WebAssembly, RK4 in f64 per particle)".to_string();
+        let (path, backend, note, gpu_error) = match &*self.path.borrow() {
+            Path::Cpu(why) => ("cpu", cpu, why.clone(), String::new()),
+            Path::Opening => ("opening", cpu, "opening WebGPU on the page".into(), String::new()),
+            Path::Gpu(g) => (
+                "gpu",
+                format!("GPU ({}, RK4 in f32 per particle)", g.describe()),
+                String::new(),
+                String::new(),
+            ),
+            Path::Failed(e) => ("cpu", cpu, "the GPU path failed".into(), e.clone()),
+        };
         json!({
             "particles": live + nonfinite + unstable,
             "live": live,
             "stopped_nonfinite": nonfinite,
             "stopped_unstable": unstable,
             "codes": { "nonfinite": STOPPED_NONFINITE, "unstable": STOPPED_UNSTABLE },
-            "backend": "CPU (WebAssembly, RK4 in f64 per particle)",
+            "path": path,
+            "backend": backend,
+            "gpu_note": note,
+            "gpu_error": gpu_error,
+            "updates": self.updates,
             "error": self.error,
         })
         .to_string()
@@ -143,11 +328,75 @@ impl DenseFlow {
     pub fn reset(&mut self) {
         if let Some(f) = &mut self.flow {
             f.reset();
+            self.generation += 1;
+        }
+    }
+
+    /// Destroy the particles' GPU device, as a driver reset would (the browser tests of
+    /// the fallback to the CPU). Returns false when the GPU path is not running.
+    pub fn debug_lose_gpu(&self) -> bool {
+        match &*self.path.borrow() {
+            Path::Gpu(g) => {
+                g.destroy();
+                true
+            }
+            _ => false,
         }
     }
 
     /// The particle positions `[x0, y0, x1, y1, …]` (tests and debugging).
     pub fn positions(&self) -> Vec<f32> {
         self.flow.as_ref().map(|f| f.positions().to_vec()).unwrap_or_default()
+    }
+}
+
+impl DenseFlow {
+    /// Fade the trails and stamp every particle (white moving, red stopped).
+    fn draw(&mut self, rgba: &mut [u8]) -> u32 {
+        let Some(f) = &self.flow else { return 0 };
+        fade(rgba, KEEP);
+        let status = f.status();
+        let live = stamp(rgba, &self.raster, f.positions(), [255, 255, 255], |i| moving(status[i]));
+        stamp(rgba, &self.raster, f.positions(), [230, 40, 40], |i| !moving(status[i]));
+        self.drawn = true;
+        self.live = live as u32;
+        self.updates += 1;
+        self.live
+    }
+
+    /// Submit the advection of the model time owed (nothing when none is owed).
+    fn submit(&mut self, gpu: &Rc<Gpu>) {
+        let Some(f) = &self.flow else { return };
+        let plan = f.plan(self.owed, H_MAX);
+        if plan.steps == 0 || f.status().is_empty() {
+            return;
+        }
+        self.owed = 0.0;
+        let result = Rc::new(RefCell::new(None));
+        let out = Rc::clone(&result);
+        let (gpu, sys) = (Rc::clone(gpu), f.system().clone());
+        let (mut pos, mut st) = (f.positions().to_vec(), f.status().to_vec());
+        wasm_bindgen_futures::spawn_local(async move {
+            let r = advect_gpu(&gpu, &sys, &mut pos, &mut st, plan.h, plan.steps, plan.max_jump).await;
+            *out.borrow_mut() = Some(r.map(|_| (pos, st)));
+        });
+        self.job = Some(Job {
+            generation: self.generation,
+            system_epoch: self.system_epoch,
+            since: js_sys::Date::now(),
+            result,
+        });
+    }
+
+    /// Leave the GPU path for good after `why`, and advance this frame on the CPU.
+    fn fall_back(&mut self, why: &str, rgba: &mut [u8]) -> u32 {
+        *self.path.borrow_mut() =
+            Path::Failed(format!("the GPU path stopped ({why}); the particles continue on the CPU"));
+        self.job = None;
+        let dt = std::mem::take(&mut self.owed);
+        if let Some(f) = &mut self.flow {
+            f.step(dt, H_MAX);
+        }
+        self.draw(rgba)
     }
 }

@@ -30,10 +30,14 @@ at small N − k the measured norm, max(|λ_min|, λ_max), sits slightly above t
 <b>Appendix C</b>: ReLU memory with ρ(W) = 1 − ε: one fixed point, every trajectory within e^{−εt}‖y(0) − y*‖ of it.
 <b>Example 7</b>: layered memory, non-symmetric blocks scaled to norm ½, ‖W‖₂ ≤ 1.</p>
 <p><b>Numerics.</b> Trajectories use the integrator chosen (RK4 with step dt, or adaptive Dormand–Prince 5(4) with relative and absolute
-tolerance tol); runs stop, and say so, on NaN/overflow, blow-up, vanishing steps or exhausted step budgets. The particles run RK4 in f64
-on the CPU (WebAssembly) on this page; a particle whose step is non-finite or implausibly long stops (red) and the rest keep going.
-The GPU path for the particles is not available yet. All transcendental functions come from <code>libm</code>, so the page and the
-<code>hopfield</code> CLI agree; nalgebra's eigen-solvers may differ in the last bits between the two builds.</p>`;
+tolerance tol); runs stop, and say so, on NaN/overflow, blow-up, vanishing steps or exhausted step budgets. The particles run RK4 with sub-steps ≤ 0.02:
+on the GPU (WebGPU, f32, one compute dispatch for all particles per update, read back asynchronously) once the page's self-check has
+verified WebGPU and the link does not say <code>backend=cpu</code>; otherwise on the CPU (WebAssembly, f64). The two agree within
+10⁻⁵·(1 + |x|) per coordinate over a few frames (tested; f32 rounding, and erf by Abramowitz–Stegun 7.1.26: error ≤ 1.5·10⁻⁷ in exact
+arithmetic). A particle whose step is
+non-finite, unstable twice in a row (h·L &gt; 2.78) or implausibly long stops (red) and the rest keep going; a GPU error sends the
+particles back to the CPU, and the status line says so. All transcendental functions of the CPU path come from <code>libm</code>, so the
+page and the <code>hopfield</code> CLI agree; nalgebra's eigen-solvers may differ in the last bits between the two builds.</p>`;
 
 const PRESETS = [
   { label: 'Figure 1: ReLU, KH vs E3', title: 'Two memories, flat KH energy where a neuron is dead; E3 beside it',
@@ -138,9 +142,13 @@ export default {
     let raf = 0;
     let lastT = 0;
     let frames = 0;
-    // Frame statistics for the benchmark (tests/bench/dense-fps.mjs): work per frame and frame intervals, in ms.
-    const stats = { work: [], interval: [], reset() { this.work.length = 0; this.interval.length = 0; } };
+    // Frame statistics for the benchmark (tests/bench/dense-fps.mjs): work per frame, frame intervals and
+    // the times of the frames that moved the particles (on the GPU path a frame whose readback is still in
+    // flight draws nothing), in ms.
+    const stats = { work: [], interval: [], updates: [], reset() { this.work.length = 0; this.interval.length = 0; this.updates.length = 0; } };
     window.__denseStats = stats;
+    // The browser tests reach the particle flow here (e.g. to simulate a lost GPU device).
+    Object.defineProperty(window, '__denseFlow', { configurable: true, get: () => flow });
 
     const planeSize = () => {
       const w = pair.clientWidth || 900;
@@ -192,14 +200,33 @@ export default {
       }
     };
 
+    // The particles move to the GPU once the page's self-check has verified WebGPU (the footer's status line
+    // says which backend the page verified) and the link does not force the CPU; DenseFlow ignores repeats.
+    let adapter = '';
+    navigator.gpu?.requestAdapter().then((a) => {
+      const i = a?.info;
+      if (i && (i.vendor || i.architecture)) adapter = ` [${[i.vendor, i.architecture].filter(Boolean).join(' ')}]`;
+    }).catch(() => {});
+    const followBackend = () => {
+      const line = document.querySelector('#backend-status');
+      if (line?.dataset.backend === 'webgpu' && get('backend') !== 'cpu') flow.use_gpu();
+      else if (line?.dataset.backend === 'cpu') flow.no_gpu('the page has no verified WebGPU (see the status line at the bottom)');
+    };
+
     const showStatus = () => {
       if (!flow) return;
+      followBackend();
       const s = JSON.parse(flow.status());
       const stopped = s.stopped_nonfinite + s.stopped_unstable;
       flowStatus.dataset.live = String(s.live);
       flowStatus.dataset.stopped = String(stopped);
+      flowStatus.dataset.path = s.path;
+      flowStatus.dataset.gpuError = s.gpu_error ? '1' : '';
+      flowStatus.classList.toggle('error', Boolean(s.gpu_error));
+      const where = s.path === 'gpu' ? `on the ${s.backend.replace(/\), RK4/, `)${adapter}, RK4`)}`
+        : `on the ${s.backend} — ${s.gpu_error || `not on the GPU: ${s.gpu_note}`}`;
       flowStatus.textContent = s.error ? `Particles: ${s.error}`
-        : `Particles: ${s.particles.toLocaleString('en')} advected by RK4 (sub-steps ≤ 0.02) on the ${s.backend.replace(', RK4 in f64 per particle', '')} — the GPU path is not available yet.` +
+        : `Particles: ${s.particles.toLocaleString('en')} advected by RK4 (sub-steps ≤ 0.02) ${where}.` +
           (stopped ? ` ${stopped} stopped (${s.stopped_nonfinite} NaN/overflow, ${s.stopped_unstable} with an unstable step: stiff system or blow-up)` +
             `${s.live ? `; the other ${s.live.toLocaleString('en')} keep running` : ''}. A lower speed shrinks the step (each frame advances speed/60 in model time); Restart respawns them.` : ' None stopped.');
     };
@@ -214,9 +241,12 @@ export default {
       if (playing && flow && image && Number(get('particles')) > 0) {
         const t0 = performance.now();
         flow.frame(dt, new Uint8Array(image.data.buffer));
-        particles.getContext('2d').putImageData(image, 0, 0);
+        if (flow.drawn()) {
+          particles.getContext('2d').putImageData(image, 0, 0);
+          stats.updates.push(now);
+        }
         stats.work.push(performance.now() - t0);
-        if (stats.work.length > 20000) { stats.work.splice(0, 10000); stats.interval.splice(0, 10000); }
+        if (stats.work.length > 20000) { stats.work.splice(0, 10000); stats.interval.splice(0, 10000); stats.updates.splice(0, 10000); }
       }
       if (++frames % 30 === 0) showStatus();
       raf = requestAnimationFrame(tick);

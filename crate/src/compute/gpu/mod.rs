@@ -1,11 +1,14 @@
 //! The GPU backend: WGSL compute shaders run through wgpu — WebGPU in the browser,
 //! Vulkan (lavapipe in CI), Metal or DX12 natively. f32 throughout (WGSL has no f64).
 //!
-//! One [`Gpu`] holds the device, the queue and every pipeline, built once and reused.
+//! One [`Gpu`] holds the device, the queue and every pipeline, built once and reused
+//! (the particle-advection pipelines of [`advect`] are built per field source on first use).
 //! Each operation uploads its inputs, records all of its dispatches (an iterated
 //! method records many steps per submission) and reads back once per submission.
 //! Errors (validation, out of memory, a lost device, a buffer over the adapter's
 //! limits) come back as [`GpuError`]; [`super::Compute`] then runs the CPU path.
+
+pub mod advect;
 
 use super::{BatchRecall, Mat, RowStatus, SoftKMeans};
 use bytemuck::{Pod, Zeroable};
@@ -149,6 +152,8 @@ pub struct Gpu {
     skm_layout: wgpu::BindGroupLayout,
     klr_epoch: wgpu::ComputePipeline,
     klr_layout: wgpu::BindGroupLayout,
+    /// Particle-advection pipelines, built per field source on first use.
+    advect: advect::Cache,
 }
 
 impl std::fmt::Debug for Gpu {
@@ -332,6 +337,7 @@ impl Gpu {
             skm_layout,
             klr_epoch,
             klr_layout,
+            advect: advect::Cache::default(),
         })
     }
 

@@ -395,8 +395,9 @@ pub const LAB: LabDef = LabDef {
         ],
         check,
         run,
-        // Small planar and N ≤ a few hundred dense problems: everything runs on the CPU
-        // (the particle animation too, through `web::dense`; no GPU path for it yet).
+        // Small planar and N ≤ a few hundred dense problems: the parts run on the CPU. The
+        // particle animation is not a part: `web::dense` advects it on the page, on the GPU
+        // once the page has verified WebGPU (`particles::advect_gpu`).
         gpu: false,
     }),
 };
@@ -518,7 +519,7 @@ fn run<'a>(
     _compute: &'a Compute,
 ) -> LabFuture<'a> {
     // Everything here runs on the CPU; the particle animation of the page calls
-    // `particles::advect` directly (see `web::dense`).
+    // `particles::advect` or `particles::advect_gpu` directly (see `web::dense`).
     Box::pin(async move { run_cpu(p, parts, progress) })
 }
 

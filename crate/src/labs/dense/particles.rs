@@ -1,21 +1,27 @@
 //! The animated phase portrait: many particles advected by the planar flow at once.
 //!
 //! [`advect`] is the batched step — a plain function over a flat `f32` buffer
-//! `[x0, y0, x1, y1, …]`, so that a GPU backend can provide the same operation later.
-//! Today it runs on the CPU (WebAssembly in the page): classical RK4 in f64 per
-//! particle. A particle whose step turns non-finite (NaN from a Lagrangian, overflow
-//! from a huge W), is outside RK4's stability region on two consecutive steps
-//! (`h·L > 2.78` with the local Lipschitz estimate of [`integrate::stiffness`]: a stiff
-//! system; one such step is tolerated, as crossing the jump of a discontinuous field
-//! looks the same) or jumps implausibly far (blow-up) is *stopped*: it keeps its last
-//! position and status, and the others go on.
+//! `[x0, y0, x1, y1, …]`: classical RK4 in f64 per particle on the CPU (WebAssembly in
+//! the page). [`advect_gpu`] is the same operation on the GPU: the field of
+//! `particles.wgsl` (this folder) integrated in f32 by the compute layer's generic RK4
+//! particle kernel ([`Gpu::advect_particles`]), with the same stop rules and status codes.
+//! A particle whose step turns non-finite (NaN from a Lagrangian, overflow from a huge
+//! W), is outside RK4's stability region on two consecutive steps (`h·L > 2.78` with the
+//! local Lipschitz estimate of [`integrate::stiffness`]: a stiff system; one such step is
+//! tolerated, as crossing the jump of a discontinuous field looks the same) or jumps
+//! implausibly far (blow-up) is *stopped*: it keeps its last position and status, and the
+//! others go on.
 //!
 //! [`Flow`] adds the life cycle: seeded uniform spawning over the view, respawning of
 //! particles that leave the view or reach their age limit (ages are staggered so the
-//! picture never pulses).
+//! picture never pulses). [`Flow::step`] advects on the CPU; [`Flow::plan`] and
+//! [`Flow::accept`] let the caller advect elsewhere (the GPU) in between.
 
 use super::integrate::{self, RK4_STABLE};
-use super::system::{System, Work};
+use super::lagrangian::Lagrangian;
+use super::system::{Dynamics, RChoice, System, Work};
+use crate::compute::gpu::advect::{AdvectParams, code};
+use crate::compute::gpu::{Gpu, GpuError};
 use crate::rng::{Rng, seeded, uniform};
 
 /// Particle status: moving.
@@ -27,6 +33,14 @@ pub const STOPPED_UNSTABLE: u8 = 2;
 
 /// Moving, but its last step looked unstable (a second one in a row stops it).
 pub const SUSPECT: u8 = 3;
+
+// The GPU kernel reports the same codes.
+const _: () = assert!(
+    LIVE as u32 == code::MOVING
+        && STOPPED_NONFINITE as u32 == code::NONFINITE
+        && STOPPED_UNSTABLE as u32 == code::UNSTABLE
+        && SUSPECT as u32 == code::SUSPECT
+);
 
 /// True for a particle that still moves.
 pub fn moving(status: u8) -> bool {
@@ -99,6 +113,107 @@ pub fn advect(
     stopped
 }
 
+/// The planar field `F(x)` of every (dynamics, R, Lagrangian) as WGSL, for the GPU
+/// particle kernel (`compute/gpu/advect.wgsl` integrates it). It expects the constants
+/// `DYNAMICS` and `LAG` in front of it ([`field_source`]) and reads [`field_params`].
+pub const FIELD_WGSL: &str = include_str!("particles.wgsl");
+
+/// The WGSL field of `sys`: [`FIELD_WGSL`] specialised to its dynamics and Lagrangian.
+pub fn field_source(sys: &System) -> String {
+    let dynamics = match sys.dynamics {
+        Dynamics::Kh => 0,
+        Dynamics::Mod => 1,
+        Dynamics::ModT => 2,
+        Dynamics::U(RChoice::W) => 3,
+        Dynamics::U(RChoice::Polar) => 4,
+        Dynamics::U(RChoice::IWtL) => 5,
+        Dynamics::U(RChoice::I) => 6,
+    };
+    let lag = match sys.lag {
+        Lagrangian::Relu => 0,
+        Lagrangian::Sigmoid => 1,
+        Lagrangian::Softmax => 2,
+        Lagrangian::Tanh => 3,
+        Lagrangian::SmoothLeaky => 4,
+        Lagrangian::Identity => 5,
+    };
+    format!("const DYNAMICS: u32 = {dynamics}u;\nconst LAG: u32 = {lag}u;\n{FIELD_WGSL}")
+}
+
+/// The parameters of [`field_source`] for the planar `sys`: W, b and the polar factor
+/// (layout in `particles.wgsl`).
+pub fn field_params(sys: &System) -> Vec<f32> {
+    let mut p = vec![0.0f32; 10];
+    for (dst, src) in p[0..4].iter_mut().zip(&sys.w) {
+        *dst = *src as f32;
+    }
+    for (dst, src) in p[4..6].iter_mut().zip(&sys.b) {
+        *dst = *src as f32;
+    }
+    for (dst, src) in p[6..10].iter_mut().zip(sys.polar()) {
+        *dst = *src as f32;
+    }
+    p
+}
+
+/// [`advect`] on the GPU: the same RK4 steps and stop rules in f32 (one dispatch for all
+/// particles and steps, one readback). Positions agree with the f64 CPU path to the
+/// tolerance stated in `tests/dense_gpu_particles.rs`; a particle whose f32 state
+/// overflows (|F| ≳ 1e38) stops as non-finite where f64 may still see a long jump.
+pub async fn advect_gpu(
+    gpu: &Gpu,
+    sys: &System,
+    positions: &mut [f32],
+    status: &mut [u8],
+    dt: f64,
+    steps: usize,
+    max_jump: f64,
+) -> Result<Stopped, GpuError> {
+    if sys.n != 2 {
+        return Err(GpuError::Failed(format!("particles need a planar system, not N = {}", sys.n)));
+    }
+    let n = status.len().min(positions.len() / 2);
+    let before: Vec<u32> = status[..n].iter().map(|&s| u32::from(s)).collect();
+    let params = AdvectParams {
+        dt: dt as f32,
+        steps: u32::try_from(steps).unwrap_or(u32::MAX),
+        max_jump: max_jump as f32,
+        far: (1e6 * max_jump) as f32,
+        stiff_limit: RK4_STABLE as f32,
+    };
+    let (pos, after) = gpu
+        .advect_particles(&field_source(sys), &field_params(sys), &positions[..2 * n], &before, &params)
+        .await?;
+    let mut stopped = Stopped::default();
+    for (i, (&b, &a)) in before.iter().zip(&after).enumerate() {
+        let a = match a {
+            code::MOVING => LIVE,
+            code::NONFINITE => STOPPED_NONFINITE,
+            code::SUSPECT => SUSPECT,
+            _ => STOPPED_UNSTABLE,
+        };
+        if moving(b as u8) && !moving(a) {
+            if a == STOPPED_NONFINITE {
+                stopped.nonfinite += 1;
+            } else {
+                stopped.unstable += 1;
+            }
+        }
+        status[i] = a;
+    }
+    positions[..2 * n].copy_from_slice(&pos);
+    Ok(stopped)
+}
+
+/// The integration of one frame of a [`Flow`]: `steps` RK4 steps of size `h`; a step
+/// longer than `max_jump` stops a particle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    pub h: f64,
+    pub steps: usize,
+    pub max_jump: f64,
+}
+
 /// A population of particles over a view of the plane.
 #[derive(Debug, Clone)]
 pub struct Flow {
@@ -151,6 +266,11 @@ impl Flow {
     /// Change the system (particles keep their places; stopped ones start again).
     pub fn set_system(&mut self, sys: System) {
         self.sys = sys;
+        self.revive();
+    }
+
+    /// Let every stopped particle move again.
+    pub fn revive(&mut self) {
         self.status.iter_mut().for_each(|s| *s = LIVE);
     }
 
@@ -196,17 +316,44 @@ impl Flow {
         c
     }
 
-    /// Advance the flow by model time `dt` (RK4 sub-steps of at most `h_max`, at most 64),
-    /// then respawn live particles that left the view or reached their age limit.
-    pub fn step(&mut self, dt: f64, h_max: f64) -> Stopped {
+    /// How [`Flow::step`] integrates model time `dt`: RK4 sub-steps of at most `h_max`
+    /// (at most 64; none when `dt ≤ 0`), jumps longer than half the view stop a particle.
+    pub fn plan(&self, dt: f64, h_max: f64) -> Plan {
         let [x0, x1, y0, y1] = self.extent;
         let span = (x1 - x0).max(y1 - y0);
         let steps = if dt > 0.0 && h_max > 0.0 { ((dt / h_max).ceil() as usize).clamp(1, 64) } else { 0 };
-        let stopped = if steps > 0 {
-            advect(&self.sys, &mut self.positions, &mut self.status, dt / steps as f64, steps, 0.5 * span)
+        Plan { h: if steps > 0 { dt / steps as f64 } else { 0.0 }, steps, max_jump: 0.5 * span }
+    }
+
+    /// Advance the flow by model time `dt` on the CPU ([`advect`] with [`Flow::plan`]),
+    /// then respawn live particles that left the view or reached their age limit.
+    pub fn step(&mut self, dt: f64, h_max: f64) -> Stopped {
+        let plan = self.plan(dt, h_max);
+        let stopped = if plan.steps > 0 {
+            advect(&self.sys, &mut self.positions, &mut self.status, plan.h, plan.steps, plan.max_jump)
         } else {
             Stopped::default()
         };
+        self.age_and_respawn();
+        stopped
+    }
+
+    /// Take positions and statuses advanced elsewhere (the GPU, from this flow's
+    /// [`Flow::positions`] and [`Flow::status`] by a [`Flow::plan`]), then age and respawn
+    /// as [`Flow::step`] does. Returns false, changing nothing, when the sizes do not
+    /// match the population.
+    pub fn accept(&mut self, positions: &[f32], status: &[u8]) -> bool {
+        if positions.len() != self.positions.len() || status.len() != self.status.len() {
+            return false;
+        }
+        self.positions.copy_from_slice(positions);
+        self.status.copy_from_slice(status);
+        self.age_and_respawn();
+        true
+    }
+
+    fn age_and_respawn(&mut self) {
+        let [x0, x1, y0, y1] = self.extent;
         for i in 0..self.status.len() {
             if !moving(self.status[i]) {
                 continue;
@@ -217,7 +364,6 @@ impl Flow {
                 self.spawn(i);
             }
         }
-        stopped
     }
 }
 
@@ -276,6 +422,24 @@ mod tests {
         let mut st = vec![LIVE; 2];
         let stopped = advect(&figure1(), &mut pos, &mut st, 0.01, 3, 10.0);
         assert_eq!((stopped.nonfinite, st[1]), (1, LIVE));
+    }
+
+    #[test]
+    fn advecting_elsewhere_and_accepting_is_the_same_as_a_step() {
+        let mut a = Flow::new(figure1(), [-3.0, 3.0, -3.0, 3.0], 300, 7, 20);
+        let mut b = a.clone();
+        for _ in 0..50 {
+            a.step(1.0 / 60.0, 0.02);
+            let plan = b.plan(1.0 / 60.0, 0.02);
+            assert_eq!((plan.steps, plan.max_jump), (1, 3.0));
+            let (mut pos, mut st) = (b.positions().to_vec(), b.status().to_vec());
+            advect(b.system(), &mut pos, &mut st, plan.h, plan.steps, plan.max_jump);
+            assert!(b.accept(&pos, &st));
+        }
+        assert_eq!(a.positions(), b.positions());
+        assert!(!b.accept(&[0.0; 2], &[LIVE]), "a result for another population is refused");
+        assert_eq!(b.plan(0.0, 0.02).steps, 0);
+        assert_eq!(b.plan(10.0, 0.02).steps, 64);
     }
 
     #[test]

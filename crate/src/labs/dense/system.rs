@@ -253,6 +253,11 @@ impl System {
         Ok(Self { n, w, b, lag, dynamics, ws, polar })
     }
 
+    /// The polar factor `O` of `W = O P` (row-major) for `R = O`; empty for other dynamics.
+    pub fn polar(&self) -> &[f64] {
+        &self.polar
+    }
+
     /// The same W, b and L with other dynamics.
     pub fn with_dynamics(&self, dynamics: Dynamics) -> Result<Self, SystemError> {
         Self::new(self.n, self.w.clone(), self.b.clone(), self.lag, dynamics)
