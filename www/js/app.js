@@ -170,7 +170,7 @@ function controlFor(spec, value, onCommit) {
 function renderControls(lab, text, container) {
   const groups = new Map();
   for (const spec of lab.params) {
-    if (spec.key === 'embed') continue;
+    if (spec.key === 'embed' || spec.group === 'hidden') continue;
     if (!groups.has(spec.group)) groups.set(spec.group, []);
     groups.get(spec.group).push(spec);
   }
@@ -208,7 +208,7 @@ function renderLab(parsed) {
     const embedLink = el('a', { id: 'embed-open', target: '_blank', rel: 'noopener' }, 'Open in hopfield-playground ↗');
     $('#app').replaceChildren(el('div', { class: 'lab', 'data-lab': lab.id }, controls, el('section', { id: 'lab-main' }, embedLink, runs, body)));
     const renderer = renderers[lab.id];
-    const ctx = { hp, charts, el, set: setParam, get: (k) => current.text[k], rerun: (part) => runPart(part) };
+    const ctx = { hp, charts, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part) };
     current = { lab: lab.id, def: lab, text: parsed.text, query: parsed.query, lastPartKeys: {}, results: {} };
     current.view = renderer ? renderer.mount(body, ctx) : null;
     if (!renderer) body.append(el('p', {}, 'This lab has no view yet.'));
@@ -218,12 +218,17 @@ function renderLab(parsed) {
   $('#embed-open').href = `?${buildQuery(lab.id, { ...parsed.text, embed: '0' })}`;
   renderControls(lab, parsed.text, $('#controls'));
   runChangedParts();
+  current.view?.params?.(current.text);
 }
 
 /** Commit a new value for `key` (from a control or a click in a chart). */
-function setParam(key, value) {
+function setParam(key, value) { setParams({ [key]: value }); }
+
+/** Commit several values at once (one URL change, one rerun of the affected parts). */
+function setParams(values) {
   if (!current) return;
-  const text = { ...current.text, [key]: String(value) };
+  const text = { ...current.text };
+  for (const [k, v] of Object.entries(values)) text[k] = String(v);
   const parsed = parse(buildQuery(current.lab, text));
   showNotices(parsed.notices);
   history.replaceState(null, '', `?${parsed.query}`);
@@ -259,10 +264,17 @@ function runPart(name) {
   const showTimer = setTimeout(() => runs.append(status), 150);
   const started = performance.now();
   current.view?.busy?.(name, true);
-  compute.run(name, query, name, {
+  const callbacks = {
     onProgress: (done, total) => { bar.max = total; bar.value = done; },
     onPartial: (piece) => current?.view?.partial?.(name, piece),
-  }).then((result) => {
+  };
+  // A view may split a part into shards (one worker each) and merge their results.
+  const view = current.view;
+  const shards = view?.shards?.(name) ?? 1;
+  const job = shards > 1
+    ? compute.runShards(name, query, name, shards, callbacks).then((results) => view.merge(name, results))
+    : compute.run(name, query, name, callbacks);
+  job.then((result) => {
     clearTimeout(showTimer); status.remove();
     if (!current || current.lab !== lab) return;
     current.results[name] = result;

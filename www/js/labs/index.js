@@ -1,4 +1,5 @@
 // Lab id -> view module. A lab without an entry shows a plain notice.
 import classic from './classic.js';
+import klr from './klr.js';
 
-export const renderers = { classic };
+export const renderers = { classic, klr };

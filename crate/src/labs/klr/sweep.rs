@@ -253,6 +253,8 @@ pub fn sweep(
     };
     let costs: Vec<f64> = (0..grid.cells()).map(cost).collect();
     let order = shard_cells(&costs, shard, shards);
+    // The grid first, so that a page can draw the axes before any cell is done.
+    progress.partial(&serde_json::json!({ key.replace("_cell", "_grid"): grid }));
     let eval = |c: usize| eval_cell(&shared, base, grid, c);
     let to_json = |_: usize, cell: &Cell| serde_json::to_value(cell).unwrap_or(Json::Null);
     let mut cells = run_cells(&order, &cost, &eval, &to_json, key, threads, progress)?;
