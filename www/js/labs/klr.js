@@ -173,7 +173,8 @@ export default {
     root.querySelector('.about').innerHTML = ABOUT;
 
     const results = {}; // the last result of every part (merged), for the console and the tests
-    window.klrView = { results };
+    const streamed = { sweep: 0, section: 0, capacity: 0 }; // pieces that arrived before their part finished
+    window.klrView = { results, streamed };
     let net = null;
     let frame = 0;
     let timer = null;
@@ -478,16 +479,17 @@ export default {
       busy(part, on) {
         const panel = { network: '[data-panel="training"]', capacity: '[data-panel="capacity"]', sweep: '[data-panel="phase"]', section: '[data-panel="section"]', pins: '[data-panel="pins"]' }[part];
         root.querySelector(panel)?.classList.toggle('busy', on && part !== 'sweep' && part !== 'section');
+        if (on && part in streamed) streamed[part] = 0;
         if (on && part === 'sweep') { sweepCells.clear(); sweepGrid = null; queueDraw(); }
         if (on && part === 'section') { sectionCells.clear(); drawSection(); }
         if (on && part === 'capacity') { capPoints.clear(); }
       },
       partial(part, piece) {
         if (piece.sweep_grid) { sweepGrid = piece.sweep_grid; queueDraw(); }
-        if (piece.sweep_cell) { sweepCells.set(piece.sweep_cell.index, piece.sweep_cell); queueDraw(); }
+        if (piece.sweep_cell) { streamed.sweep++; sweepCells.set(piece.sweep_cell.index, piece.sweep_cell); queueDraw(); }
         if (piece.section_grid) sectionGrid = piece.section_grid;
-        if (piece.section_cell) { sectionCells.set(piece.section_cell.index, piece.section_cell); drawSection(); }
-        if (piece.capacity_point) { capPoints.set(piece.capacity_point.index, piece.capacity_point); drawCapacity(); }
+        if (piece.section_cell) { streamed.section++; sectionCells.set(piece.section_cell.index, piece.section_cell); drawSection(); }
+        if (piece.capacity_point) { streamed.capacity++; capPoints.set(piece.capacity_point.index, piece.capacity_point); drawCapacity(); }
       },
       show(part, result) {
         results[part] = result;
