@@ -42,10 +42,10 @@ const AUTHOR = {
   n: 100, seed: 42, learner: 'gd', lambda: 0.01, lr: 0.1, epochs: 300, tol: 0.000001, diverge: 'continue',
   flip: 0.2, steps: 30, tests: 10, target: 0, sw_gmin: 0.0001, sw_gmax: 10, sw_gn: 30, sw_lmin: 0.1, sw_lmax: 6, sw_ln: 30,
 };
-// Figure 5's three cells on the author's 30×30 grid (index = row·30 + column): global and low load
-// (γ ≈ 1.1e-3, P/N ≈ 0.51), on the ridge at the curvature limit (γ ≈ 0.017, P/N ≈ 4.98) and
-// local (γ ≈ 0.92, P/N ≈ 3.15).
-const FIG5_PINS = '182,414,705';
+// Figure 5's three cells on the author's 30×30 grid (index = row·30 + column): global and low
+// load (γ ≈ 1.1e-3, P/N = 0.1), at high load next to the curvature limit, where the paper places
+// its ridge (γ ≈ 0.026, P/N ≈ 4.98), and local (γ ≈ 0.92, P/N ≈ 3.15).
+const FIG5_PINS = '180,444,705';
 const PRESETS = [
   ['Figure 1', 'log10 M over γ × P/N', { ...AUTHOR, sweep: 1, show: 'log10_m', stat: 'pattern' }],
   ['Figure 2', 'force interference ρ', { ...AUTHOR, sweep: 1, show: 'rho', stat: 'pattern' }],
