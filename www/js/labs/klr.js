@@ -296,6 +296,18 @@ export default {
       drawPhase();
     };
 
+    // The loss curve while a network trains (streamed in chunks from the worker).
+    const liveLoss = [];
+    let lossQueued = false;
+    const drawLiveLoss = () => {
+      lossQueued = false;
+      if (!liveLoss.length) return;
+      charts.lineChart(lossCanvas, {
+        height: 200, ylog: true, series: [{ x: liveLoss.map((_, i) => i), y: liveLoss.slice(), color: '#999', label: 'loss (training…)' }],
+        hlines: [{ y: liveLoss[0], label: 'start: P·N·ln 2', color: '#999' }], xlabel: 'epoch', ylabel: 'loss (log)',
+      });
+    };
+
     // ---------------------------------------------------------------- capacity
     const drawCapacity = () => {
       const pts = [...capPoints.values()].sort((a, b) => a.index - b.index);
@@ -485,6 +497,12 @@ export default {
         if (on && part === 'capacity') { capPoints.clear(); }
       },
       partial(part, piece) {
+        if (piece.loss_chunk) {
+          const { from, loss } = piece.loss_chunk;
+          if (from === 0) liveLoss.length = 0;
+          liveLoss.push(...loss);
+          if (!lossQueued) { lossQueued = true; requestAnimationFrame(drawLiveLoss); }
+        }
         if (piece.sweep_grid) { sweepGrid = piece.sweep_grid; queueDraw(); }
         if (piece.sweep_cell) { streamed.sweep++; sweepCells.set(piece.sweep_cell.index, piece.sweep_cell); queueDraw(); }
         if (piece.section_grid) sectionGrid = piece.section_grid;

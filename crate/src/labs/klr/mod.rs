@@ -564,7 +564,19 @@ fn run_network(p: &Params, progress: &mut dyn Progress, out: &mut Output) -> Res
     let k = kernel::kernel_from_gram(&kernel::pattern_gram(&xi), s.n, s.gamma);
     let extra = 3;
     let total = s.gd.epochs + extra;
-    let net = train_network(&s, xi, k, &mut |t, _| progress.step(t, total))?;
+    // The loss streams to the page in about 50 chunks while it trains: {"loss_chunk": {from, loss}}.
+    let stride = (s.gd.epochs / 50).max(1);
+    let mut chunk: Vec<f64> = Vec::new();
+    let mut from = 0usize;
+    let net = train_network(&s, xi, k, &mut |t, l| {
+        chunk.push(l);
+        if chunk.len() >= stride {
+            progress.partial(&serde_json::json!({ "loss_chunk": { "from": from, "loss": chunk } }));
+            from = t + 1;
+            chunk.clear();
+        }
+        progress.step(t, total);
+    })?;
     progress.step(s.gd.epochs + 1, total);
     let insp = inspect(&net, &s);
     let summary = summarize(&net, &s, &insp);

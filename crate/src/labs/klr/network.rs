@@ -75,12 +75,12 @@ impl Network {
     }
 }
 
-/// Train on patterns `xi` with kernel `k` (`on_epoch(t, epochs)` reports progress).
+/// Train on patterns `xi` with kernel `k` (`on_epoch(t, L_t)` reports each evaluated epoch).
 pub fn train_network(
     setup: &Setup,
     xi: Mat<f64>,
     k: Mat<f64>,
-    on_epoch: &mut dyn FnMut(usize, usize),
+    on_epoch: &mut dyn FnMut(usize, f64),
 ) -> Result<Network, RunError> {
     let kernel_lambda_max = train::kernel_lambda_max(&k);
     let curvature_start = train::curvature_start(kernel_lambda_max, setup.gd.lambda);

@@ -190,12 +190,12 @@ fn loss_and_z(xi: &[f64], h: &[f64], alpha: &[f64], lambda: f64, z: &mut [f64]) 
 ///
 /// `loss` holds `L_0 … L_t` for every α evaluated (with a failing `L_t`);
 /// `epochs_run` is the number of updates in the returned `α`; `h = K·α` for it.
-/// `on_epoch(t, epochs)` is called after each evaluated epoch (progress).
+/// `on_epoch(t, L_t)` is called after each evaluated epoch (progress, a live loss curve).
 pub fn train_gd_with(
     k: &Mat<f64>,
     xi: &Mat<f64>,
     cfg: &GdConfig,
-    on_epoch: &mut dyn FnMut(usize, usize),
+    on_epoch: &mut dyn FnMut(usize, f64),
 ) -> Trained {
     let (p, n) = (xi.rows, xi.cols);
     assert!(k.rows == p && k.cols == p, "train_gd shapes");
@@ -213,7 +213,7 @@ pub fn train_gd_with(
         }
         let (l, finite) = loss_and_z(&xi.data, &h.data, &alpha.data, cfg.lambda, &mut z.data);
         loss.push(l);
-        on_epoch(t, cfg.epochs);
+        on_epoch(t, l);
         if !finite || !l.is_finite() {
             // Keep the last finite α (the one before this epoch's update).
             if t > 0 {
