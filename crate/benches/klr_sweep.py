@@ -28,6 +28,7 @@ import json
 import math
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -150,6 +151,8 @@ def cell(Xall, G, n, P, gamma, a, probes_all):
 
 
 def main():
+    # ρ is undefined (NaN) where F_i underflows to exactly 0 (large γ); its median is NaN then.
+    warnings.filterwarnings("ignore", message="All-NaN slice encountered")
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--grid", type=int, default=30, help="cells per axis (the author: 30)")

@@ -20,7 +20,7 @@ pub mod spectra;
 pub mod sweep;
 pub mod train;
 
-use self::network::{Learner, Setup, inspect, summarize, train_network};
+use self::network::{Learner, NO_STATS, Setup, inspect, summarize, train_network};
 use self::sweep::{CapacityConfig, Grid, capacity_loads, spaced};
 use self::train::{GdConfig, OnDiverge};
 use super::{Cell, LabDef, LabFuture, Output, Part, Progress, RunError, Runner, Table};
@@ -549,14 +549,6 @@ struct NetworkOut<'a> {
     summary: &'a network::Summary,
 }
 
-const NO_STATS: geometry::ForceStats = geometry::ForceStats {
-    sharpness: f64::NAN,
-    force_direct_sq: f64::NAN,
-    force_indirect_sq: f64::NAN,
-    rho: f64::NAN,
-    force_ratio: f64::NAN,
-};
-
 fn run_network(p: &Params, progress: &mut dyn Progress, out: &mut Output) -> Result<(), RunError> {
     let s = setup(p);
     check_size("stored patterns P", s.p, s.n)?;
@@ -768,10 +760,9 @@ fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Ou
         ));
         out.merge(serde_json::json!({ "pins": pins }));
     }
-    // A sweep (or cross-section) query's CSV is its cells: put those tables first when computed.
-    first.sort_by_key(|t| t.rows.is_empty());
-    let computed: Vec<Table> = first.iter().filter(|t| !t.rows.is_empty()).cloned().collect();
-    let empty: Vec<Table> = first.into_iter().filter(|t| t.rows.is_empty()).collect();
+    // A sweep (or cross-section) query's CSV is its cells: those tables come first when
+    // computed, and last (header only) when not.
+    let (computed, empty): (Vec<Table>, Vec<Table>) = first.into_iter().partition(|t| !t.rows.is_empty());
     let rest = std::mem::take(&mut out.tables);
     out.tables = computed.into_iter().chain(rest).chain(empty).collect();
     Ok(out)

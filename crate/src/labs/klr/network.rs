@@ -147,7 +147,8 @@ pub fn status_name(s: &Status) -> &'static str {
     }
 }
 
-const NO_STATS: ForceStats = ForceStats {
+/// The force statistics of a network without numbers (all NaN → null).
+pub const NO_STATS: ForceStats = ForceStats {
     sharpness: f64::NAN,
     force_direct_sq: f64::NAN,
     force_indirect_sq: f64::NAN,

@@ -340,6 +340,7 @@ fn capacity_point(
         let heb = Hebbian::new(base.n, &pats);
         for (mu, pat) in pats.iter().enumerate().take(tp.rows) {
             let probe: Vec<i8> = tp.row(mu).iter().map(|&v| if v > 0.0 { 1 } else { -1 }).collect();
+            // Synchronous mode draws nothing from the RNG.
             let r = heb.recall(&probe, Mode::Sync, setup.steps, &mut seeded(0, 0), false);
             heb_ok += usize::from(r.converged && r.final_state == *pat);
         }
