@@ -22,7 +22,7 @@ appear — with the marks that tell a ridge of sharp attractors from a ridge of 
 <p><b>Geometry</b> (paper Sec. 3.2). V(x) = −Σ<sub>k</sub> x<sub>k</sub>h<sub>k</sub>(x), ∇V = F<sub>d</sub> + F<sub>i</sub>, F<sub>d</sub> = −h(x),
 F<sub>i</sub> = 2γ Σ<sub>μ</sub> K(x,ξ<sup>μ</sup>)(xᵀα<sub>μ</sub>)(x − ξ<sup>μ</sup>), computed in closed form in f64 (never as ∇V − F<sub>d</sub>,
 which is rounding noise where ‖F<sub>i</sub>‖ ≪ ‖F<sub>d</sub>‖). Pinnacle Sharpness M = ‖∇V‖² and ρ = cos(F<sub>d</sub>, F<sub>i</sub>) at pattern
-μ = <code>target</code> (the paper: one random stored pattern) and their median over all patterns. ‖F<sub>i</sub>‖/‖F<sub>d</sub>‖ is shown beside ρ:
+μ = <code>target</code> in the network view, at pattern 0 in the sweeps (the paper: one random stored pattern), and their median over all patterns. ‖F<sub>i</sub>‖/‖F<sub>d</sub>‖ is shown beside ρ:
 an angle of a negligible force is not an interaction (ρ cells are faded where the ratio is below 10⁻³).</p>
 <p><b>Spectra</b> (Sec. 5). Singular values of α and its Stable Rank Σσ²/σ₁²; eigenvalues of K; for a non-square α the
 effective Gram is αᵀKα (N×N), whose largest eigenvalue λ<sub>max</sub> Proposition 1 says M is proportional to — the scatter
@@ -131,7 +131,7 @@ export default {
     const phaseInfo = el('p', { class: 'stats klr-phase-info' });
     const phaseHover = el('p', { class: 'hint klr-hover' }, ' ');
     const quantSel = el('select', { 'aria-label': 'heatmap quantity' }, Object.entries(QUANT).map(([k, q]) => el('option', { value: k }, q.label)));
-    const statSel = el('select', { 'aria-label': 'per cell' }, el('option', { value: 'pattern' }, 'at pattern μ'), el('option', { value: 'median' }, 'median over patterns'));
+    const statSel = el('select', { 'aria-label': 'per cell' }, el('option', { value: 'pattern' }, 'at pattern 0'), el('option', { value: 'median' }, 'median over patterns'));
     quantSel.addEventListener('change', () => set('show', quantSel.value));
     statSel.addEventListener('change', () => set('stat', statSel.value));
     const runSweep = el('button', { class: 'klr-run-sweep', onclick: () => set('sweep', '1') }, 'Compute the phase diagram');
@@ -405,15 +405,15 @@ export default {
       const bad = cells.filter((c) => c.status === 'diverged' && c.lambda_max > 0 && c.sharpness > 0);
       const fit = fitCells(cells);
       const series = [
-        { x: ok.map((c) => c.lambda_max), y: ok.map((c) => c.sharpness), color: '#1f77b4', points: true, pointsOnly: true, label: 'cells (converged / budget)' },
         { x: bad.map((c) => c.lambda_max), y: bad.map((c) => c.sharpness), color: '#d62728', points: true, pointsOnly: true, label: 'diverged (not fitted)' },
+        { x: ok.map((c) => c.lambda_max), y: ok.map((c) => c.sharpness), color: '#1f77b4', points: true, pointsOnly: true, label: 'cells (converged / budget)' },
       ];
       if (fit) {
         const xs = ok.map((c) => c.lambda_max);
         const x0 = Math.min(...xs), x1 = Math.max(...xs);
         series.push({ x: [x0, x1], y: [x0, x1].map((x) => 10 ** (fit.intercept + fit.slope * Math.log10(x))), color: '#222', dash: [4, 3], label: `fit: slope ${fit.slope.toFixed(3)}` });
       }
-      charts.lineChart(scatterCanvas, { height: 240, xlog: true, ylog: true, series: series.filter((s) => s.x.length), xlabel: 'λ_max(αᵀKα)', ylabel: 'M at pattern μ', legend: 'bottom-left' });
+      charts.lineChart(scatterCanvas, { height: 240, xlog: true, ylog: true, series: series.filter((s) => s.x.length), xlabel: 'λ_max(αᵀKα)', ylabel: 'M at pattern 0', legend: 'bottom-left' });
       scatterStats.textContent = fit
         ? `Log-log fit over ${fit.count} non-diverged cells: slope ${fit.slope.toFixed(3)} (Proposition 1 predicts 1), correlation ${fit.correlation.toFixed(3)}.`
         : 'Needs the phase diagram (at least two non-diverged cells).';
@@ -441,7 +441,7 @@ export default {
           { x, y: pick('force_indirect_sq'), label: '‖F_i‖²', color: '#2ca02c', points: true },
           { x, y: pick('sharpness'), label: 'M = ‖∇V‖²', color: '#d62728', points: true },
         ],
-        xlabel: 'load P/N', ylabel: med ? 'median over patterns (log)' : 'at pattern μ (log)',
+        xlabel: 'load P/N', ylabel: med ? 'median over patterns (log)' : 'at pattern 0 (log)',
       });
       charts.lineChart(sectionRhoCanvas, {
         height: 150, ylim: [-1.05, 1.05], legend: 'bottom-left',

@@ -110,7 +110,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec {
         key: "target",
         label: "Pattern μ",
-        help: "The stored pattern where M, ρ and the forces are shown, and the one the animated probe starts from.",
+        help: "The stored pattern where the network view shows M, ρ and the forces, and the one the animated probe starts from (sweeps always use pattern 0).",
         group: "Recall",
         kind: Kind::Int { min: 0, max: 8191 },
         default: Value::Int(0),
@@ -320,8 +320,7 @@ pub const LAB: LabDef = LabDef {
                 name: "sweep",
                 keys: &[
                     "sweep", "n", "sw_gmin", "sw_gmax", "sw_gn", "sw_lmin", "sw_lmax", "sw_ln", "learner",
-                    "lambda", "lr", "epochs", "tol", "diverge", "target", "flip", "steps", "tests", "shard",
-                    "shards",
+                    "lambda", "lr", "epochs", "tol", "diverge", "flip", "steps", "tests", "shard", "shards",
                 ],
             },
             Part {
@@ -339,7 +338,6 @@ pub const LAB: LabDef = LabDef {
                     "epochs",
                     "tol",
                     "diverge",
-                    "target",
                     "flip",
                     "steps",
                     "tests",
@@ -351,7 +349,7 @@ pub const LAB: LabDef = LabDef {
                 name: "pins",
                 keys: &[
                     "pins", "n", "sw_gmin", "sw_gmax", "sw_gn", "sw_lmin", "sw_lmax", "sw_ln", "learner",
-                    "lambda", "lr", "epochs", "tol", "diverge", "target", "flip", "steps", "tests",
+                    "lambda", "lr", "epochs", "tol", "diverge", "flip", "steps", "tests",
                 ],
             },
         ],
@@ -695,9 +693,15 @@ fn run_network(p: &Params, progress: &mut dyn Progress, out: &mut Output) -> Res
     Ok(())
 }
 
+/// The stored pattern where sweeps, cross-sections, pins and the capacity curve take their
+/// "at pattern" numbers: pattern 0, a random stored pattern (the paper: "a randomly chosen
+/// stored pattern"). Fixed, so that choosing another pattern in the network view does not
+/// recompute a sweep.
+pub const SWEEP_TARGET: usize = 0;
+
 fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output, RunError> {
     let mut out = Output::default();
-    let base = setup(p);
+    let base = Setup { target: SWEEP_TARGET, ..setup(p) };
     let (shard, shards) = (p.usize("shard"), p.usize("shards"));
     let mut first: Vec<Table> = Vec::new();
     if parts.contains(&"network") {

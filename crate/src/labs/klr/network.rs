@@ -113,7 +113,7 @@ pub struct Summary {
     pub curvature_start: f64,
     /// `curvature_start < 2/η`: gradient descent cannot overshoot.
     pub curvature_ok: bool,
-    /// At the target pattern.
+    /// At the target pattern (pattern 0 in sweeps).
     pub sharpness: f64,
     pub log10_sharpness: f64,
     pub force_direct_sq: f64,
