@@ -142,8 +142,9 @@ export function lineChart(canvas, opts) {
   ctx.textAlign = 'left'; ctx.textBaseline = 'middle';
   const lw = Math.max(0, ...labelled.map((s) => ctx.measureText(s.label).width)) + 22;
   const bottom = opts.legend === 'bottom-left';
+  const left = bottom || opts.legend === 'top-left';
   let ly = bottom ? h - m.b - 10 - 15 * (labelled.length - 1) : m.t + 10;
-  const lx = bottom ? m.l + 8 : w - m.r - 8 - lw;
+  const lx = left ? m.l + 8 : w - m.r - 8 - lw;
   for (const s of labelled) {
     const color = s.color || COLORS[series.indexOf(s) % COLORS.length];
     ctx.fillStyle = 'rgba(255,255,255,0.85)'; ctx.fillRect(lx - 4, ly - 7, lw + 8, 14);

@@ -413,7 +413,7 @@ export default {
         const x0 = Math.min(...xs), x1 = Math.max(...xs);
         series.push({ x: [x0, x1], y: [x0, x1].map((x) => 10 ** (fit.intercept + fit.slope * Math.log10(x))), color: '#222', dash: [4, 3], label: `fit: slope ${fit.slope.toFixed(3)}` });
       }
-      charts.lineChart(scatterCanvas, { height: 240, xlog: true, ylog: true, series: series.filter((s) => s.x.length), xlabel: 'λ_max(αᵀKα)', ylabel: 'M at pattern 0', legend: 'bottom-left' });
+      charts.lineChart(scatterCanvas, { height: 240, xlog: true, ylog: true, series: series.filter((s) => s.x.length), xlabel: 'λ_max(αᵀKα)', ylabel: 'M at pattern 0', legend: 'top-left' });
       scatterStats.textContent = fit
         ? `Log-log fit over ${fit.count} non-diverged cells: slope ${fit.slope.toFixed(3)} (Proposition 1 predicts 1), correlation ${fit.correlation.toFixed(3)}.`
         : 'Needs the phase diagram (at least two non-diverged cells).';
@@ -435,7 +435,7 @@ export default {
       const x = cells.map((c) => c.load);
       const pick = (k) => cells.map((c) => num(med ? c[`${k}_median`] : c[k]));
       charts.lineChart(sectionCanvas, {
-        height: 220, ylog: true, legend: 'bottom-left',
+        height: 220, ylog: true, legend: 'top-left',
         series: [
           { x, y: pick('force_direct_sq'), label: '‖F_d‖²', color: '#1f77b4', points: true },
           { x, y: pick('force_indirect_sq'), label: '‖F_i‖²', color: '#2ca02c', points: true },
