@@ -110,8 +110,8 @@ mod tests {
         assert!(matches!(run_query_cpu("lab=zzz", &[], &mut NoProgress), Err(ApiError::NoLab(_))));
         assert!(matches!(run_query_cpu("", &[], &mut NoProgress), Err(ApiError::NoLab(_))));
         assert!(matches!(
-            run_query_cpu("lab=klr", &[], &mut NoProgress),
-            Err(ApiError::Run(RunError::NotBuilt("klr")))
+            run_query_cpu("lab=elcd", &[], &mut NoProgress),
+            Err(ApiError::Run(RunError::NotBuilt("elcd")))
         ));
     }
 

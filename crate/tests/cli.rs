@@ -70,7 +70,7 @@ fn unknown_lab_or_format_fails_clearly() {
     let out = hopfield(&["run", Q, "--format", "xml"]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("invalid value 'xml'"));
-    let out = hopfield(&["run", "lab=klr"]);
+    let out = hopfield(&["run", "lab=elcd"]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("not built yet"));
     let out = hopfield(&["run", Q, "--part", "nonsense"]);
@@ -153,5 +153,51 @@ fn dense_csv_tables_are_selectable() {
         let out = hopfield(&["run", DENSE, "--format", "csv", "--table", table]);
         assert!(out.status.success(), "{table}: {}", text(&out.stderr));
         assert!(text(&out.stdout).starts_with(&format!("{header}\n")), "{table}");
+    }
+}
+
+const KLR: &str = "v=1&lab=klr&n=40&p=30&sweep=1&sw_gmin=0.001&sw_gmax=1&sw_gn=3&sw_ln=4&sw_lmax=2&epochs=50&cap_max=0.5&cap_points=2";
+
+#[test]
+fn klr_prints_the_documented_fields_and_one_csv_row_per_sweep_cell() {
+    let out = hopfield(&["run", KLR, "--part", "network"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for key in ["gamma", "patterns", "alpha", "sharpness", "force_direct_sq", "force_indirect_sq", "rho"] {
+        assert!(!v[key].is_null(), "{key}");
+    }
+    assert_eq!(v["sharpness"].as_array().map(Vec::len), Some(30));
+    for key in ["stable_rank", "alpha_singular_values", "lambda_max", "recall", "recall_test"] {
+        assert!(!v[key].is_null(), "{key}");
+    }
+    let csv = text(&hopfield(&["run", KLR, "--format", "csv"]).stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 12, "header + one row per cell:\n{csv}");
+    assert!(lines[0].starts_with("index,i_gamma,i_load,gamma,load,p,status,"));
+    // A shard prints its own cells; the shards together are the whole sweep.
+    let mut rows: Vec<String> = Vec::new();
+    for shard in 0..2 {
+        let q = format!("{KLR}&shard={shard}&shards=2");
+        let part = text(&hopfield(&["run", &q, "--format", "csv", "--table", "sweep"]).stdout);
+        rows.extend(part.lines().skip(1).map(String::from));
+    }
+    rows.sort_by_key(|r| r.split(',').next().and_then(|i| i.parse::<usize>().ok()));
+    assert_eq!(rows, lines[1..].iter().map(|s| s.to_string()).collect::<Vec<_>>());
+}
+
+#[test]
+fn klr_refuses_what_it_cannot_hold() {
+    let out = hopfield(&["run", "lab=klr&p=6000", "--part", "network"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("stored patterns P is too large: 6000 exceeds the limit of 4096"),
+        "{}",
+        text(&out.stderr)
+    );
+    let params = text(&hopfield(&["params", "klr"]).stdout);
+    for key in
+        ["n", "p", "gamma", "lambda", "lr", "epochs", "flip", "seed", "learner", "diverge", "sweep", "pins"]
+    {
+        assert!(params.lines().any(|l| l.starts_with(&format!("{key} "))), "{key} missing:\n{params}");
     }
 }

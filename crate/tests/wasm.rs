@@ -146,3 +146,31 @@ async fn dense_gpu_particles_match_the_cpu_on_the_browser_adapter() {
         }
     }
 }
+
+/// A small KLR network trains, reports its forces and recalls in wasm; the loss starts at
+/// P·N·ln 2 and the numbers agree with the native run to the tolerance the browser
+/// test states (1e-7 relative): values computed natively for this query.
+#[wasm_bindgen_test]
+async fn klr_network_runs_in_wasm() {
+    let r = api::run_query(
+        "lab=klr&n=30&p=12&gamma=0.05&epochs=50&tests=12&cap_points=1",
+        &["network"],
+        &mut NoProgress,
+        &Compute::cpu("test"),
+    )
+    .await
+    .expect("runs");
+    let json = r.to_json_value();
+    assert_eq!(json["training"]["status"], "budget");
+    let l0 = json["training"]["loss"][0].as_f64().expect("loss");
+    assert!((l0 - 360.0 * 2f64.ln()).abs() < 1e-12 * l0, "{l0}");
+    assert_eq!(json["recall_test"]["success_rate"], 1.0);
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-7 * a.abs().max(b.abs());
+    let m = json["at_target"]["sharpness"].as_f64().expect("M");
+    let sr = json["stable_rank"].as_f64().expect("stable rank");
+    assert!(close(m, KLR_NATIVE.0), "M = {m}");
+    assert!(close(sr, KLR_NATIVE.1), "stable rank = {sr}");
+}
+
+/// `(M at pattern 0, stable rank)` of `klr_network_runs_in_wasm`'s query, computed natively.
+const KLR_NATIVE: (f64, f64) = (64.50009236402383, 5.341007526323798);

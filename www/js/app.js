@@ -170,7 +170,7 @@ function controlFor(spec, value, onCommit) {
 function renderControls(lab, text, container) {
   const groups = new Map();
   for (const spec of lab.params) {
-    if (spec.key === 'embed') continue;
+    if (spec.key === 'embed' || spec.group === 'hidden') continue;
     if (!groups.has(spec.group)) groups.set(spec.group, []);
     groups.get(spec.group).push(spec);
   }
@@ -265,10 +265,17 @@ function runPart(name) {
   const showTimer = setTimeout(() => runs.append(status), 150);
   const started = performance.now();
   current.view?.busy?.(name, true);
-  compute.run(name, query, name, {
+  const callbacks = {
     onProgress: (done, total) => { bar.max = total; bar.value = done; },
     onPartial: (piece) => current?.view?.partial?.(name, piece),
-  }).then((result) => {
+  };
+  // A view may split a part into shards (one worker each) and merge their results.
+  const view = current.view;
+  const shards = view?.shards?.(name) ?? 1;
+  const job = shards > 1
+    ? compute.runShards(name, query, name, shards, callbacks).then((results) => view.merge(name, results))
+    : compute.run(name, query, name, callbacks);
+  job.then((result) => {
     clearTimeout(showTimer); status.remove();
     if (!current || current.lab !== lab) return;
     current.results[name] = result;

@@ -43,11 +43,35 @@ function extent(arrays, pad = 0) {
  *        xlim: [lo, hi], ylim: [lo, hi], vlines: [{x, label, color}], cursor: x, title}
  */
 export function lineChart(canvas, opts) {
+  // Log axes: plot log10 of the values (non-positive values are dropped) with decade ticks.
+  if (opts.xlog || opts.ylog) {
+    const lg = (on) => (v) => (on ? (v > 0 ? Math.log10(v) : NaN) : v);
+    const lx = lg(opts.xlog), ly = lg(opts.ylog);
+    const lim = (l, f) => (l ? l.map(f) : undefined);
+    return lineChart(canvas, {
+      ...opts, xlog: false, ylog: false, logAxes: { x: !!opts.xlog, y: !!opts.ylog },
+      series: (opts.series || []).map((s) => ({ ...s, x: s.x.map(lx), y: s.y.map(ly) })),
+      xlim: lim(opts.xlim, lx), ylim: lim(opts.ylim, ly),
+      vlines: (opts.vlines || []).map((v) => ({ ...v, x: lx(v.x) })),
+      hlines: (opts.hlines || []).map((v) => ({ ...v, y: ly(v.y) })),
+      cursor: opts.cursor === undefined || opts.cursor === null ? opts.cursor : lx(opts.cursor),
+    });
+  }
+  const logAxes = opts.logAxes || { x: false, y: false };
   const { ctx, w, h } = prepare(canvas, opts.height ?? 220);
   const m = { l: 56, r: 12, t: 14, b: 40 };
   const series = (opts.series || []).filter((s) => s.x.length > 0);
   const [x0, x1] = opts.xlim ?? extent(series.map((s) => s.x));
   const [y0, y1] = opts.ylim ?? extent(series.map((s) => s.y), 0.05);
+  const ticks = (lo, hi, target, log) => {
+    if (!log) return Array.from(hp.nice_ticks(lo, hi, target), (t) => [t, fmt(t)]);
+    // Decades when the range spans several, else nice ticks of the exponent.
+    const step = Math.max(1, Math.ceil((hi - lo) / target));
+    const out = [];
+    if (hi - lo >= 2) for (let k = Math.ceil(lo); k <= hi; k += step) out.push([k, fmt(10 ** k)]);
+    else for (const t of hp.nice_ticks(lo, hi, target)) out.push([t, fmt(Number((10 ** t).toPrecision(3)))]);
+    return out;
+  };
   const X = (v) => m.l + ((v - x0) / (x1 - x0 || 1)) * (w - m.l - m.r);
   const Y = (v) => h - m.b - ((v - y0) / (y1 - y0 || 1)) * (h - m.t - m.b);
   ctx.font = '11px system-ui, sans-serif';
@@ -56,16 +80,16 @@ export function lineChart(canvas, opts) {
   ctx.lineWidth = 1;
   // grid + ticks
   ctx.textAlign = 'center'; ctx.textBaseline = 'top';
-  for (const t of hp.nice_ticks(x0, x1, Math.max(2, Math.floor((w - m.l) / 80)))) {
+  for (const [t, label] of ticks(x0, x1, Math.max(2, Math.floor((w - m.l) / 80)), logAxes.x)) {
     const x = X(t);
     ctx.strokeStyle = '#eee'; ctx.beginPath(); ctx.moveTo(x, m.t); ctx.lineTo(x, h - m.b); ctx.stroke();
-    ctx.fillText(fmt(t), x, h - m.b + 4);
+    ctx.fillText(label, x, h - m.b + 4);
   }
   ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
-  for (const t of hp.nice_ticks(y0, y1, Math.max(2, Math.floor((h - m.t - m.b) / 40)))) {
+  for (const [t, label] of ticks(y0, y1, Math.max(2, Math.floor((h - m.t - m.b) / 40)), logAxes.y)) {
     const y = Y(t);
     ctx.strokeStyle = '#eee'; ctx.beginPath(); ctx.moveTo(m.l, y); ctx.lineTo(w - m.r, y); ctx.stroke();
-    ctx.fillText(fmt(t), m.l - 5, y);
+    ctx.fillText(label, m.l - 5, y);
   }
   ctx.strokeStyle = '#888';
   ctx.strokeRect(m.l, m.t, w - m.l - m.r, h - m.t - m.b);
@@ -78,6 +102,13 @@ export function lineChart(canvas, opts) {
   }
   ctx.save();
   ctx.beginPath(); ctx.rect(m.l, m.t, w - m.l - m.r, h - m.t - m.b); ctx.clip();
+  for (const v of opts.hlines || []) {
+    if (!Number.isFinite(v.y)) continue;
+    ctx.strokeStyle = v.color || '#999'; ctx.setLineDash([5, 4]); ctx.lineWidth = 1.2;
+    ctx.beginPath(); ctx.moveTo(m.l, Y(v.y)); ctx.lineTo(w - m.r, Y(v.y)); ctx.stroke();
+    ctx.setLineDash([]);
+    if (v.label) { ctx.fillStyle = v.color || '#666'; ctx.textAlign = 'left'; ctx.textBaseline = 'bottom'; ctx.fillText(v.label, m.l + 4, Y(v.y) - 2); }
+  }
   for (const v of opts.vlines || []) {
     ctx.strokeStyle = v.color || '#999'; ctx.setLineDash([5, 4]); ctx.lineWidth = 1.2;
     ctx.beginPath(); ctx.moveTo(X(v.x), m.t); ctx.lineTo(X(v.x), h - m.b); ctx.stroke();
@@ -111,8 +142,9 @@ export function lineChart(canvas, opts) {
   ctx.textAlign = 'left'; ctx.textBaseline = 'middle';
   const lw = Math.max(0, ...labelled.map((s) => ctx.measureText(s.label).width)) + 22;
   const bottom = opts.legend === 'bottom-left';
+  const left = bottom || opts.legend === 'top-left';
   let ly = bottom ? h - m.b - 10 - 15 * (labelled.length - 1) : m.t + 10;
-  const lx = bottom ? m.l + 8 : w - m.r - 8 - lw;
+  const lx = left ? m.l + 8 : w - m.r - 8 - lw;
   for (const s of labelled) {
     const color = s.color || COLORS[series.indexOf(s) % COLORS.length];
     ctx.fillStyle = 'rgba(255,255,255,0.85)'; ctx.fillRect(lx - 4, ly - 7, lw + 8, 14);
@@ -305,4 +337,96 @@ export function planeMap(canvas, opts) {
   if (opts.xlabel) ctx.fillText(opts.xlabel, m.l + pw / 2, h - 2);
   if (opts.ylabel) { ctx.save(); ctx.translate(11, m.t + ph / 2); ctx.rotate(-Math.PI / 2); ctx.textBaseline = 'middle'; ctx.fillText(opts.ylabel, 0, 0); ctx.restore(); }
   return { X, Y, fromPixel, rect: { l: m.l, t: m.t, w: pw, h: ph } };
+
+ * A heatmap with axes: `values` row-major (`rows × cols`), row 0 drawn at the bottom.
+ * opts: {lo, hi, cmap, xlabel, ylabel, xticks: [[col, label]], yticks: [[row, label]],
+ *        marks: Map(cell → 'x' | 'dot'), faded: Set(cell), edges: per-cell booleans (a line
+ *        is drawn between neighbouring cells whose flags differ), selected: cell,
+ *        pins: [cell], colorbar: label, height}.
+ * Returns `pick(event)` → the cell index under the pointer, or −1.
+ */
+export function gridHeatmap(canvas, values, rows, cols, opts = {}) {
+  const { lo = 0, hi = 1, cmap = 'viridis' } = opts;
+  const { ctx, w, h } = prepare(canvas, opts.height ?? 360);
+  const m = { l: 62, r: 64, t: 10, b: 42 };
+  const pw = Math.max(10, w - m.l - m.r), ph = Math.max(10, h - m.t - m.b);
+  const cw = pw / cols, ch = ph / rows;
+  const cx = (c) => m.l + c * cw;
+  const cy = (r) => m.t + (rows - 1 - r) * ch;
+  const flat = values instanceof Float64Array ? values : Float64Array.from(values, (v) => (v === null || v === undefined ? NaN : v));
+  // Flip rows so that row 0 is at the bottom of the image.
+  const flipped = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) flipped.set(flat.subarray(r * cols, (r + 1) * cols), (rows - 1 - r) * cols);
+  const rgba = hp.heatmap_rgba(flipped, lo, hi, cmap);
+  const img = new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), cols, rows);
+  const off = document.createElement('canvas');
+  off.width = cols; off.height = rows;
+  off.getContext('2d').putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(off, m.l, m.t, pw, ph);
+  const faded = opts.faded || new Set();
+  ctx.fillStyle = 'rgba(255,255,255,0.6)';
+  for (const c of faded) ctx.fillRect(cx(c % cols), cy(Math.floor(c / cols)), cw, ch);
+  // Marks: ✕ for diverged cells, a dot for cells whose loss rose.
+  for (const [c, kind] of opts.marks || []) {
+    const x = cx(c % cols), y = cy(Math.floor(c / cols));
+    ctx.strokeStyle = 'rgba(0,0,0,0.75)'; ctx.fillStyle = 'rgba(0,0,0,0.75)'; ctx.lineWidth = 1;
+    if (kind === 'x') {
+      const p = Math.min(cw, ch) * 0.22;
+      ctx.beginPath(); ctx.moveTo(x + p, y + p); ctx.lineTo(x + cw - p, y + ch - p);
+      ctx.moveTo(x + cw - p, y + p); ctx.lineTo(x + p, y + ch - p); ctx.stroke();
+    } else {
+      ctx.beginPath(); ctx.arc(x + cw / 2, y + ch / 2, Math.max(1, Math.min(cw, ch) * 0.12), 0, 7); ctx.fill();
+    }
+  }
+  // Boundary between flagged and unflagged neighbours (e.g. the curvature limit).
+  if (opts.edges) {
+    const e = opts.edges;
+    ctx.strokeStyle = '#ff2d55'; ctx.lineWidth = 2; ctx.beginPath();
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      if (e[i] === undefined || e[i] === null) continue;
+      if (c + 1 < cols && e[i + 1] !== undefined && e[i + 1] !== null && e[i] !== e[i + 1]) { ctx.moveTo(cx(c + 1), cy(r)); ctx.lineTo(cx(c + 1), cy(r) + ch); }
+      if (r + 1 < rows && e[i + cols] !== undefined && e[i + cols] !== null && e[i] !== e[i + cols]) { ctx.moveTo(cx(c), cy(r)); ctx.lineTo(cx(c) + cw, cy(r)); }
+    }
+    ctx.stroke();
+  }
+  (opts.pins || []).forEach((c, k) => {
+    ctx.strokeStyle = COLORS[k % COLORS.length]; ctx.lineWidth = 2.5;
+    ctx.strokeRect(cx(c % cols) + 1, cy(Math.floor(c / cols)) + 1, cw - 2, ch - 2);
+  });
+  if (opts.selected !== undefined && opts.selected !== null && opts.selected >= 0) {
+    const c = opts.selected;
+    ctx.strokeStyle = '#000'; ctx.lineWidth = 2; ctx.setLineDash([3, 2]);
+    ctx.strokeRect(cx(c % cols), cy(Math.floor(c / cols)), cw, ch); ctx.setLineDash([]);
+  }
+  ctx.strokeStyle = '#888'; ctx.lineWidth = 1; ctx.strokeRect(m.l, m.t, pw, ph);
+  ctx.font = '11px system-ui, sans-serif'; ctx.fillStyle = '#444';
+  ctx.textAlign = 'center'; ctx.textBaseline = 'top';
+  for (const [c, label] of opts.xticks || []) ctx.fillText(label, cx(c) + cw / 2, m.t + ph + 4);
+  ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
+  for (const [r, label] of opts.yticks || []) ctx.fillText(label, m.l - 5, cy(r) + ch / 2);
+  ctx.fillStyle = '#222'; ctx.textAlign = 'center'; ctx.textBaseline = 'bottom';
+  if (opts.xlabel) ctx.fillText(opts.xlabel, m.l + pw / 2, h - 2);
+  if (opts.ylabel) { ctx.save(); ctx.translate(12, m.t + ph / 2); ctx.rotate(-Math.PI / 2); ctx.textBaseline = 'middle'; ctx.fillText(opts.ylabel, 0, 0); ctx.restore(); }
+  // Colour bar.
+  const steps = 64, bx = m.l + pw + 10, bh = ph;
+  const vals = new Float64Array(steps);
+  for (let i = 0; i < steps; i++) vals[i] = hi - (i / (steps - 1)) * (hi - lo);
+  const cb = hp.heatmap_rgba(vals, lo, hi, cmap);
+  for (let i = 0; i < steps; i++) {
+    ctx.fillStyle = `rgb(${cb[4 * i]},${cb[4 * i + 1]},${cb[4 * i + 2]})`;
+    ctx.fillRect(bx, m.t + (i * bh) / steps, 10, bh / steps + 1);
+  }
+  ctx.font = '10px system-ui, sans-serif'; ctx.fillStyle = '#333'; ctx.textAlign = 'left'; ctx.textBaseline = 'middle';
+  ctx.fillText(fmt(hi), bx + 13, m.t + 4);
+  ctx.fillText(fmt((hi + lo) / 2), bx + 13, m.t + bh / 2);
+  ctx.fillText(fmt(lo), bx + 13, m.t + bh - 4);
+  if (opts.colorbar) { ctx.save(); ctx.translate(bx + 52, m.t + bh / 2); ctx.rotate(-Math.PI / 2); ctx.textAlign = 'center'; ctx.fillText(opts.colorbar, 0, 0); ctx.restore(); }
+  return (ev) => {
+    const b = canvas.getBoundingClientRect();
+    const x = ev.clientX - b.left, y = ev.clientY - b.top;
+    const c = Math.floor((x - m.l) / cw), r = rows - 1 - Math.floor((y - m.t) / ch);
+    return c >= 0 && c < cols && r >= 0 && r < rows ? r * cols + c : -1;
+  };
 }

@@ -106,17 +106,47 @@ export class Compute {
     return JSON.parse(await this.hp.run(query, parts, undefined, 'cpu:Web Workers are not available'));
   }
 
-  /** Stop the run on lane `name` (if any); its promise rejects with a Cancelled error. */
+  /**
+   * Run `query` split into `n` shards, shard i on lane `name#i` with `&shard=i&shards=n`
+   * appended (later keys win); resolves with the n results in shard order. Progress is
+   * summed over the shards; partial pieces are forwarded as they come.
+   */
+  runShards(name, query, parts, n, { onProgress, onPartial } = {}) {
+    this.cancel(name, 'replaced by a newer run');
+    this.generation = this.generation || {};
+    const gen = (this.generation[name] = (this.generation[name] || 0) + 1);
+    const done = new Array(n).fill(0), total = new Array(n).fill(0);
+    const sum = (a) => a.reduce((x, y) => x + y, 0);
+    const jobs = [];
+    for (let i = 0; i < n; i++) {
+      jobs.push(this.run(`${name}#${i}`, `${query}&shard=${i}&shards=${n}`, parts, {
+        onProgress: (d, t) => { done[i] = d; total[i] = t; if (total.every((x) => x > 0)) onProgress?.(sum(done), sum(total)); },
+        onPartial,
+      }));
+    }
+    // One shard failing (or being cancelled) stops the others, unless a newer run took over.
+    return Promise.all(jobs).catch((err) => {
+      if (this.generation[name] === gen) this.cancel(name, err.message);
+      throw err;
+    });
+  }
+
+  /** Stop the run on lane `name` and its shard lanes `name#i` (if any); their promises reject with a Cancelled error. */
   cancel(name, why = 'cancelled') {
-    const lane = this.lanes.get(name);
-    if (!lane || !lane.pending) return false;
-    const p = lane.pending;
-    lane.pending = null;
-    lane.worker.terminate();
-    this.lanes.delete(name);
-    const err = new Error(why);
-    err.cancelled = true;
-    p.reject(err);
-    return true;
+    let any = false;
+    for (const key of [...this.lanes.keys()]) {
+      if (key !== name && !key.startsWith(`${name}#`)) continue;
+      const lane = this.lanes.get(key);
+      if (!lane.pending) continue;
+      const p = lane.pending;
+      lane.pending = null;
+      lane.worker.terminate();
+      this.lanes.delete(key);
+      const err = new Error(why);
+      err.cancelled = true;
+      p.reject(err);
+      any = true;
+    }
+    return any;
   }
 }

@@ -355,3 +355,471 @@ mod tests {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// General products with strides, and small dense linear algebra (symmetric
+// eigenvalues, singular values, Cholesky solves, power iteration). Shapes and
+// numbers only; the labs decide what the matrices mean.
+
+/// `C ← alpha·op(A)·op(B) + beta·C` with explicit row/column strides for every operand
+/// (a transposed operand is the same buffer with its strides swapped).
+#[allow(clippy::too_many_arguments)]
+fn gemm_strided_f64(
+    (m, k, n): (usize, usize, usize),
+    alpha: f64,
+    (a, rsa, csa): (&[f64], usize, usize),
+    (b, rsb, csb): (&[f64], usize, usize),
+    beta: f64,
+    (c, rsc, csc): (&mut [f64], usize, usize),
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    let last = |rows: usize, cols: usize, rs: usize, cs: usize| {
+        if rows == 0 || cols == 0 { 0 } else { (rows - 1) * rs + (cols - 1) * cs + 1 }
+    };
+    assert!(
+        a.len() >= last(m, k, rsa, csa) && b.len() >= last(k, n, rsb, csb) && c.len() >= last(m, n, rsc, csc)
+    );
+    // matrixmultiply takes raw pointers; the assert above keeps every access in bounds.
+    #[allow(unsafe_code)]
+    unsafe {
+        matrixmultiply::dgemm(
+            m,
+            k,
+            n,
+            alpha,
+            a.as_ptr(),
+            rsa as isize,
+            csa as isize,
+            b.as_ptr(),
+            rsb as isize,
+            csb as isize,
+            beta,
+            c.as_mut_ptr(),
+            rsc as isize,
+            csc as isize,
+        );
+    }
+}
+
+/// `C ← alpha·A·B + beta·C` (f64, row-major, shapes `m×k`, `k×n`, `m×n`): the in-place
+/// update form of [`matmul`] (e.g. a gradient step `X ← X − η·K·G` in one call).
+pub fn gemm_acc(alpha: f64, a: &Mat<f64>, b: &Mat<f64>, beta: f64, c: &mut Mat<f64>) {
+    assert!(a.cols == b.rows && c.rows == a.rows && c.cols == b.cols, "gemm_acc shapes");
+    gemm_strided_f64(
+        (a.rows, a.cols, b.cols),
+        alpha,
+        (&a.data, a.cols, 1),
+        (&b.data, b.cols, 1),
+        beta,
+        (&mut c.data, c.cols, 1),
+    );
+}
+
+/// `Aᵀ·B` for `A: k×m`, `B: k×n` (f64) without forming the transpose.
+pub fn matmul_tn(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
+    assert_eq!(a.rows, b.rows, "matmul_tn shapes");
+    let mut c = Mat::zeros(a.cols, b.cols);
+    gemm_strided_f64(
+        (a.cols, a.rows, b.cols),
+        1.0,
+        (&a.data, 1, a.cols),
+        (&b.data, b.cols, 1),
+        0.0,
+        (&mut c.data, b.cols, 1),
+    );
+    c
+}
+
+/// `A·Bᵀ` for `A: m×k`, `B: n×k` (f64) without forming the transpose.
+pub fn matmul_nt(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
+    assert_eq!(a.cols, b.cols, "matmul_nt shapes");
+    let mut c = Mat::zeros(a.rows, b.rows);
+    gemm_strided_f64(
+        (a.rows, a.cols, b.rows),
+        1.0,
+        (&a.data, a.cols, 1),
+        (&b.data, 1, b.cols),
+        0.0,
+        (&mut c.data, b.rows, 1),
+    );
+    c
+}
+
+fn to_dmatrix(m: &Mat<f64>) -> nalgebra::DMatrix<f64> {
+    nalgebra::DMatrix::from_row_slice(m.rows, m.cols, &m.data)
+}
+
+/// Eigenvalues of a symmetric tridiagonal matrix (diagonal `d`, off-diagonal `e` with
+/// `e[i]` coupling `i` and `i+1`), by the implicit QL method with Wilkinson-type shifts
+/// (the EISPACK `tql1` iteration). An off-diagonal entry counts as zero below
+/// `ε·max_i(|d_i| + |e_i|)` (absolute, as EISPACK's running norm), so clusters of
+/// eigenvalues near 0 (rank-deficient matrices) converge; their accuracy is `ε‖T‖`.
+/// `None` when an eigenvalue needs more than 60 iterations.
+pub fn tridiagonal_eigenvalues(mut d: Vec<f64>, off: &[f64]) -> Option<Vec<f64>> {
+    let n = d.len();
+    let mut e = vec![0.0; n];
+    for (i, &x) in off.iter().enumerate().take(n.saturating_sub(1)) {
+        e[i] = x;
+    }
+    let norm = d.iter().zip(&e).fold(0.0f64, |a, (x, y)| a.max(x.abs() + y.abs()));
+    let small = f64::EPSILON * norm;
+    for l in 0..n {
+        let mut iter = 0;
+        loop {
+            let mut m = l;
+            while m + 1 < n {
+                if e[m].abs() <= small {
+                    break;
+                }
+                m += 1;
+            }
+            if m == l {
+                break;
+            }
+            iter += 1;
+            if iter > 60 {
+                return None;
+            }
+            let mut g = (d[l + 1] - d[l]) / (2.0 * e[l]);
+            let mut r = g.hypot(1.0);
+            g = d[m] - d[l] + e[l] / (g + r.copysign(g));
+            let (mut s, mut c, mut p) = (1.0f64, 1.0f64, 0.0f64);
+            let mut i = m;
+            let mut underflow = false;
+            while i > l {
+                i -= 1;
+                let f = s * e[i];
+                let b = c * e[i];
+                r = f.hypot(g);
+                e[i + 1] = r;
+                if r == 0.0 {
+                    // Recover from underflow: the matrix splits here.
+                    d[i + 1] -= p;
+                    e[m] = 0.0;
+                    underflow = true;
+                    break;
+                }
+                s = f / r;
+                c = g / r;
+                g = d[i + 1] - p;
+                r = (d[i] - g) * s + 2.0 * c * b;
+                p = s * r;
+                d[i + 1] = g + p;
+                g = c * r - b;
+            }
+            if underflow {
+                continue;
+            }
+            d[l] -= p;
+            e[l] = g;
+            e[m] = 0.0;
+        }
+    }
+    Some(d)
+}
+
+/// Eigenvalues of the symmetric matrix `m` (only its lower triangle is read), sorted in
+/// descending order: Householder tridiagonalisation (nalgebra) then implicit QL.
+/// `None` for a non-square or non-finite input or when the iteration does not converge.
+pub fn sym_eigenvalues(m: &Mat<f64>) -> Option<Vec<f64>> {
+    if m.rows != m.cols || m.data.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    if m.rows == 0 {
+        return Some(Vec::new());
+    }
+    let scale = m.data.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+    if scale == 0.0 {
+        return Some(vec![0.0; m.rows]);
+    }
+    // Symmetrise from the lower triangle and scale to unit size (nalgebra does the same).
+    let mut a = to_dmatrix(m);
+    for i in 0..m.rows {
+        for j in i + 1..m.rows {
+            a[(i, j)] = a[(j, i)];
+        }
+    }
+    a /= scale;
+    let (d, e) = nalgebra::linalg::SymmetricTridiagonal::new(a).unpack_tridiagonal();
+    let mut vals = tridiagonal_eigenvalues(d.as_slice().to_vec(), e.as_slice())?;
+    for v in &mut vals {
+        *v *= scale;
+    }
+    vals.sort_by(|a, b| b.total_cmp(a));
+    Some(vals)
+}
+
+/// Singular values of `m` (any shape), sorted in descending order (nalgebra's SVD, no
+/// singular vectors). `None` for an empty or non-finite input or when it does not converge.
+pub fn singular_values(m: &Mat<f64>) -> Option<Vec<f64>> {
+    if m.rows == 0 || m.cols == 0 || m.data.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    let svd = nalgebra::linalg::SVD::try_new(to_dmatrix(m), false, false, f64::EPSILON * 5.0, 10_000)?;
+    let mut s: Vec<f64> = svd.singular_values.iter().copied().collect();
+    s.sort_by(|a, b| b.total_cmp(a));
+    Some(s)
+}
+
+/// Solve `A·X = B` for a symmetric positive-definite `A` (`n×n`) and `B` (`n×k`) by
+/// Cholesky. `None` when `A` is not numerically positive definite (or not finite).
+pub fn cholesky_solve(a: &Mat<f64>, b: &Mat<f64>) -> Option<Mat<f64>> {
+    if a.rows != a.cols || b.rows != a.rows || a.data.iter().chain(&b.data).any(|x| !x.is_finite()) {
+        return None;
+    }
+    let chol = nalgebra::linalg::Cholesky::new(to_dmatrix(a))?;
+    let x = chol.solve(&to_dmatrix(b));
+    if x.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mut out = Mat::zeros(b.rows, b.cols);
+    for i in 0..b.rows {
+        for j in 0..b.cols {
+            out.data[i * b.cols + j] = x[(i, j)];
+        }
+    }
+    Some(out)
+}
+
+/// The largest eigenvalue of a symmetric positive semi-definite `m` by power iteration
+/// from the all-ones vector (deterministic): stops when the Rayleigh quotient changes by
+/// less than `tol` (relative) or after `max_iter` products. Returns 0 for an empty or zero
+/// matrix and NaN for a non-finite one.
+pub fn psd_lambda_max(m: &Mat<f64>, max_iter: usize, tol: f64) -> f64 {
+    let n = m.rows;
+    if n == 0 || m.cols != n {
+        return 0.0;
+    }
+    if m.data.iter().any(|x| !x.is_finite()) {
+        return f64::NAN;
+    }
+    let mut v = vec![1.0 / (n as f64).sqrt(); n];
+    let mut w = vec![0.0; n];
+    let mut lambda = 0.0f64;
+    for _ in 0..max_iter.max(1) {
+        for (i, wi) in w.iter_mut().enumerate() {
+            *wi = m.row(i).iter().zip(&v).map(|(a, b)| a * b).sum();
+        }
+        let rq: f64 = w.iter().zip(&v).map(|(a, b)| a * b).sum();
+        let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm == 0.0 {
+            return 0.0;
+        }
+        for (vi, wi) in v.iter_mut().zip(&w) {
+            *vi = wi / norm;
+        }
+        let done = (rq - lambda).abs() <= tol * rq.abs();
+        lambda = rq;
+        if done {
+            break;
+        }
+    }
+    lambda
+}
+
+#[cfg(test)]
+mod linalg_tests {
+    use super::*;
+    use crate::rng::{normal, seeded};
+
+    fn random(rows: usize, cols: usize, seed: u64) -> Mat<f64> {
+        let mut rng = seeded(seed, 7);
+        Mat { rows, cols, data: (0..rows * cols).map(|_| normal(&mut rng)).collect() }
+    }
+
+    fn symmetric(n: usize, seed: u64) -> Mat<f64> {
+        let a = random(n, n, seed);
+        let mut s = Mat::zeros(n, n);
+        for i in 0..n {
+            for j in 0..n {
+                s.data[i * n + j] = a.at(i, j) + a.at(j, i);
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn strided_products_match_plain_ones() {
+        let a = random(17, 9, 1);
+        let b = random(17, 5, 2);
+        assert!(matmul_tn(&a, &b).max_abs_diff(&matmul(&a.transpose(), &b)) < 1e-12);
+        let c = random(6, 9, 3);
+        assert!(matmul_nt(&a, &c).max_abs_diff(&matmul(&a, &c.transpose())) < 1e-12);
+        let k = random(9, 4, 4);
+        let mut acc = random(17, 4, 5);
+        let want = {
+            let ak = matmul(&a, &k);
+            Mat {
+                rows: 17,
+                cols: 4,
+                data: acc.data.iter().zip(&ak.data).map(|(x, y)| 0.5 * x - 2.0 * y).collect(),
+            }
+        };
+        gemm_acc(-2.0, &a, &k, 0.5, &mut acc);
+        assert!(acc.max_abs_diff(&want) < 1e-12);
+    }
+
+    #[test]
+    fn sym_eigenvalues_match_nalgebra_and_the_trace() {
+        for (n, seed) in [(1, 1), (2, 2), (5, 3), (40, 4), (120, 5)] {
+            let s = symmetric(n, seed);
+            let got = sym_eigenvalues(&s).expect("converges");
+            let mut want: Vec<f64> =
+                nalgebra::SymmetricEigen::new(to_dmatrix(&s)).eigenvalues.iter().copied().collect();
+            want.sort_by(|a, b| b.total_cmp(a));
+            let scale = want.iter().fold(1.0f64, |a, x| a.max(x.abs()));
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-10 * scale, "n={n}: {g} vs {w}");
+            }
+            let trace: f64 = (0..n).map(|i| s.at(i, i)).sum();
+            assert!((got.iter().sum::<f64>() - trace).abs() < 1e-9 * scale * n as f64);
+            assert!(got.windows(2).all(|w| w[0] >= w[1]), "sorted descending");
+        }
+        assert_eq!(sym_eigenvalues(&Mat::zeros(3, 3)), Some(vec![0.0; 3]));
+        // Rank-deficient PSD matrices (a cluster of zero eigenvalues) converge too.
+        for (n, r, seed) in [(100, 10, 31), (60, 1, 32), (80, 40, 33)] {
+            let x = random(n, r, seed);
+            let g = matmul_nt(&x, &x);
+            let e = sym_eigenvalues(&g).expect("rank-deficient converges");
+            let top = e[0];
+            assert!(e[r..].iter().all(|v| v.abs() < 1e-12 * top), "n={n} r={r}");
+            let want = sym_eigenvalues(&matmul_tn(&x, &x)).expect("small side");
+            for (a, b) in e.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-10 * top);
+            }
+        }
+        let mut bad = symmetric(3, 9);
+        bad.data[4] = f64::NAN;
+        assert_eq!(sym_eigenvalues(&bad), None);
+    }
+
+    #[test]
+    fn singular_values_square_to_gram_eigenvalues() {
+        for (r, c) in [(30, 7), (7, 30), (12, 12)] {
+            let a = random(r, c, (r * c) as u64);
+            let s = singular_values(&a).expect("svd");
+            assert_eq!(s.len(), r.min(c));
+            let g = if r >= c { matmul_tn(&a, &a) } else { matmul_nt(&a, &a) };
+            let e = sym_eigenvalues(&g).expect("eig");
+            for (si, ei) in s.iter().zip(&e) {
+                assert!((si * si - ei).abs() < 1e-9 * e[0], "{si}² vs {ei}");
+            }
+        }
+        assert_eq!(singular_values(&Mat::zeros(0, 3)), None);
+    }
+
+    #[test]
+    fn cholesky_solve_solves_and_refuses_indefinite() {
+        let a = random(20, 8, 11);
+        let mut spd = matmul_tn(&a, &a);
+        for i in 0..8 {
+            spd.data[i * 8 + i] += 0.1;
+        }
+        let b = random(8, 3, 12);
+        let x = cholesky_solve(&spd, &b).expect("spd");
+        assert!(matmul(&spd, &x).max_abs_diff(&b) < 1e-10);
+        let indefinite = symmetric(6, 13);
+        assert!(cholesky_solve(&indefinite, &random(6, 1, 14)).is_none());
+    }
+
+    #[test]
+    fn power_iteration_finds_the_top_eigenvalue_of_psd_matrices() {
+        let a = random(50, 12, 21);
+        let g = matmul_nt(&a, &a);
+        let top = sym_eigenvalues(&g).expect("eig")[0];
+        let got = psd_lambda_max(&g, 5000, 1e-14);
+        assert!((got - top).abs() < 1e-8 * top, "{got} vs {top}");
+        assert_eq!(psd_lambda_max(&Mat::zeros(4, 4), 10, 1e-12), 0.0);
+    }
+}
+
+/// `Σ a_i b_i` with eight independent partial sums (vectorises; the summation order is fixed).
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]) + tail
+}
+
+/// The Perron root (largest eigenvalue) of a symmetric matrix with non-negative entries,
+/// by power iteration from the all-ones vector. Every iterate `v > 0` brackets it by the
+/// Collatz–Wielandt bounds `min_i (Mv)_i/v_i ≤ λ_max ≤ max_i (Mv)_i/v_i`; the iteration
+/// stops when the bracket is narrower than `tol` (relative) or after `max_iter` products
+/// and returns the Rayleigh quotient `vᵀMv/vᵀv` (inside the bracket) with the bracket.
+/// NaN for non-finite input, 0 for an empty or zero matrix.
+pub fn perron_root(m: &Mat<f64>, tol: f64, max_iter: usize) -> (f64, f64, f64) {
+    let n = m.rows;
+    if n == 0 || m.cols != n {
+        return (0.0, 0.0, 0.0);
+    }
+    if m.data.iter().any(|x| !x.is_finite() || *x < 0.0) {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let mut v = vec![1.0; n];
+    let mut w = vec![0.0; n];
+    let (mut lo, mut hi, mut rq) = (0.0f64, f64::INFINITY, 0.0);
+    for _ in 0..max_iter.max(1) {
+        for (i, wi) in w.iter_mut().enumerate() {
+            *wi = dot(m.row(i), &v);
+        }
+        rq = dot(&w, &v) / dot(&v, &v);
+        let (mut l, mut h) = (f64::INFINITY, 0.0f64);
+        let positive = v.iter().all(|&x| x > 0.0);
+        if positive {
+            for (wi, vi) in w.iter().zip(&v) {
+                let r = wi / vi;
+                l = l.min(r);
+                h = h.max(r);
+            }
+            lo = lo.max(l);
+            hi = hi.min(h);
+        }
+        let norm = dot(&w, &w).sqrt();
+        if norm == 0.0 {
+            return (0.0, 0.0, 0.0);
+        }
+        for (vi, wi) in v.iter_mut().zip(&w) {
+            *vi = wi / norm;
+        }
+        if hi - lo <= tol * lo {
+            break;
+        }
+    }
+    (rq.clamp(lo.min(hi), hi.max(lo)), lo, hi)
+}
+
+#[cfg(test)]
+mod perron_tests {
+    use super::*;
+
+    #[test]
+    fn perron_root_brackets_the_top_eigenvalue() {
+        let n = 40;
+        let mut m = Mat::zeros(n, n);
+        for i in 0..n {
+            for j in 0..n {
+                m.data[i * n + j] = (-0.05 * ((i as f64) - (j as f64)).powi(2)).exp();
+            }
+        }
+        let top = sym_eigenvalues(&m).expect("eig")[0];
+        let (l, lo, hi) = perron_root(&m, 1e-12, 10_000);
+        assert!(lo <= top * (1.0 + 1e-12) && top <= hi * (1.0 + 1e-12), "{lo} {top} {hi}");
+        assert!((l - top).abs() < 1e-9 * top);
+        // The identity stops at once.
+        let mut id = Mat::zeros(5, 5);
+        for i in 0..5 {
+            id.data[i * 6] = 1.0;
+        }
+        assert_eq!(perron_root(&id, 1e-12, 3), (1.0, 1.0, 1.0));
+        let a: Vec<f64> = (0..37).map(|i| i as f64 * 0.5).collect();
+        assert_eq!(dot(&a, &a), a.iter().map(|x| x * x).sum::<f64>());
+    }
+}

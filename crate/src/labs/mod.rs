@@ -3,6 +3,7 @@
 
 pub mod classic;
 pub mod dense;
+pub mod klr;
 
 use crate::compute::Compute;
 use crate::params::{Notice, ParamSpec, Params};
@@ -60,12 +61,7 @@ pub struct Part {
 /// Every lab of the playground, in landing-page order.
 pub static LABS: &[LabDef] = &[
     classic::LAB,
-    planned(
-        "klr",
-        "Kernel Hopfield networks and spectral concentration",
-        "Kernel logistic regression Hopfield networks: phase diagrams of Pinnacle Sharpness, force antagonism and the stable rank of the dual weights.",
-        "Kernel Hopfield networks: spectral concentration (seeds/kernel-hopfield-spectral-concentration)",
-    ),
+    klr::LAB,
     planned(
         "hhd",
         "Hebbian networks as spiked covariance",

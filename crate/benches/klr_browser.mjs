@@ -1,0 +1,27 @@
+// Times the browser CPU path of the KLR sweep: the page's own code (js/compute.js, one
+// Web Worker per shard, the wasm core in each) on the built site in headless Chromium.
+// Usage (from the repo root, after `trunk build --release`):
+//   node crate/benches/klr_browser.mjs 'v=1&lab=klr&sweep=1' [shards]
+// Prints {"seconds": …, "cells": …, "shards": …} as one JSON line.
+import { serve, browser, open } from '../../tests/e2e/harness.mjs';
+
+const query = process.argv[2] || 'v=1&lab=klr&sweep=1';
+const shards = Number(process.argv[3] || 2);
+const srv = await serve();
+const ctx = await browser();
+try {
+  const { page } = await open(ctx, srv.base, '');
+  const out = await page.evaluate(async ({ query, shards }) => {
+    const { Compute } = await import('./js/compute.js');
+    const compute = new Compute(window.hp);
+    const t0 = performance.now();
+    const results = await compute.runShards('bench', query, 'sweep', shards, {});
+    const seconds = (performance.now() - t0) / 1000;
+    const cells = results.reduce((n, r) => n + r.sweep.cells.length, 0);
+    return { seconds, cells, shards, cores: navigator.hardwareConcurrency };
+  }, { query, shards });
+  console.log(JSON.stringify(out));
+} finally {
+  await ctx.close();
+  srv.server.close();
+}

@@ -1,0 +1,777 @@
+//! Lab 1 — Kernel (KLR) Hopfield networks and spectral concentration
+//! (SPEC Lab 1; source `seeds/kernel-hopfield-spectral-concentration.txt`).
+//!
+//! The math lives in the topic modules: [`kernel`] (patterns, RBF kernel), [`train`]
+//! (gradient descent and kernel ridge, curvature), [`recall`] (batched synchronous
+//! recall), [`geometry`] (forces, Pinnacle Sharpness), [`spectra`] (singular values,
+//! stable rank, λ_max), [`network`] (one network end to end) and [`sweep`] (phase
+//! diagram, cross-section, capacity, pinned cells). This file holds the parameter table,
+//! the consistency rules and the parts of the result.
+//!
+//! GPU path: [`train::train_gd`] and [`recall::recall_batch`] are the two functions a GPU
+//! implementation replaces (same inputs and outputs, f32); their doc comments give the
+//! exact loops.
+
+pub mod geometry;
+pub mod kernel;
+pub mod network;
+pub mod recall;
+pub mod spectra;
+pub mod sweep;
+pub mod train;
+
+use self::network::{Learner, NO_STATS, Setup, inspect, summarize, train_network};
+use self::sweep::{CapacityConfig, Grid, capacity_loads, spaced};
+use self::train::{GdConfig, OnDiverge};
+use super::{Cell, LabDef, LabFuture, Output, Part, Progress, RunError, Runner, Table};
+use crate::compute::Compute;
+use crate::params::{Kind, Notice, ParamSpec, Params, Value};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+/// Largest number of stored patterns the CPU path accepts (the `P × P` kernel is 128 MiB in f64).
+pub const MAX_P: usize = 4096;
+/// Largest `P × N` (entries of α; each such matrix is 16 MiB in f64).
+pub const MAX_PN: usize = 1 << 21;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        key: "n",
+        label: "Neurons N",
+        help: "Neurons per network (pattern length); also the N of the capacity curve and the sweeps.",
+        group: "Network",
+        kind: Kind::Int { min: 4, max: 2048 },
+        default: Value::Int(100),
+    },
+    ParamSpec {
+        key: "p",
+        label: "Stored patterns P",
+        help: "Random ±1 patterns stored in the network shown (load P/N). The patterns are the first P of the seed's stream.",
+        group: "Network",
+        kind: Kind::Int { min: 1, max: 8192 },
+        default: Value::Int(200),
+    },
+    ParamSpec {
+        key: "gamma",
+        label: "Kernel width γ",
+        help: "RBF kernel K(x,y) = exp(−γ‖x−y‖²), no 1/N: with N = 100, γ = 0.001 is global, γ > 0.05 local.",
+        group: "Network",
+        kind: Kind::Float { min: 1e-6, max: 1e3, log: true },
+        default: Value::Float(0.02),
+    },
+    ParamSpec {
+        key: "learner",
+        label: "Learner",
+        help: "gd: kernel logistic regression by full-batch gradient descent from α = 0 (the author's protocol); krr: kernel ridge regression α = (K + λI)⁻¹Ξ.",
+        group: "Training",
+        kind: Kind::Choice { options: &["gd", "krr"] },
+        default: Value::Choice("gd"),
+    },
+    ParamSpec {
+        key: "lambda",
+        label: "Ridge λ",
+        help: "Regularisation (λ/2)·αᵀKα per neuron (krr: the ridge added to K).",
+        group: "Training",
+        kind: Kind::Float { min: 1e-6, max: 10.0, log: true },
+        default: Value::Float(0.01),
+    },
+    ParamSpec {
+        key: "lr",
+        label: "Step size η",
+        help: "Gradient-descent step. Stable when the curvature λ_max(K)²/4 + λ·λ_max(K) is below 2/η.",
+        group: "Training",
+        kind: Kind::Float { min: 1e-4, max: 10.0, log: true },
+        default: Value::Float(0.1),
+    },
+    ParamSpec {
+        key: "epochs",
+        label: "Epochs",
+        help: "Budget of full-batch gradient steps.",
+        group: "Training",
+        kind: Kind::Int { min: 1, max: 20000 },
+        default: Value::Int(300),
+    },
+    ParamSpec {
+        key: "tol",
+        label: "Tolerance",
+        help: "Stop when the loss changes by less than this fraction in one epoch (0: always run the budget).",
+        group: "Training",
+        kind: Kind::Float { min: 0.0, max: 0.01, log: false },
+        default: Value::Float(1e-6),
+    },
+    ParamSpec {
+        key: "diverge",
+        label: "On divergence",
+        help: "When the loss rises above its starting value: stop (report no numbers) or continue the budget (numbers flagged as diverged). NaN/∞ always stops.",
+        group: "Training",
+        kind: Kind::Choice { options: &["stop", "continue"] },
+        default: Value::Choice("stop"),
+    },
+    ParamSpec {
+        key: "target",
+        label: "Pattern μ",
+        help: "The stored pattern where the network view shows M, ρ and the forces, and the one the animated probe starts from (sweeps always use pattern 0).",
+        group: "Recall",
+        kind: Kind::Int { min: 0, max: 8191 },
+        default: Value::Int(0),
+    },
+    ParamSpec {
+        key: "flip",
+        label: "Bits flipped f",
+        help: "Fraction of a probe's bits flipped at random (author's protocol: 0.2).",
+        group: "Recall",
+        kind: Kind::Float { min: 0.0, max: 0.5, log: false },
+        default: Value::Float(0.2),
+    },
+    ParamSpec {
+        key: "steps",
+        label: "Max steps",
+        help: "Cap on synchronous updates (author's protocol: 30).",
+        group: "Recall",
+        kind: Kind::Int { min: 1, max: 500 },
+        default: Value::Int(30),
+    },
+    ParamSpec {
+        key: "tests",
+        label: "Test probes",
+        help: "Probes per network in the recall test: patterns 0…tests−1 (author's protocol: up to 10).",
+        group: "Recall",
+        kind: Kind::Int { min: 1, max: 1000 },
+        default: Value::Int(10),
+    },
+    ParamSpec {
+        key: "cap_max",
+        label: "Max load P/N",
+        help: "Right end of the capacity curve (the paper reports storage beyond P/N = 4).",
+        group: "Capacity",
+        kind: Kind::Float { min: 0.05, max: 40.0, log: false },
+        default: Value::Float(4.0),
+    },
+    ParamSpec {
+        key: "cap_points",
+        label: "Load points",
+        help: "Loads on the capacity curve.",
+        group: "Capacity",
+        kind: Kind::Int { min: 1, max: 40 },
+        default: Value::Int(8),
+    },
+    ParamSpec {
+        key: "cap_trials",
+        label: "Networks per load",
+        help: "Independent pattern sets per load (each tested with the test probes).",
+        group: "Capacity",
+        kind: Kind::Int { min: 1, max: 20 },
+        default: Value::Int(1),
+    },
+    ParamSpec {
+        key: "sweep",
+        label: "Compute the phase diagram",
+        help: "Run the γ × P/N sweep (the author's 30×30 grid takes minutes in a browser).",
+        group: "Phase diagram",
+        kind: Kind::Bool,
+        default: Value::Bool(false),
+    },
+    ParamSpec {
+        key: "sw_gmin",
+        label: "γ from",
+        help: "Smallest γ of the sweep (log-spaced).",
+        group: "Phase diagram",
+        kind: Kind::Float { min: 1e-6, max: 1e3, log: true },
+        default: Value::Float(1e-4),
+    },
+    ParamSpec {
+        key: "sw_gmax",
+        label: "γ to",
+        help: "Largest γ of the sweep.",
+        group: "Phase diagram",
+        kind: Kind::Float { min: 1e-6, max: 1e3, log: true },
+        default: Value::Float(10.0),
+    },
+    ParamSpec {
+        key: "sw_gn",
+        label: "γ values",
+        help: "Rows of the sweep.",
+        group: "Phase diagram",
+        kind: Kind::Int { min: 1, max: 64 },
+        default: Value::Int(30),
+    },
+    ParamSpec {
+        key: "sw_lmin",
+        label: "P/N from",
+        help: "Smallest load of the sweep and the cross-section.",
+        group: "Phase diagram",
+        kind: Kind::Float { min: 0.01, max: 40.0, log: false },
+        default: Value::Float(0.1),
+    },
+    ParamSpec {
+        key: "sw_lmax",
+        label: "P/N to",
+        help: "Largest load of the sweep and the cross-section.",
+        group: "Phase diagram",
+        kind: Kind::Float { min: 0.01, max: 40.0, log: false },
+        default: Value::Float(6.0),
+    },
+    ParamSpec {
+        key: "sw_ln",
+        label: "P/N values",
+        help: "Columns of the sweep (points of the cross-section).",
+        group: "Phase diagram",
+        kind: Kind::Int { min: 1, max: 64 },
+        default: Value::Int(30),
+    },
+    ParamSpec {
+        key: "section",
+        label: "Compute the cross-section",
+        help: "Forces against P/N at one γ (Figure 3).",
+        group: "Phase diagram",
+        kind: Kind::Bool,
+        default: Value::Bool(false),
+    },
+    ParamSpec {
+        key: "sec_gamma",
+        label: "Cross-section γ",
+        help: "The γ of the cross-section (the paper: 0.001).",
+        group: "Phase diagram",
+        kind: Kind::Float { min: 1e-6, max: 1e3, log: true },
+        default: Value::Float(0.001),
+    },
+    ParamSpec {
+        key: "pins",
+        label: "Pinned cells",
+        help: "Sweep cells (index = row·columns + column) whose networks are inspected side by side (Figure 5).",
+        group: "Phase diagram",
+        kind: Kind::IntList { min: 0, max: 4095, max_len: 6 },
+        default: Value::IntList(Vec::new()),
+    },
+    ParamSpec {
+        key: "show",
+        label: "Heatmap",
+        help: "The quantity on the phase diagram (view only; nothing is recomputed).",
+        group: "View",
+        kind: Kind::Choice {
+            options: &["log10_m", "rho", "ratio", "stable_rank", "lambda_max", "recall", "curvature"],
+        },
+        default: Value::Choice("log10_m"),
+    },
+    ParamSpec {
+        key: "stat",
+        label: "Per cell",
+        help: "pattern: the value at pattern μ (as the paper); median: the median over all stored patterns.",
+        group: "View",
+        kind: Kind::Choice { options: &["pattern", "median"] },
+        default: Value::Choice("pattern"),
+    },
+    ParamSpec {
+        key: "shard",
+        label: "Shard",
+        help: "Compute only shard `shard` of `shards` of the sweep, cross-section and capacity cells (the page splits them across workers).",
+        group: "hidden",
+        kind: Kind::Int { min: 0, max: 63 },
+        default: Value::Int(0),
+    },
+    ParamSpec {
+        key: "shards",
+        label: "Shards",
+        help: "Number of shards the cells are split into.",
+        group: "hidden",
+        kind: Kind::Int { min: 1, max: 64 },
+        default: Value::Int(1),
+    },
+];
+
+/// The registry entry.
+pub const LAB: LabDef = LabDef {
+    id: "klr",
+    title: "Kernel Hopfield networks and spectral concentration",
+    summary: "Kernel logistic regression Hopfield networks: phase diagrams of Pinnacle Sharpness, force antagonism and the stable rank of the dual weights.",
+    source: "Tamamori, Self-organization and spectral mechanism of attractor landscapes in high-capacity kernel Hopfield networks (seeds/kernel-hopfield-spectral-concentration)",
+    params: PARAMS,
+    runner: Some(Runner {
+        parts: &[
+            Part {
+                name: "network",
+                keys: &[
+                    "n", "p", "gamma", "learner", "lambda", "lr", "epochs", "tol", "diverge", "target",
+                    "flip", "steps", "tests",
+                ],
+            },
+            Part {
+                name: "capacity",
+                keys: &[
+                    "n",
+                    "gamma",
+                    "learner",
+                    "lambda",
+                    "lr",
+                    "epochs",
+                    "tol",
+                    "diverge",
+                    "flip",
+                    "steps",
+                    "tests",
+                    "cap_max",
+                    "cap_points",
+                    "cap_trials",
+                    "shard",
+                    "shards",
+                ],
+            },
+            Part {
+                name: "sweep",
+                keys: &[
+                    "sweep", "n", "sw_gmin", "sw_gmax", "sw_gn", "sw_lmin", "sw_lmax", "sw_ln", "learner",
+                    "lambda", "lr", "epochs", "tol", "diverge", "flip", "steps", "tests", "shard", "shards",
+                ],
+            },
+            Part {
+                name: "section",
+                keys: &[
+                    "section",
+                    "sec_gamma",
+                    "n",
+                    "sw_lmin",
+                    "sw_lmax",
+                    "sw_ln",
+                    "learner",
+                    "lambda",
+                    "lr",
+                    "epochs",
+                    "tol",
+                    "diverge",
+                    "flip",
+                    "steps",
+                    "tests",
+                    "shard",
+                    "shards",
+                ],
+            },
+            Part {
+                name: "pins",
+                keys: &[
+                    "pins", "n", "sw_gmin", "sw_gmax", "sw_gn", "sw_lmin", "sw_lmax", "sw_ln", "learner",
+                    "lambda", "lr", "epochs", "tol", "diverge", "flip", "steps", "tests",
+                ],
+            },
+        ],
+        check,
+        run,
+        gpu: false,
+    }),
+};
+
+fn check(p: &mut Params, notices: &mut Vec<Notice>) {
+    if p.int("target") >= p.int("p") {
+        let t = p.int("p") - 1;
+        notices.push(Notice::new(
+            "target",
+            format!("target={} is not below p={}; using {t}", p.int("target"), p.int("p")),
+        ));
+        p.set("target", Value::Int(t));
+    }
+    for (lo, hi) in [("sw_gmin", "sw_gmax"), ("sw_lmin", "sw_lmax")] {
+        let (a, b) = (p.float(lo), p.float(hi));
+        if a > b {
+            notices.push(Notice::new(lo, format!("{lo}={a} is above {hi}={b}; swapped")));
+            p.set(lo, Value::Float(b));
+            p.set(hi, Value::Float(a));
+        }
+    }
+    if p.int("shard") >= p.int("shards") {
+        let s = p.int("shards") - 1;
+        notices.push(Notice::new(
+            "shard",
+            format!("shard={} is not below shards={}; using {s}", p.int("shard"), p.int("shards")),
+        ));
+        p.set("shard", Value::Int(s));
+    }
+    let cells = p.int("sw_gn") * p.int("sw_ln");
+    let pins = p.list("pins").to_vec();
+    if pins.iter().any(|&i| i >= cells) {
+        notices
+            .push(Notice::new("pins", format!("pinned cells beyond the {cells} cells of the sweep dropped")));
+        p.set("pins", Value::IntList(pins.into_iter().filter(|&i| i < cells).collect()));
+    }
+}
+
+fn setup(p: &Params) -> Setup {
+    Setup {
+        n: p.usize("n"),
+        p: p.usize("p"),
+        gamma: p.float("gamma"),
+        learner: if p.choice("learner") == "krr" { Learner::Krr } else { Learner::Gd },
+        gd: GdConfig {
+            lambda: p.float("lambda"),
+            lr: p.float("lr"),
+            epochs: p.usize("epochs"),
+            tol: p.float("tol"),
+            on_diverge: if p.choice("diverge") == "continue" { OnDiverge::Continue } else { OnDiverge::Stop },
+        },
+        flip: p.float("flip"),
+        steps: p.usize("steps"),
+        tests: p.usize("tests"),
+        target: p.usize("target"),
+        seed: p.seed(),
+        trial: 0,
+    }
+}
+
+fn sweep_grid(p: &Params, gammas: Vec<f64>) -> Grid {
+    Grid::new(p.usize("n"), gammas, spaced(p.float("sw_lmin"), p.float("sw_lmax"), p.usize("sw_ln"), false))
+}
+
+fn sweep_gammas(p: &Params) -> Vec<f64> {
+    spaced(p.float("sw_gmin"), p.float("sw_gmax"), p.usize("sw_gn"), true)
+}
+
+/// Refuse networks the CPU path cannot hold.
+fn check_size(what: &'static str, p: usize, n: usize) -> Result<(), RunError> {
+    if p > MAX_P {
+        return Err(RunError::TooLarge { what, size: p, limit: MAX_P });
+    }
+    if p * n > MAX_PN {
+        return Err(RunError::TooLarge { what: "P × N (entries of α)", size: p * n, limit: MAX_PN });
+    }
+    Ok(())
+}
+
+/// Worker threads for the cells natively (`HOPFIELD_THREADS` overrides); one in the browser.
+fn threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::env::var("HOPFIELD_THREADS")
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+            .filter(|&t| t > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        1
+    }
+}
+
+fn run<'a>(
+    p: &'a Params,
+    parts: &'a [&'a str],
+    progress: &'a mut dyn Progress,
+    _compute: &'a Compute,
+) -> LabFuture<'a> {
+    // The CPU path (f64). The GPU mirrors of train::train_gd and recall::recall_batch plug in here.
+    Box::pin(async move { run_cpu(p, parts, progress) })
+}
+
+/// Rows of a JSON array of flat objects as a CSV table (columns: the first record's keys;
+/// null → empty, booleans and strings as text).
+fn records_table(name: &'static str, records: &[Json]) -> Table {
+    let columns: Vec<String> = match records.first() {
+        Some(Json::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let rows = records
+        .iter()
+        .map(|r| {
+            columns
+                .iter()
+                .map(|c| match r.get(c) {
+                    Some(Json::Number(x)) => Cell::Num(x.as_f64().unwrap_or(f64::NAN)),
+                    Some(Json::String(s)) => Cell::Text(s.clone()),
+                    Some(Json::Bool(b)) => Cell::Text(b.to_string()),
+                    _ => Cell::Text(String::new()),
+                })
+                .collect()
+        })
+        .collect();
+    Table { name, columns, rows }
+}
+
+fn to_records<T: Serialize>(items: &[T]) -> Vec<Json> {
+    items.iter().map(|x| serde_json::to_value(x).unwrap_or(Json::Null)).collect()
+}
+
+#[derive(Serialize)]
+struct TrainingOut<'a> {
+    #[serde(flatten)]
+    status: &'a train::Status,
+    message: String,
+    epochs_run: usize,
+    loss: &'a [f64],
+    loss_rises: usize,
+    lambda: f64,
+    lr: f64,
+    epochs: usize,
+    tol: f64,
+    diverge: OnDiverge,
+    kernel_lambda_max: f64,
+    /// The curvature at α = 0: `λ_max(K)²/4 + λ·λ_max(K)` (its maximum anywhere).
+    curvature_start: f64,
+    /// The curvature at the trained α (block power iteration, a lower estimate); null without numbers.
+    curvature_end: f64,
+    /// `2/η`.
+    curvature_limit: f64,
+}
+
+#[derive(Serialize)]
+struct NetworkOut<'a> {
+    n: usize,
+    p: usize,
+    load: f64,
+    gamma: f64,
+    learner: Learner,
+    /// Pixels per row when a pattern is drawn as an image.
+    width: usize,
+    /// `P` rows of `N` values ±1.
+    patterns: Vec<Vec<i8>>,
+    /// `α`, `P` rows of `N`.
+    alpha: Vec<&'a [f64]>,
+    training: TrainingOut<'a>,
+    /// False when the training diverged and stopped: the numbers below are null.
+    numbers: bool,
+    sharpness: Option<&'a [f64]>,
+    force_direct_sq: Option<&'a [f64]>,
+    force_indirect_sq: Option<&'a [f64]>,
+    rho: Option<&'a [f64]>,
+    force_ratio: Option<&'a [f64]>,
+    target: usize,
+    at_target: geometry::ForceStats,
+    pattern_mean: geometry::ForceStats,
+    pattern_median: geometry::ForceStats,
+    stable_rank: f64,
+    alpha_singular_values: Option<&'a [f64]>,
+    effective_eigenvalues: Option<&'a [f64]>,
+    lambda_max: f64,
+    kernel_eigenvalues: Option<Vec<f64>>,
+    probe: Vec<i8>,
+    flipped: Vec<usize>,
+    recall: Option<recall::Trajectory>,
+    recall_test: Option<&'a recall::RecallTest>,
+    /// The same flat record as a sweep cell.
+    summary: &'a network::Summary,
+}
+
+fn run_network(p: &Params, progress: &mut dyn Progress, out: &mut Output) -> Result<(), RunError> {
+    let s = setup(p);
+    check_size("stored patterns P", s.p, s.n)?;
+    let xi = kernel::random_patterns(s.seed, 0, s.n, s.p);
+    let k = kernel::kernel_from_gram(&kernel::pattern_gram(&xi), s.n, s.gamma);
+    let extra = 3;
+    let total = s.gd.epochs + extra;
+    // The loss streams to the page in about 50 chunks while it trains: {"loss_chunk": {from, loss}}.
+    let stride = (s.gd.epochs / 50).max(1);
+    let mut chunk: Vec<f64> = Vec::new();
+    let mut from = 0usize;
+    let net = train_network(&s, xi, k, &mut |t, l| {
+        chunk.push(l);
+        if chunk.len() >= stride {
+            progress.partial(&serde_json::json!({ "loss_chunk": { "from": from, "loss": chunk } }));
+            from = t + 1;
+            chunk.clear();
+        }
+        progress.step(t, total);
+    })?;
+    progress.step(s.gd.epochs + 1, total);
+    let insp = inspect(&net, &s);
+    let summary = summarize(&net, &s, &insp);
+    let numbers = net.has_numbers(&s);
+    let t = &net.trained;
+    let spectra = if numbers { spectra::full(&t.alpha, &t.h, &net.k) } else { None };
+    let kernel_eigenvalues = match &spectra {
+        Some(sp) => sp.kernel_eigenvalues.clone(),
+        None if net.k.rows <= spectra::KERNEL_EIGENVALUES_MAX_P => {
+            crate::compute::cpu::sym_eigenvalues(&net.k)
+        }
+        None => None,
+    };
+    let curvature_end = if numbers { train::curvature_at(&net.k, &t.h, s.gd.lambda, 50) } else { f64::NAN };
+    progress.step(s.gd.epochs + 2, total);
+    let target = net.target(&s);
+    let (probe, flipped) = recall::probe_for(&net.xi, s.seed, 0, target, s.flip);
+    let trajectory = if numbers {
+        Some(recall::trajectory(&net.xi, &t.alpha, s.gamma, &probe, target, s.steps))
+    } else {
+        None
+    };
+    let g = insp.geometry.as_ref();
+    let n_out = NetworkOut {
+        n: s.n,
+        p: s.p,
+        load: s.p as f64 / s.n as f64,
+        gamma: s.gamma,
+        learner: s.learner,
+        width: (s.n as f64).sqrt().ceil() as usize,
+        patterns: (0..s.p)
+            .map(|mu| net.xi.row(mu).iter().map(|&v| if v > 0.0 { 1 } else { -1 }).collect())
+            .collect(),
+        alpha: t.alpha.data.chunks(s.n).collect(),
+        training: TrainingOut {
+            status: &t.status,
+            message: t.status.message(s.gd.on_diverge, t.epochs_run),
+            epochs_run: t.epochs_run,
+            loss: &t.loss,
+            loss_rises: t.loss_rises,
+            lambda: s.gd.lambda,
+            lr: s.gd.lr,
+            epochs: s.gd.epochs,
+            tol: s.gd.tol,
+            diverge: s.gd.on_diverge,
+            kernel_lambda_max: net.kernel_lambda_max,
+            curvature_start: net.curvature_start,
+            curvature_end,
+            curvature_limit: 2.0 / s.gd.lr,
+        },
+        numbers,
+        sharpness: g.map(|g| g.sharpness.as_slice()),
+        force_direct_sq: g.map(|g| g.force_direct_sq.as_slice()),
+        force_indirect_sq: g.map(|g| g.force_indirect_sq.as_slice()),
+        rho: g.map(|g| g.rho.as_slice()),
+        force_ratio: g.map(|g| g.force_ratio.as_slice()),
+        target,
+        at_target: g.map_or(NO_STATS, |g| g.at(target)),
+        pattern_mean: g.map_or(NO_STATS, |g| g.mean()),
+        pattern_median: g.map_or(NO_STATS, |g| g.median()),
+        stable_rank: spectra.as_ref().map_or(f64::NAN, |x| x.stable_rank),
+        alpha_singular_values: spectra.as_ref().map(|x| x.alpha_singular_values.as_slice()),
+        effective_eigenvalues: spectra.as_ref().map(|x| x.effective_eigenvalues.as_slice()),
+        lambda_max: spectra.as_ref().map_or(f64::NAN, |x| x.lambda_max),
+        kernel_eigenvalues,
+        probe: probe.iter().map(|&v| if v > 0.0 { 1 } else { -1 }).collect(),
+        flipped,
+        recall: trajectory,
+        recall_test: insp.recall.as_ref(),
+        summary: &summary,
+    };
+    out.merge(&n_out);
+
+    let mut loss = Table { name: "loss", columns: vec!["epoch".into(), "loss".into()], rows: Vec::new() };
+    for (e, l) in t.loss.iter().enumerate() {
+        loss.rows.push(vec![e.into(), (*l).into()]);
+    }
+    let mut pats = Table {
+        name: "patterns",
+        columns: ["mu", "sharpness", "force_direct_sq", "force_indirect_sq", "rho", "force_ratio"]
+            .map(String::from)
+            .to_vec(),
+        rows: Vec::new(),
+    };
+    if let Some(g) = g {
+        for mu in 0..s.p {
+            let a = g.at(mu);
+            pats.rows.push(vec![
+                mu.into(),
+                a.sharpness.into(),
+                a.force_direct_sq.into(),
+                a.force_indirect_sq.into(),
+                a.rho.into(),
+                a.force_ratio.into(),
+            ]);
+        }
+    }
+    let mut spec = Table {
+        name: "spectrum",
+        columns: ["k", "alpha_singular_value", "normalized", "effective_eigenvalue"]
+            .map(String::from)
+            .to_vec(),
+        rows: Vec::new(),
+    };
+    if let Some(sp) = &spectra {
+        let s1 = sp.alpha_singular_values.first().copied().unwrap_or(1.0);
+        for (i, sv) in sp.alpha_singular_values.iter().enumerate() {
+            let eff = sp.effective_eigenvalues.get(i).copied().unwrap_or(f64::NAN);
+            spec.rows.push(vec![(i + 1).into(), (*sv).into(), (sv / s1).into(), eff.into()]);
+        }
+    }
+    let mut traj = Table {
+        name: "trajectory",
+        columns: ["step", "overlap", "changed"].map(String::from).to_vec(),
+        rows: Vec::new(),
+    };
+    if let Some(tr) = &n_out.recall {
+        for f in &tr.frames {
+            traj.rows.push(vec![f.step.into(), f.overlap.into(), f.changed.into()]);
+        }
+    }
+    out.tables.extend([loss, pats, spec, traj]);
+    progress.step(total, total);
+    Ok(())
+}
+
+/// The stored pattern where sweeps, cross-sections, pins and the capacity curve take their
+/// "at pattern" numbers: pattern 0, a random stored pattern (the paper: "a randomly chosen
+/// stored pattern"). Fixed, so that choosing another pattern in the network view does not
+/// recompute a sweep.
+pub const SWEEP_TARGET: usize = 0;
+
+fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output, RunError> {
+    let mut out = Output::default();
+    let base = Setup { target: SWEEP_TARGET, ..setup(p) };
+    let (shard, shards) = (p.usize("shard"), p.usize("shards"));
+    let mut first: Vec<Table> = Vec::new();
+    if parts.contains(&"network") {
+        run_network(p, progress, &mut out)?;
+    }
+    if parts.contains(&"capacity") {
+        let cfg = CapacityConfig {
+            loads: capacity_loads(base.n, p.float("cap_max"), p.usize("cap_points")),
+            trials: p.usize("cap_trials"),
+        };
+        let max_p =
+            cfg.loads.iter().map(|l| ((l * base.n as f64).round() as usize).max(1)).max().unwrap_or(1);
+        check_size("the capacity curve's largest P", max_p, base.n)?;
+        let c = sweep::capacity(&base, &cfg, shard, shards, threads(), progress)?;
+        out.tables.push(records_table("capacity", &to_records(&c.points)));
+        out.merge(serde_json::json!({ "capacity": c }));
+    }
+    if parts.contains(&"sweep") {
+        if p.flag("sweep") {
+            let grid = sweep_grid(p, sweep_gammas(p));
+            check_size("the sweep's largest P", grid.max_p(), base.n)?;
+            let s = sweep::sweep(&base, &grid, shard, shards, threads(), "sweep_cell", progress)?;
+            first.push(records_table("sweep", &to_records(&s.cells)));
+            out.merge(serde_json::json!({ "sweep": s }));
+        } else {
+            first.push(records_table("sweep", &[]));
+            out.merge(serde_json::json!({ "sweep": null }));
+        }
+    }
+    if parts.contains(&"section") {
+        if p.flag("section") {
+            let grid = sweep_grid(p, vec![p.float("sec_gamma")]);
+            check_size("the cross-section's largest P", grid.max_p(), base.n)?;
+            let s = sweep::sweep(&base, &grid, shard, shards, threads(), "section_cell", progress)?;
+            first.push(records_table("section", &to_records(&s.cells)));
+            out.merge(serde_json::json!({ "section": s }));
+        } else {
+            first.push(records_table("section", &[]));
+            out.merge(serde_json::json!({ "section": null }));
+        }
+    }
+    if parts.contains(&"pins") {
+        let grid = sweep_grid(p, sweep_gammas(p));
+        let indices: Vec<usize> = p.list("pins").iter().filter_map(|&i| usize::try_from(i).ok()).collect();
+        let max_p = indices.iter().map(|&i| grid.patterns[grid.coords(i).1]).max().unwrap_or(1);
+        check_size("a pinned cell's P", max_p, base.n)?;
+        let pins = sweep::pins(&base, &grid, &indices, progress)?;
+        out.tables.push(records_table(
+            "pins",
+            &pins
+                .iter()
+                .map(|x| {
+                    let mut v = serde_json::to_value(x).unwrap_or(Json::Null);
+                    if let Json::Object(m) = &mut v {
+                        m.remove("alpha_singular_values");
+                    }
+                    v
+                })
+                .collect::<Vec<_>>(),
+        ));
+        out.merge(serde_json::json!({ "pins": pins }));
+    }
+    // A sweep (or cross-section) query's CSV is its cells: those tables come first when
+    // computed, and last (header only) when not.
+    let (computed, empty): (Vec<Table>, Vec<Table>) = first.into_iter().partition(|t| !t.rows.is_empty());
+    let rest = std::mem::take(&mut out.tables);
+    out.tables = computed.into_iter().chain(rest).chain(empty).collect();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,227 @@
+//! One KLR Hopfield network from end to end: patterns → kernel → training → the numbers
+//! the lab reports (forces, spectra, recall). A sweep cell, a capacity point and the
+//! single-network view all go through [`train_network`] and [`summarize`], so clicking a
+//! heatmap cell reproduces that cell's numbers exactly.
+
+use super::geometry::{self, ForceStats, PatternGeometry};
+use super::recall::{self, RecallTest};
+use super::spectra;
+use super::train::{self, DivergeWhy, GdConfig, OnDiverge, Status, Trained};
+use crate::compute::Mat;
+use crate::labs::RunError;
+use serde::Serialize;
+
+/// Which learner sets α.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Learner {
+    /// Kernel logistic regression by gradient descent (the author's protocol).
+    Gd,
+    /// Kernel ridge regression `α = (K + λI)⁻¹ Ξ`.
+    Krr,
+}
+
+/// Everything that defines one network and its tests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Setup {
+    pub n: usize,
+    pub p: usize,
+    pub gamma: f64,
+    pub learner: Learner,
+    pub gd: GdConfig,
+    /// Fraction of bits flipped in the recall probes.
+    pub flip: f64,
+    /// Cap on synchronous recall steps.
+    pub steps: usize,
+    /// Probes in the recall test (patterns `0..min(tests, P)`).
+    pub tests: usize,
+    /// The stored pattern where M and ρ are reported (clamped below P).
+    pub target: usize,
+    pub seed: u64,
+    /// 0 for the network the page shows; ≥ 1 for the extra networks of the capacity curve.
+    pub trial: u64,
+}
+
+/// A trained network.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// Patterns `P × N` (±1).
+    pub xi: Mat<f64>,
+    /// Kernel matrix `P × P`.
+    pub k: Mat<f64>,
+    pub trained: Trained,
+    /// `λ_max(K)`.
+    pub kernel_lambda_max: f64,
+    /// `λ_max(K)²/4 + λ·λ_max(K)`: the loss curvature at α = 0 (and its maximum anywhere).
+    pub curvature_start: f64,
+}
+
+impl Network {
+    /// Whether the lab reports numbers for this network: not when gradient descent
+    /// diverged and stopped (or produced non-finite values).
+    pub fn has_numbers(&self, setup: &Setup) -> bool {
+        match self.trained.status {
+            Status::Diverged { why: DivergeWhy::LossRose, .. } => {
+                setup.gd.on_diverge == OnDiverge::Continue && self.trained.epochs_run == setup.gd.epochs
+            }
+            Status::Diverged { .. } => false,
+            _ => true,
+        }
+    }
+
+    /// The stored pattern where the "at pattern" numbers are taken.
+    pub fn target(&self, setup: &Setup) -> usize {
+        setup.target.min(self.xi.rows.saturating_sub(1))
+    }
+}
+
+/// Train on patterns `xi` with kernel `k` (`on_epoch(t, L_t)` reports each evaluated epoch).
+pub fn train_network(
+    setup: &Setup,
+    xi: Mat<f64>,
+    k: Mat<f64>,
+    on_epoch: &mut dyn FnMut(usize, f64),
+) -> Result<Network, RunError> {
+    let kernel_lambda_max = train::kernel_lambda_max(&k);
+    let curvature_start = train::curvature_start(kernel_lambda_max, setup.gd.lambda);
+    let trained = match setup.learner {
+        Learner::Gd => train::train_gd_with(&k, &xi, &setup.gd, on_epoch),
+        Learner::Krr => train::train_krr(&k, &xi, setup.gd.lambda).ok_or_else(|| {
+            RunError::Invalid(format!(
+                "kernel ridge regression: K + λI is not numerically positive definite at γ = {}, λ = {} (raise λ)",
+                setup.gamma, setup.gd.lambda
+            ))
+        })?,
+    };
+    Ok(Network { xi, k, trained, kernel_lambda_max, curvature_start })
+}
+
+/// The numbers of one network that a sweep cell keeps (flat, one CSV row). Numbers
+/// are NaN (JSON null, empty in CSV) when the network has none (see [`Network::has_numbers`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// `converged`, `budget`, `diverged` or `closed_form`.
+    pub status: &'static str,
+    /// Epoch where divergence was detected (null if none).
+    pub diverged_epoch: Option<usize>,
+    pub diverged_why: Option<DivergeWhy>,
+    pub epochs_run: usize,
+    pub loss_rises: usize,
+    /// The loss of the kept α.
+    pub final_loss: f64,
+    pub kernel_lambda_max: f64,
+    pub curvature_start: f64,
+    /// `curvature_start < 2/η`: gradient descent cannot overshoot.
+    pub curvature_ok: bool,
+    /// At the target pattern (pattern 0 in sweeps).
+    pub sharpness: f64,
+    pub log10_sharpness: f64,
+    pub force_direct_sq: f64,
+    pub force_indirect_sq: f64,
+    pub rho: f64,
+    pub force_ratio: f64,
+    /// Medians over all stored patterns.
+    pub sharpness_median: f64,
+    pub force_direct_sq_median: f64,
+    pub force_indirect_sq_median: f64,
+    pub rho_median: f64,
+    pub force_ratio_median: f64,
+    /// Means over all stored patterns.
+    pub sharpness_mean: f64,
+    pub rho_mean: f64,
+    pub stable_rank: f64,
+    /// `λ_max(αᵀKα)`.
+    pub lambda_max: f64,
+    /// Recall test: success rate, mean final overlap, mean steps.
+    pub recall_success: f64,
+    pub recall_overlap: f64,
+    pub recall_steps: f64,
+}
+
+pub fn status_name(s: &Status) -> &'static str {
+    match s {
+        Status::Converged { .. } => "converged",
+        Status::BudgetExhausted => "budget",
+        Status::Diverged { .. } => "diverged",
+        Status::ClosedForm => "closed_form",
+    }
+}
+
+/// The force statistics of a network without numbers (all NaN → null).
+pub const NO_STATS: ForceStats = ForceStats {
+    sharpness: f64::NAN,
+    force_direct_sq: f64::NAN,
+    force_indirect_sq: f64::NAN,
+    rho: f64::NAN,
+    force_ratio: f64::NAN,
+};
+
+/// The per-pattern geometry, the spectral summary and the recall test of `net`
+/// (`None`s when it has no numbers).
+pub struct Inspection {
+    pub geometry: Option<PatternGeometry>,
+    pub recall: Option<RecallTest>,
+}
+
+/// Forces at every stored pattern and the recall test.
+pub fn inspect(net: &Network, setup: &Setup) -> Inspection {
+    if !net.has_numbers(setup) {
+        return Inspection { geometry: None, recall: None };
+    }
+    let t = &net.trained;
+    let geometry = geometry::pattern_geometry(&net.xi, &t.alpha, &t.h, &net.k, setup.gamma);
+    let probes = recall::test_probes(&net.xi, setup.seed, setup.trial, setup.tests, setup.flip);
+    let r = recall::recall_batch(&net.xi, &t.alpha, setup.gamma, &probes, setup.steps);
+    Inspection {
+        geometry: Some(geometry),
+        recall: Some(recall::summarize(&net.xi, &r, setup.flip, setup.steps)),
+    }
+}
+
+/// The flat summary of `net` (computing the spectral summary on the way).
+pub fn summarize(net: &Network, setup: &Setup, insp: &Inspection) -> Summary {
+    let t = &net.trained;
+    let (at, med, mean) = match &insp.geometry {
+        Some(g) => (g.at(net.target(setup)), g.median(), g.mean()),
+        None => (NO_STATS, NO_STATS, NO_STATS),
+    };
+    let (stable_rank, lambda_max) = if insp.geometry.is_some() {
+        spectra::summary(&t.alpha, &t.h).unwrap_or((f64::NAN, f64::NAN))
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    let (diverged_epoch, diverged_why) = match t.status {
+        Status::Diverged { epoch, why } => (Some(epoch), Some(why)),
+        _ => (None, None),
+    };
+    let rt = insp.recall.as_ref();
+    Summary {
+        status: status_name(&t.status),
+        diverged_epoch,
+        diverged_why,
+        epochs_run: t.epochs_run,
+        loss_rises: t.loss_rises,
+        final_loss: t.loss.get(t.epochs_run).copied().unwrap_or(f64::NAN),
+        kernel_lambda_max: net.kernel_lambda_max,
+        curvature_start: net.curvature_start,
+        curvature_ok: net.curvature_start < 2.0 / setup.gd.lr,
+        sharpness: at.sharpness,
+        log10_sharpness: at.sharpness.log10(),
+        force_direct_sq: at.force_direct_sq,
+        force_indirect_sq: at.force_indirect_sq,
+        rho: at.rho,
+        force_ratio: at.force_ratio,
+        sharpness_median: med.sharpness,
+        force_direct_sq_median: med.force_direct_sq,
+        force_indirect_sq_median: med.force_indirect_sq,
+        rho_median: med.rho,
+        force_ratio_median: med.force_ratio,
+        sharpness_mean: mean.sharpness,
+        rho_mean: mean.rho,
+        stable_rank,
+        lambda_max,
+        recall_success: rt.map_or(f64::NAN, |r| r.success_rate),
+        recall_overlap: rt.map_or(f64::NAN, |r| r.mean_overlap),
+        recall_steps: rt.map_or(f64::NAN, |r| r.mean_steps),
+    }
+}

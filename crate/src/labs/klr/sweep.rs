@@ -1,0 +1,537 @@
+//! Sweeps over many networks: the phase diagram over γ (log) × P/N, its cross-section
+//! at one γ, the capacity curve, and pinned cells (SPEC Lab 1, "Figures to reproduce").
+//!
+//! Every cell is an independent network (its patterns are the first P of the seed's
+//! pattern stream, its probes depend only on the pattern index), so cells can run in
+//! any order, on several threads natively or split into shards across Web Workers in
+//! the browser, and the results are identical. One pattern Gram (of the largest P)
+//! serves every cell: a cell's kernel is `exp(−γ(2N − 2G))` on its leading block.
+
+use super::kernel::{kernel_from_gram, leading_block, pattern_gram, prefix, random_patterns};
+use super::network::{Inspection, Network, Setup, Summary, inspect, summarize, train_network};
+use super::recall;
+use super::spectra::{self, LogLogFit};
+use crate::compute::Mat;
+use crate::labs::classic::model::{Hebbian, Mode};
+use crate::labs::{Progress, RunError};
+use crate::rng::seeded;
+use serde::Serialize;
+use serde_json::Value as Json;
+
+/// The γ × P/N grid of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Grid {
+    pub n: usize,
+    /// Log-spaced from `gamma_min` to `gamma_max`.
+    pub gammas: Vec<f64>,
+    /// Evenly spaced loads P/N.
+    pub loads: Vec<f64>,
+    /// `P = max(1, round(load·N))` for every load.
+    pub patterns: Vec<usize>,
+}
+
+/// `count` values from `lo` to `hi` (inclusive), evenly spaced in `log10` when `log`.
+pub fn spaced(lo: f64, hi: f64, count: usize, log: bool) -> Vec<f64> {
+    if count <= 1 {
+        return vec![lo];
+    }
+    let (a, b) = if log { (lo.log10(), hi.log10()) } else { (lo, hi) };
+    (0..count)
+        .map(|k| {
+            let t = if k + 1 == count { b } else { a + (b - a) * k as f64 / (count - 1) as f64 };
+            if log { 10f64.powf(t) } else { t }
+        })
+        .collect()
+}
+
+impl Grid {
+    pub fn new(n: usize, gammas: Vec<f64>, loads: Vec<f64>) -> Self {
+        let patterns = loads.iter().map(|l| ((l * n as f64).round() as usize).max(1)).collect();
+        Self { n, gammas, loads, patterns }
+    }
+
+    pub fn cells(&self) -> usize {
+        self.gammas.len() * self.loads.len()
+    }
+
+    /// `(i_gamma, i_load)` of cell `index` (row-major: loads vary fastest).
+    pub fn coords(&self, index: usize) -> (usize, usize) {
+        (index / self.loads.len().max(1), index % self.loads.len().max(1))
+    }
+
+    pub fn max_p(&self) -> usize {
+        self.patterns.iter().copied().max().unwrap_or(1)
+    }
+}
+
+/// The cells of shard `shard` of `shards`: cells sorted by cost (P², largest first, ties by
+/// index) are dealt out in snake order (0,1,…,n−1,n−1,…,0,0,1,…) so the shards get
+/// nearly equal work. Each shard processes its cells in that order.
+pub fn shard_cells(costs: &[f64], shard: usize, shards: usize) -> Vec<usize> {
+    let shards = shards.max(1);
+    let mut order: Vec<usize> = (0..costs.len()).collect();
+    order.sort_by(|&a, &b| costs[b].total_cmp(&costs[a]).then(a.cmp(&b)));
+    order
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| {
+            let (round, pos) = (k / shards, k % shards);
+            let owner = if round % 2 == 0 { pos } else { shards - 1 - pos };
+            owner == shard
+        })
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// Evaluate `eval(cell)` for every cell of `order`, on `threads` threads natively (one
+/// in the browser), reporting progress in cost units and each finished cell through
+/// `Progress::partial` (wrapped as `{key: json}`). Returns the results in `order`'s order.
+pub fn run_cells<T: Send>(
+    order: &[usize],
+    cost: &(dyn Fn(usize) -> f64 + Sync),
+    eval: &(dyn Fn(usize) -> Result<T, RunError> + Sync),
+    to_json: &dyn Fn(usize, &T) -> Json,
+    key: &str,
+    threads: usize,
+    progress: &mut dyn Progress,
+) -> Result<Vec<T>, RunError> {
+    let total: f64 = order.iter().map(|&c| cost(c)).sum();
+    let scale = 1e6 / total.max(1e-300);
+    let units = |x: f64| (x * scale).round() as usize;
+    let mut done = 0.0;
+    progress.step(0, units(total));
+    let mut report = |c: usize, r: &T, progress: &mut dyn Progress| {
+        done += cost(c);
+        progress.partial(&serde_json::json!({ key: to_json(c, r) }));
+        progress.step(units(done), units(total));
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    if threads > 1 && order.len() > 1 {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::mpsc;
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = mpsc::channel::<(usize, Result<T, RunError>)>();
+        let mut slots: Vec<Option<T>> = (0..order.len()).map(|_| None).collect();
+        let mut failure = None;
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(order.len()) {
+                let tx = tx.clone();
+                let next = &next;
+                scope.spawn(move || {
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= order.len() {
+                            break;
+                        }
+                        let r = eval(order[k]);
+                        let stop = r.is_err();
+                        if tx.send((k, r)).is_err() || stop {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            for (k, r) in rx {
+                match r {
+                    Ok(v) => {
+                        report(order[k], &v, progress);
+                        slots[k] = Some(v);
+                    }
+                    Err(e) => {
+                        // Let the other threads run out of work quickly.
+                        next.store(order.len(), Ordering::Relaxed);
+                        failure.get_or_insert(e);
+                    }
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        return slots
+            .into_iter()
+            .map(|s| s.ok_or_else(|| RunError::Invalid("a sweep cell was lost".into())))
+            .collect();
+    }
+    let _ = threads;
+    let mut out = Vec::with_capacity(order.len());
+    for &c in order {
+        let v = eval(c)?;
+        report(c, &v, progress);
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// One cell of a sweep or cross-section.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub index: usize,
+    pub i_gamma: usize,
+    pub i_load: usize,
+    pub gamma: f64,
+    pub load: f64,
+    pub p: usize,
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+/// What every network of a sweep shares (everything of [`Setup`] but γ and P).
+pub type Base = Setup;
+
+/// The patterns of the largest P and their Gram, shared by every cell.
+pub struct Shared {
+    pub xi: Mat<f64>,
+    pub gram: Mat<f64>,
+}
+
+impl Shared {
+    pub fn new(seed: u64, trial: u64, n: usize, max_p: usize) -> Self {
+        let xi = random_patterns(seed, trial, n, max_p);
+        let gram = pattern_gram(&xi);
+        Self { xi, gram }
+    }
+
+    /// The network of the first `p` patterns at `gamma`.
+    pub fn network(&self, setup: &Setup) -> Result<Network, RunError> {
+        let xi = prefix(&self.xi, setup.p);
+        let k = kernel_from_gram(&leading_block(&self.gram, setup.p), setup.n, setup.gamma);
+        train_network(setup, xi, k, &mut |_, _| {})
+    }
+}
+
+/// Evaluate one cell: train, inspect, summarise.
+pub fn eval_cell(shared: &Shared, base: &Base, grid: &Grid, index: usize) -> Result<Cell, RunError> {
+    let (ig, il) = grid.coords(index);
+    let setup = Setup { gamma: grid.gammas[ig], p: grid.patterns[il], ..*base };
+    let net = shared.network(&setup)?;
+    let insp: Inspection = inspect(&net, &setup);
+    Ok(Cell {
+        index,
+        i_gamma: ig,
+        i_load: il,
+        gamma: setup.gamma,
+        load: grid.loads[il],
+        p: setup.p,
+        summary: summarize(&net, &setup, &insp),
+    })
+}
+
+/// A sweep's (or one shard's) result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepOut {
+    pub n: usize,
+    pub gammas: Vec<f64>,
+    pub loads: Vec<f64>,
+    pub patterns: Vec<usize>,
+    pub shard: usize,
+    pub shards: usize,
+    /// `2/η`: where `curvature_start` makes gradient descent overshoot.
+    pub curvature_limit: f64,
+    /// The cells of this shard, by index.
+    pub cells: Vec<Cell>,
+    /// Proposition 1: `log10 M` against `log10 λ_max` over this shard's cells with numbers
+    /// that did not diverge (M at the target pattern).
+    pub fit: Option<LogLogFit>,
+}
+
+/// Run the cells of `grid` that belong to `shard` of `shards`.
+pub fn sweep(
+    base: &Base,
+    grid: &Grid,
+    shard: usize,
+    shards: usize,
+    threads: usize,
+    key: &str,
+    progress: &mut dyn Progress,
+) -> Result<SweepOut, RunError> {
+    let shared = Shared::new(base.seed, 0, base.n, grid.max_p());
+    let cost = |c: usize| {
+        let p = grid.patterns[grid.coords(c).1] as f64;
+        p * p * base.n as f64
+    };
+    let costs: Vec<f64> = (0..grid.cells()).map(cost).collect();
+    let order = shard_cells(&costs, shard, shards);
+    // The grid first, so that a page can draw the axes before any cell is done.
+    progress.partial(&serde_json::json!({ key.replace("_cell", "_grid"): grid }));
+    let eval = |c: usize| eval_cell(&shared, base, grid, c);
+    let to_json = |_: usize, cell: &Cell| serde_json::to_value(cell).unwrap_or(Json::Null);
+    let mut cells = run_cells(&order, &cost, &eval, &to_json, key, threads, progress)?;
+    cells.sort_by_key(|c| c.index);
+    let fit = fit_cells(&cells);
+    Ok(SweepOut {
+        n: grid.n,
+        gammas: grid.gammas.clone(),
+        loads: grid.loads.clone(),
+        patterns: grid.patterns.clone(),
+        shard,
+        shards,
+        curvature_limit: 2.0 / base.gd.lr,
+        cells,
+        fit,
+    })
+}
+
+/// The Proposition 1 fit over cells that have numbers and did not diverge.
+pub fn fit_cells(cells: &[Cell]) -> Option<LogLogFit> {
+    let ok: Vec<&Cell> = cells.iter().filter(|c| c.summary.status != "diverged").collect();
+    let x: Vec<f64> = ok.iter().map(|c| c.summary.lambda_max).collect();
+    let y: Vec<f64> = ok.iter().map(|c| c.summary.sharpness).collect();
+    spectra::loglog_fit(&x, &y)
+}
+
+/// One point of the capacity curve.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapacityPoint {
+    pub index: usize,
+    pub load: f64,
+    pub p: usize,
+    /// KLR: fraction of probes that converged exactly to their pattern, over the trials
+    /// that have numbers (null when every trial diverged and stopped).
+    pub success: f64,
+    pub mean_overlap: f64,
+    /// Fraction of the trials whose training diverged.
+    pub diverged: f64,
+    /// The classic Hebbian network (W = ΞᵀΞ/N, zero diagonal, synchronous) on the same probes.
+    pub hebbian_success: f64,
+}
+
+/// The capacity curve's settings.
+#[derive(Debug, Clone)]
+pub struct CapacityConfig {
+    pub loads: Vec<f64>,
+    pub trials: usize,
+}
+
+/// `loads = max_load·k/points`, `k = 1..=points`, with distinct `P = round(load·N) ≥ 1`.
+pub fn capacity_loads(n: usize, max_load: f64, points: usize) -> Vec<f64> {
+    let mut out: Vec<f64> = Vec::new();
+    let mut last = 0usize;
+    for k in 1..=points {
+        let load = max_load * k as f64 / points as f64;
+        let p = ((load * n as f64).round() as usize).max(1);
+        if p != last {
+            out.push(load);
+            last = p;
+        }
+    }
+    out
+}
+
+fn capacity_point(
+    base: &Base,
+    shared: &[Shared],
+    load: f64,
+    index: usize,
+) -> Result<CapacityPoint, RunError> {
+    let p = ((load * base.n as f64).round() as usize).max(1);
+    let (mut ok, mut probes, mut overlap, mut diverged, mut heb_ok) = (0usize, 0usize, 0.0, 0usize, 0usize);
+    for (t, sh) in shared.iter().enumerate() {
+        let setup = Setup { p, trial: t as u64, ..*base };
+        let net = sh.network(&setup)?;
+        if net.trained.status.diverged() {
+            diverged += 1;
+        }
+        let tp = recall::test_probes(&net.xi, setup.seed, setup.trial, setup.tests, setup.flip);
+        // Hebbian baseline on the same probes (integer-exact synchronous recall).
+        let pats: Vec<Vec<i8>> =
+            (0..p).map(|mu| net.xi.row(mu).iter().map(|&v| if v > 0.0 { 1 } else { -1 }).collect()).collect();
+        let heb = Hebbian::new(base.n, &pats);
+        for (mu, pat) in pats.iter().enumerate().take(tp.rows) {
+            let probe: Vec<i8> = tp.row(mu).iter().map(|&v| if v > 0.0 { 1 } else { -1 }).collect();
+            // Synchronous mode draws nothing from the RNG.
+            let r = heb.recall(&probe, Mode::Sync, setup.steps, &mut seeded(0, 0), false);
+            heb_ok += usize::from(r.converged && r.final_state == *pat);
+        }
+        if net.has_numbers(&setup) {
+            let r = recall::recall_batch(&net.xi, &net.trained.alpha, setup.gamma, &tp, setup.steps);
+            let s = recall::summarize(&net.xi, &r, setup.flip, setup.steps);
+            ok += s.success.iter().filter(|&&x| x).count();
+            overlap += s.overlap.iter().sum::<f64>();
+            probes += s.tests;
+        }
+    }
+    let tested = (shared.len() * base.tests.min(p)).max(1) as f64;
+    Ok(CapacityPoint {
+        index,
+        load,
+        p,
+        success: if probes > 0 { ok as f64 / probes as f64 } else { f64::NAN },
+        mean_overlap: if probes > 0 { overlap / probes as f64 } else { f64::NAN },
+        diverged: diverged as f64 / shared.len().max(1) as f64,
+        hebbian_success: heb_ok as f64 / tested,
+    })
+}
+
+/// The capacity curve (or one shard of its points).
+#[derive(Debug, Clone, Serialize)]
+pub struct CapacityOut {
+    pub n: usize,
+    pub gamma: f64,
+    pub flip: f64,
+    pub tests: usize,
+    pub trials: usize,
+    pub max_steps: usize,
+    pub shard: usize,
+    pub shards: usize,
+    pub points: Vec<CapacityPoint>,
+    /// The classical Hebbian capacity 0.138 N (Amit, Gutfreund & Sompolinsky).
+    pub hebbian_load: f64,
+}
+
+pub fn capacity(
+    base: &Base,
+    cfg: &CapacityConfig,
+    shard: usize,
+    shards: usize,
+    threads: usize,
+    progress: &mut dyn Progress,
+) -> Result<CapacityOut, RunError> {
+    let max_p = cfg.loads.iter().map(|l| ((l * base.n as f64).round() as usize).max(1)).max().unwrap_or(1);
+    let shared: Vec<Shared> =
+        (0..cfg.trials.max(1)).map(|t| Shared::new(base.seed, t as u64, base.n, max_p)).collect();
+    let cost = |i: usize| {
+        let p = (cfg.loads[i] * base.n as f64).round().max(1.0);
+        p * p * base.n as f64 * cfg.trials.max(1) as f64
+    };
+    let costs: Vec<f64> = (0..cfg.loads.len()).map(cost).collect();
+    let order = shard_cells(&costs, shard, shards);
+    let eval = |i: usize| capacity_point(base, &shared, cfg.loads[i], i);
+    let to_json = |_: usize, pt: &CapacityPoint| serde_json::to_value(pt).unwrap_or(Json::Null);
+    let mut points = run_cells(&order, &cost, &eval, &to_json, "capacity_point", threads, progress)?;
+    points.sort_by_key(|p| p.index);
+    Ok(CapacityOut {
+        n: base.n,
+        gamma: base.gamma,
+        flip: base.flip,
+        tests: base.tests,
+        trials: cfg.trials.max(1),
+        max_steps: base.steps,
+        shard,
+        shards,
+        points,
+        hebbian_load: 0.138,
+    })
+}
+
+/// A pinned cell inspected in full (Figure 5: normalised singular-value spectra).
+#[derive(Debug, Clone, Serialize)]
+pub struct Pin {
+    pub index: usize,
+    pub i_gamma: usize,
+    pub i_load: usize,
+    pub gamma: f64,
+    pub load: f64,
+    pub p: usize,
+    /// Singular values of α (true SVD), descending; null without numbers.
+    pub alpha_singular_values: Option<Vec<f64>>,
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+pub fn pins(
+    base: &Base,
+    grid: &Grid,
+    indices: &[usize],
+    progress: &mut dyn Progress,
+) -> Result<Vec<Pin>, RunError> {
+    let shared = Shared::new(base.seed, 0, base.n, grid.max_p());
+    let mut out = Vec::new();
+    for (k, &index) in indices.iter().enumerate() {
+        let (ig, il) = grid.coords(index);
+        let setup = Setup { gamma: grid.gammas[ig], p: grid.patterns[il], ..*base };
+        let net = shared.network(&setup)?;
+        let insp = inspect(&net, &setup);
+        let sv = if insp.geometry.is_some() {
+            crate::compute::cpu::singular_values(&net.trained.alpha)
+        } else {
+            None
+        };
+        out.push(Pin {
+            index,
+            i_gamma: ig,
+            i_load: il,
+            gamma: setup.gamma,
+            load: grid.loads[il],
+            p: setup.p,
+            alpha_singular_values: sv,
+            summary: summarize(&net, &setup, &insp),
+        });
+        progress.step(k + 1, indices.len());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::train::GdConfig;
+    use super::*;
+    use crate::labs::NoProgress;
+
+    fn base(n: usize) -> Base {
+        Setup {
+            n,
+            p: 1,
+            gamma: 0.02,
+            learner: super::super::network::Learner::Gd,
+            gd: GdConfig { epochs: 40, ..GdConfig::default() },
+            flip: 0.2,
+            steps: 30,
+            tests: 5,
+            target: 0,
+            seed: 42,
+            trial: 0,
+        }
+    }
+
+    #[test]
+    fn grids_hit_their_ends() {
+        let g = spaced(1e-4, 10.0, 30, true);
+        assert_eq!((g[0], g[29], g.len()), (1e-4_f64, 10.0, 30));
+        assert!(g.windows(2).all(|w| w[1] > w[0]));
+        let l = spaced(0.1, 6.0, 30, false);
+        assert_eq!((l[0], l[29]), (0.1, 6.0));
+        let grid = Grid::new(100, g, l);
+        assert_eq!(grid.patterns[0], 10);
+        assert_eq!(grid.patterns[29], 600);
+        assert_eq!(grid.coords(31), (1, 1));
+    }
+
+    #[test]
+    fn shards_partition_the_cells_with_balanced_cost() {
+        let costs: Vec<f64> = (0..900).map(|i| ((i % 30) as f64 + 1.0).powi(2)).collect();
+        let a = shard_cells(&costs, 0, 2);
+        let b = shard_cells(&costs, 1, 2);
+        let mut all: Vec<usize> = a.iter().chain(&b).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..900).collect::<Vec<_>>());
+        let (ca, cb): (f64, f64) = (a.iter().map(|&i| costs[i]).sum(), b.iter().map(|&i| costs[i]).sum());
+        assert!((ca - cb).abs() / (ca + cb) < 0.01, "{ca} vs {cb}");
+        assert_eq!(shard_cells(&costs, 0, 1).len(), 900);
+    }
+
+    /// Threads, shards and order never change a cell: the union of the shards equals
+    /// the whole sweep, bit for bit, and so does a single-threaded run.
+    #[test]
+    fn shards_and_threads_give_identical_cells() {
+        let grid = Grid::new(30, spaced(0.003, 0.3, 3, true), spaced(0.2, 1.5, 3, false));
+        let b = base(30);
+        let whole = sweep(&b, &grid, 0, 1, 2, "c", &mut NoProgress).expect("runs");
+        let single = sweep(&b, &grid, 0, 1, 1, "c", &mut NoProgress).expect("runs");
+        let j = |c: &Vec<Cell>| serde_json::to_string(c).expect("json");
+        assert_eq!(j(&whole.cells), j(&single.cells));
+        let s0 = sweep(&b, &grid, 0, 2, 1, "c", &mut NoProgress).expect("runs");
+        let s1 = sweep(&b, &grid, 1, 2, 2, "c", &mut NoProgress).expect("runs");
+        let mut merged: Vec<Cell> = s0.cells.into_iter().chain(s1.cells).collect();
+        merged.sort_by_key(|c| c.index);
+        assert_eq!(j(&merged), j(&whole.cells));
+        assert_eq!(whole.cells.len(), 9);
+    }
+
+    #[test]
+    fn capacity_loads_are_distinct() {
+        assert_eq!(capacity_loads(10, 0.3, 6).len(), 3);
+        assert_eq!(capacity_loads(100, 4.0, 8), vec![0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]);
+    }
+}

@@ -1,0 +1,194 @@
+//! Lab-level tests: the parts, the JSON fields, the refusals, and that a sweep cell and
+//! the single-network view agree.
+
+use super::*;
+use crate::api::run_query_cpu;
+use crate::labs::NoProgress;
+use crate::params::from_query;
+use serde_json::Value as Json;
+
+fn run_json(q: &str, parts: &[&str]) -> Json {
+    run_query_cpu(&format!("lab=klr&{q}"), parts, &mut NoProgress).expect("runs").to_json_value()
+}
+
+fn arr(v: &Json) -> &Vec<Json> {
+    v.as_array().expect("an array")
+}
+
+#[test]
+fn default_network_reports_every_documented_field() {
+    let j = run_json("p=60", &["network"]);
+    for key in [
+        "gamma",
+        "patterns",
+        "alpha",
+        "sharpness",
+        "force_direct_sq",
+        "force_indirect_sq",
+        "rho",
+        "force_ratio",
+        "stable_rank",
+        "alpha_singular_values",
+        "lambda_max",
+        "kernel_eigenvalues",
+        "recall",
+        "recall_test",
+        "training",
+    ] {
+        assert!(!j[key].is_null(), "{key} missing");
+    }
+    assert_eq!(arr(&j["patterns"]).len(), 60);
+    assert_eq!(arr(&j["patterns"][0]).len(), 100);
+    assert_eq!(arr(&j["alpha"]).len(), 60);
+    for key in ["sharpness", "force_direct_sq", "force_indirect_sq", "rho"] {
+        assert_eq!(arr(&j[key]).len(), 60, "{key}");
+    }
+    assert_eq!(j["training"]["status"], "budget");
+    assert_eq!(arr(&j["training"]["loss"]).len(), 301);
+    assert_eq!(j["numbers"], true);
+    assert!(j["training"]["curvature_start"].as_f64().expect("c") < 20.0);
+}
+
+/// Low load, moderate γ: every stored pattern is a fixed point and every probe with
+/// 20% of its bits flipped returns to its pattern.
+#[test]
+fn low_load_networks_recall_every_stored_pattern() {
+    let j = run_json("n=100&p=20&gamma=0.02&tests=20&flip=0.2", &["network"]);
+    assert_eq!(j["recall_test"]["success_rate"], 1.0);
+    assert_eq!(j["recall"]["recalled"], true);
+    let n = 100;
+    let xi: Vec<Vec<f64>> = arr(&j["patterns"])
+        .iter()
+        .map(|r| arr(r).iter().map(|v| v.as_f64().expect("±1")).collect())
+        .collect();
+    let alpha: Vec<Vec<f64>> =
+        arr(&j["alpha"]).iter().map(|r| arr(r).iter().map(|v| v.as_f64().expect("α")).collect()).collect();
+    let xi_m = crate::compute::Mat { rows: 20, cols: n, data: xi.concat() };
+    let alpha_m = crate::compute::Mat { rows: 20, cols: n, data: alpha.concat() };
+    let r = recall::recall_batch(&xi_m, &alpha_m, 0.02, &xi_m, 5);
+    assert!(r.converged.iter().all(|&c| c));
+    assert_eq!(r.states, xi_m, "stored patterns are fixed points");
+    assert!(r.steps.iter().all(|&s| s == 1));
+}
+
+/// Where the protocol's gradient descent diverges (small γ) the run says so and returns
+/// no numbers, keeping the last good α.
+#[test]
+fn divergence_is_reported_instead_of_numbers() {
+    let j = run_json("n=100&p=100&gamma=0.001", &["network"]);
+    assert_eq!(j["training"]["status"], "diverged");
+    assert_eq!(j["training"]["why"], "loss_rose");
+    assert!(j["training"]["message"].as_str().expect("msg").contains("diverged at epoch"));
+    assert_eq!(j["numbers"], false);
+    for key in ["sharpness", "rho", "alpha_singular_values", "recall", "recall_test"] {
+        assert!(j[key].is_null(), "{key} should be null");
+    }
+    assert!(j["stable_rank"].is_null() && j["lambda_max"].is_null());
+    assert!(arr(&j["alpha"]).iter().flat_map(arr).all(|v| v.as_f64().is_some_and(f64::is_finite)));
+    assert!(j["training"]["curvature_start"].as_f64().expect("c") > 20.0);
+    // continue: the budget is run out and the numbers are flagged.
+    let c = run_json("n=100&p=100&gamma=0.001&diverge=continue", &["network"]);
+    assert_eq!(c["training"]["status"], "diverged");
+    assert_eq!(c["numbers"], true);
+    assert_eq!(c["training"]["epochs_run"], 300);
+    assert!(c["at_target"]["sharpness"].as_f64().is_some());
+}
+
+#[test]
+fn kernel_ridge_is_a_second_learner() {
+    let j = run_json("n=64&p=40&gamma=0.05&learner=krr", &["network"]);
+    assert_eq!(j["training"]["status"], "closed_form");
+    assert_eq!(j["recall_test"]["success_rate"], 1.0);
+    assert_eq!(arr(&j["training"]["loss"]).len(), 1);
+}
+
+#[test]
+fn sizes_beyond_the_limits_are_refused_with_the_limit() {
+    let err = run_query_cpu("lab=klr&p=5000", &["network"], &mut NoProgress).expect_err("too large");
+    assert!(err.to_string().contains("exceeds the limit of 4096"), "{err}");
+    let err = run_query_cpu("lab=klr&n=2048&p=2000", &["network"], &mut NoProgress).expect_err("too large");
+    assert!(err.to_string().contains(&format!("limit of {MAX_PN}")), "{err}");
+    let err = run_query_cpu("lab=klr&sweep=1&n=2048&sw_lmax=40", &["sweep"], &mut NoProgress)
+        .expect_err("too large");
+    assert!(err.to_string().contains("sweep's largest P"), "{err}");
+}
+
+const SMALL_SWEEP: &str =
+    "n=40&sweep=1&sw_gmin=0.001&sw_gmax=1&sw_gn=4&sw_lmin=0.25&sw_lmax=2&sw_ln=3&epochs=60";
+
+/// Clicking a heatmap cell sets γ and P: the network view then computes exactly that cell.
+#[test]
+fn a_sweep_cell_equals_the_network_it_names() {
+    let j = run_json(SMALL_SWEEP, &["sweep"]);
+    let cells = arr(&j["sweep"]["cells"]);
+    assert_eq!(cells.len(), 12);
+    for c in [&cells[4], &cells[10]] {
+        let gamma = c["gamma"].as_f64().expect("γ");
+        let p = c["p"].as_u64().expect("P");
+        let net = run_json(&format!("{SMALL_SWEEP}&gamma={gamma}&p={p}"), &["network"]);
+        let mut cell = c.as_object().expect("obj").clone();
+        for k in ["index", "i_gamma", "i_load", "gamma", "load", "p"] {
+            cell.remove(k);
+        }
+        assert_eq!(Json::Object(cell), net["summary"], "cell {}", c["index"]);
+    }
+    // Cells are ordered by index; the statuses include divergence at small γ.
+    assert!(cells.iter().enumerate().all(|(i, c)| c["index"] == i));
+}
+
+#[test]
+fn sweep_csv_has_one_row_per_cell_and_comes_first() {
+    let r = run_query_cpu(&format!("lab=klr&{SMALL_SWEEP}"), &[], &mut NoProgress).expect("runs");
+    let csv = r.to_csv(None).expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 13);
+    assert!(lines[0].starts_with("index,i_gamma,i_load,gamma,load,p,status,"), "{}", lines[0]);
+    let off = run_query_cpu("lab=klr&n=40&p=10", &["sweep"], &mut NoProgress).expect("runs");
+    assert_eq!(off.to_json_value()["sweep"], Json::Null);
+}
+
+#[test]
+fn same_query_gives_identical_json() {
+    let q = format!("lab=klr&{SMALL_SWEEP}&p=30&section=1&pins=1,5&cap_points=3&cap_trials=2");
+    let a = run_query_cpu(&q, &[], &mut NoProgress).expect("runs").to_json();
+    let b = run_query_cpu(&q, &[], &mut NoProgress).expect("runs").to_json();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn capacity_compares_with_hebbian_recall() {
+    let j = run_json("n=60&gamma=0.05&cap_max=1&cap_points=4", &["capacity"]);
+    let pts = arr(&j["capacity"]["points"]);
+    assert_eq!(pts.len(), 4);
+    // At γ = 0.05 the kernel network stores far beyond the Hebbian limit.
+    assert_eq!(pts[3]["success"], 1.0);
+    assert_eq!(pts[3]["hebbian_success"], 0.0);
+    assert_eq!(j["capacity"]["hebbian_load"], 0.138);
+}
+
+#[test]
+fn cross_section_and_pins() {
+    let j =
+        run_json(&format!("{SMALL_SWEEP}&sweep=0&section=1&sec_gamma=0.02&pins=0,11"), &["section", "pins"]);
+    let cells = arr(&j["section"]["cells"]);
+    assert_eq!(cells.len(), 3);
+    assert!(cells.iter().all(|c| c["gamma"] == 0.02));
+    let pins = arr(&j["pins"]);
+    assert_eq!(pins.len(), 2);
+    assert_eq!(pins[1]["index"], 11);
+}
+
+#[test]
+fn consistency_rules_fix_and_report() {
+    let parsed =
+        from_query("lab=klr&p=5&target=9&sw_gmin=1&sw_gmax=0.01&shard=3&shards=2&sw_gn=2&sw_ln=2&pins=1,7");
+    let p = parsed.state().expect("klr").params;
+    assert_eq!(p.int("target"), 4);
+    assert_eq!((p.float("sw_gmin"), p.float("sw_gmax")), (0.01, 1.0));
+    assert_eq!(p.int("shard"), 1);
+    assert_eq!(p.list("pins"), &[1]);
+    let keys: Vec<&str> = parsed.notices.iter().map(|n| n.key.as_str()).collect();
+    for k in ["target", "sw_gmin", "shard", "pins"] {
+        assert!(keys.contains(&k), "{k}: {keys:?}");
+    }
+}

@@ -1,0 +1,499 @@
+//! Training the dual weights `α ∈ R^{P×N}` (SPEC Lab 1, "Training"): kernel logistic
+//! regression by full-batch gradient descent (the author's protocol) and kernel ridge
+//! regression in closed form; the curvature that decides whether the descent is stable.
+//!
+//! Loss, for all neurons at once (column `i` of `α` belongs to neuron `i`):
+//! `L(α) = Σ_{ν,i} softplus(−ξ^ν_i H_νi) + (λ/2) Σ_{ν,i} α_νi H_νi`, `H = K α`,
+//! with `softplus(z) = ln(1 + e^z)`; the gradient is `∇L = K (R + λ α)` with
+//! `R = −Ξ ⊙ σ(−Ξ ⊙ H)` (equivalently targets `(ξ + 1)/2` with binary cross-entropy).
+
+use crate::compute::{Mat, cpu};
+use serde::Serialize;
+
+/// What gradient descent does when it detects divergence (the loss rising above its
+/// starting value). Non-finite values always stop it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDiverge {
+    /// Stop and keep the last α before the failing epoch; the lab reports no numbers.
+    Stop,
+    /// Run out the epoch budget (as a protocol without the test would) and flag the result.
+    Continue,
+}
+
+/// Gradient-descent settings (author's protocol: λ = 0.01, η = 0.1, 300 epochs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GdConfig {
+    /// Ridge strength λ of `(λ/2) αᵀKα`.
+    pub lambda: f64,
+    /// Step size η.
+    pub lr: f64,
+    /// Budget: the number of updates.
+    pub epochs: usize,
+    /// Stop when `|L_{t−1} − L_t| ≤ tol·|L_{t−1}|` (0 disables the test).
+    pub tol: f64,
+    pub on_diverge: OnDiverge,
+}
+
+impl Default for GdConfig {
+    fn default() -> Self {
+        Self { lambda: 0.01, lr: 0.1, epochs: 300, tol: 1e-6, on_diverge: OnDiverge::Stop }
+    }
+}
+
+/// Why a training was declared divergent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DivergeWhy {
+    /// The loss rose above its value at α = 0 (`P·N·ln 2`): the step overshoots.
+    LossRose,
+    /// A loss or field value became NaN or infinite.
+    NonFinite,
+}
+
+/// How a training ended.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// The relative loss change fell under the tolerance at `epoch`.
+    Converged { epoch: usize },
+    /// The epoch budget ran out.
+    #[serde(rename = "budget")]
+    BudgetExhausted,
+    /// Divergence detected at `epoch` (the first time, in `continue` mode).
+    Diverged { epoch: usize, why: DivergeWhy },
+    /// Kernel ridge regression: solved, no iterations.
+    ClosedForm,
+}
+
+impl Status {
+    pub fn diverged(&self) -> bool {
+        matches!(self, Status::Diverged { .. })
+    }
+
+    /// A sentence for the visitor.
+    pub fn message(&self, on: OnDiverge, epochs_run: usize) -> String {
+        match *self {
+            Status::Converged { epoch } => {
+                format!("converged at epoch {epoch} (relative loss change under tol)")
+            }
+            Status::BudgetExhausted => format!("ran the full budget of {epochs_run} epochs"),
+            Status::ClosedForm => "kernel ridge regression: α = (K + λI)⁻¹ Ξ, no iterations".into(),
+            Status::Diverged { epoch, why } => {
+                let what = match why {
+                    DivergeWhy::LossRose => "the loss rose above its starting value P·N·ln 2",
+                    DivergeWhy::NonFinite => "a loss or field value became NaN or infinite",
+                };
+                match (on, why) {
+                    (_, DivergeWhy::NonFinite) | (OnDiverge::Stop, _) => format!(
+                        "gradient descent diverged at epoch {epoch}: {what}; stopped, keeping the α of epoch {}",
+                        epoch.saturating_sub(1)
+                    ),
+                    (OnDiverge::Continue, DivergeWhy::LossRose) => format!(
+                        "gradient descent diverged at epoch {epoch}: {what}; continued to epoch {epochs_run} as asked (diverge=continue) — the numbers describe an unstable training"
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// The result of a training.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The dual weights `α` (`P × N`) kept at the end (the last finite / last good ones).
+    pub alpha: Mat<f64>,
+    /// `H = K α` for that `α`: the fields at the stored patterns.
+    pub h: Mat<f64>,
+    /// The loss of every `α_t` evaluated, `t = 0, 1, …` (including a failing one).
+    pub loss: Vec<f64>,
+    /// Updates applied to the returned `α`.
+    pub epochs_run: usize,
+    pub status: Status,
+    /// Epochs at which the loss rose (GD with a step under 2/curvature never has any).
+    pub loss_rises: usize,
+}
+
+/// `ln(1 + e^z)` without overflow.
+#[inline]
+pub fn softplus(z: f64) -> f64 {
+    z.max(0.0) + (-z.abs()).exp().ln_1p()
+}
+
+/// Loss and gradient at `α` (for tests and checks; the training loop fuses these).
+pub fn loss_and_gradient(k: &Mat<f64>, xi: &Mat<f64>, alpha: &Mat<f64>, lambda: f64) -> (f64, Mat<f64>) {
+    let h = cpu::matmul(k, alpha);
+    let mut z = Mat::zeros(alpha.rows, alpha.cols);
+    let mut loss = 0.0;
+    for idx in 0..h.data.len() {
+        let (x, hv, a) = (xi.data[idx], h.data[idx], alpha.data[idx]);
+        let y = x * hv;
+        loss += softplus(-y) + 0.5 * lambda * a * hv;
+        let s = 1.0 / (1.0 + y.exp());
+        z.data[idx] = -x * s + lambda * a;
+    }
+    (loss, cpu::matmul(k, &z))
+}
+
+/// Factors of `Π(1 + e_k)` multiplied before one logarithm: each factor is in `[1, 2]`,
+/// so a block of 512 stays below 2^512 (no overflow) and loses at most ~1e-13 relative.
+const LOG_BLOCK: usize = 512;
+
+/// One fused pass over the `P × N` entries: the loss of `α` (with `H = Kα`) and
+/// `Z = R + λα` into `z`. Returns `(loss, all fields finite)`.
+/// `Σ ln(1 + e^{−|y|})` is taken as the logarithm of blocked products (one `ln` per
+/// [`LOG_BLOCK`] entries instead of one per entry).
+fn loss_and_z(xi: &[f64], h: &[f64], alpha: &[f64], lambda: f64, z: &mut [f64]) -> (f64, bool) {
+    let (mut data, mut reg, mut finite) = (0.0f64, 0.0f64, true);
+    for start in (0..h.len()).step_by(LOG_BLOCK) {
+        let end = (start + LOG_BLOCK).min(h.len());
+        let (mut prod, mut hinge) = (1.0f64, 0.0f64);
+        for idx in start..end {
+            let (x, hv, a) = (xi[idx], h[idx], alpha[idx]);
+            finite &= hv.is_finite();
+            let y = x * hv;
+            let e = (-y.abs()).exp();
+            let one_e = 1.0 + e;
+            // softplus(−y) = max(−y, 0) + ln(1 + e^{−|y|}); σ(−y) from the same e^{−|y|}.
+            hinge += (-y).max(0.0);
+            prod *= one_e;
+            let sigma_neg = if y >= 0.0 { e / one_e } else { 1.0 / one_e };
+            z[idx] = -x * sigma_neg + lambda * a;
+            reg += a * hv;
+        }
+        data += hinge + prod.ln();
+    }
+    (data + 0.5 * lambda * reg, finite)
+}
+
+/// Kernel logistic regression by full-batch gradient descent, all neurons at once.
+///
+/// Inputs: the kernel matrix `k` (`P × P`, symmetric), the patterns `xi` (`P × N`,
+/// ±1), the settings. The exact loop (a GPU implementation must follow it):
+///
+/// ```text
+/// α ← 0 (P×N); L_0 = P·N·ln 2; rises ← 0
+/// for t = 0, 1, 2, …
+///     H ← K·α                                   (t = 0: H = 0, no product)
+///     y ← Ξ⊙H
+///     L_t ← Σ softplus(−y) + (λ/2)·Σ α⊙H
+///     if L_t or any H is not finite      → Diverged{t, NonFinite}: return α_{t−1} (0 at t = 0)
+///     if t ≥ 1 and L_t > L_0             → first time: Diverged{t, LossRose};
+///                                          on_diverge = Stop: return α_{t−1}
+///     if t ≥ 1 and L_t > L_{t−1}         → rises += 1
+///     if t ≥ 1 and tol > 0 and |L_{t−1} − L_t| ≤ tol·|L_{t−1}|
+///                                        → Converged{t} (unless already Diverged): return α_t
+///     if t = epochs                      → BudgetExhausted (or the Diverged status): return α_t
+///     Z ← −Ξ⊙σ(−y) + λ·α                   (σ(−y) = 1/(1 + e^{y}))
+///     α ← α − η·K·Z
+/// ```
+///
+/// `loss` holds `L_0 … L_t` for every α evaluated (with a failing `L_t`);
+/// `epochs_run` is the number of updates in the returned `α`; `h = K·α` for it.
+/// `on_epoch(t, L_t)` is called after each evaluated epoch (progress, a live loss curve).
+pub fn train_gd_with(
+    k: &Mat<f64>,
+    xi: &Mat<f64>,
+    cfg: &GdConfig,
+    on_epoch: &mut dyn FnMut(usize, f64),
+) -> Trained {
+    let (p, n) = (xi.rows, xi.cols);
+    assert!(k.rows == p && k.cols == p, "train_gd shapes");
+    let mut alpha = Mat::zeros(p, n);
+    let mut prev = Mat::zeros(p, n);
+    let mut h = Mat::zeros(p, n);
+    let mut z = Mat::zeros(p, n);
+    let mut loss: Vec<f64> = Vec::with_capacity(cfg.epochs + 1);
+    let mut rises = 0usize;
+    let mut diverged: Option<(usize, DivergeWhy)> = None;
+    let mut t = 0usize;
+    let status = loop {
+        if t > 0 {
+            h = cpu::matmul(k, &alpha);
+        }
+        let (l, finite) = loss_and_z(&xi.data, &h.data, &alpha.data, cfg.lambda, &mut z.data);
+        loss.push(l);
+        on_epoch(t, l);
+        if !finite || !l.is_finite() {
+            // Keep the last finite α (the one before this epoch's update).
+            if t > 0 {
+                alpha = prev;
+                h = cpu::matmul(k, &alpha);
+            }
+            let first = diverged.unwrap_or((t, DivergeWhy::NonFinite));
+            return Trained {
+                alpha,
+                h,
+                loss,
+                epochs_run: t.saturating_sub(1),
+                status: Status::Diverged { epoch: first.0, why: first.1 },
+                loss_rises: rises,
+            };
+        }
+        if t > 0 {
+            if l > loss[0] && diverged.is_none() {
+                diverged = Some((t, DivergeWhy::LossRose));
+                if cfg.on_diverge == OnDiverge::Stop {
+                    alpha = prev;
+                    h = cpu::matmul(k, &alpha);
+                    let loss_rises = rises + usize::from(l > loss[t - 1]);
+                    return Trained {
+                        alpha,
+                        h,
+                        loss,
+                        epochs_run: t - 1,
+                        status: Status::Diverged { epoch: t, why: DivergeWhy::LossRose },
+                        loss_rises,
+                    };
+                }
+            }
+            if l > loss[t - 1] {
+                rises += 1;
+            }
+            if cfg.tol > 0.0 && diverged.is_none() && (loss[t - 1] - l).abs() <= cfg.tol * loss[t - 1].abs() {
+                break Status::Converged { epoch: t };
+            }
+        }
+        if t >= cfg.epochs {
+            break match diverged {
+                Some((epoch, why)) => Status::Diverged { epoch, why },
+                None => Status::BudgetExhausted,
+            };
+        }
+        prev.data.copy_from_slice(&alpha.data);
+        cpu::gemm_acc(-cfg.lr, k, &z, 1.0, &mut alpha);
+        t += 1;
+    };
+    Trained { alpha, h, loss, epochs_run: t, status, loss_rises: rises }
+}
+
+/// [`train_gd_with`] without progress reports.
+pub fn train_gd(k: &Mat<f64>, xi: &Mat<f64>, cfg: &GdConfig) -> Trained {
+    train_gd_with(k, xi, cfg, &mut |_, _| {})
+}
+
+/// The loss of `α` (with `H = Kα`), for reporting a closed-form solution on the same scale.
+pub fn loss_of(xi: &Mat<f64>, h: &Mat<f64>, alpha: &Mat<f64>, lambda: f64) -> f64 {
+    let mut z = vec![0.0; h.data.len()];
+    loss_and_z(&xi.data, &h.data, &alpha.data, lambda, &mut z).0
+}
+
+/// Kernel ridge regression `α = (K + λI)⁻¹ Ξ` (the author's later papers). `None` when
+/// `K + λI` is not numerically positive definite.
+pub fn train_krr(k: &Mat<f64>, xi: &Mat<f64>, lambda: f64) -> Option<Trained> {
+    let p = k.rows;
+    let mut a = k.clone();
+    for i in 0..p {
+        a.data[i * p + i] += lambda;
+    }
+    let alpha = cpu::cholesky_solve(&a, xi)?;
+    let h = cpu::matmul(k, &alpha);
+    let l = loss_of(xi, &h, &alpha, lambda);
+    Some(Trained { alpha, h, loss: vec![l], epochs_run: 0, status: Status::ClosedForm, loss_rises: 0 })
+}
+
+/// `λ_max(K)`: K has non-negative entries, so power iteration from the all-ones vector
+/// brackets its top eigenvalue (Collatz–Wielandt). Stops at a relative bracket of 1e-6 or
+/// after 100 products and returns the Rayleigh quotient: near the stability limit
+/// (λ_max(K) ≈ √(8/η)) the spectral gap is wide and it converges in a few steps; far from
+/// it (large γ, K ≈ I) the top eigenvalues are nearly degenerate but all within ~1e-5 of 1.
+pub fn kernel_lambda_max(k: &Mat<f64>) -> f64 {
+    cpu::perron_root(k, 1e-6, 100).0
+}
+
+/// The curvature of the loss at α = 0, where `D = diag(σ(1−σ)) = I/4` for every neuron:
+/// `λ_max(K D K + λK) = λ_K²/4 + λ·λ_K` with `λ_K = λ_max(K)`. Since `σ(1−σ) ≤ 1/4`
+/// everywhere, it is also the largest curvature anywhere: gradient descent never
+/// increases the loss when `η < 2 / curvature_start`.
+pub fn curvature_start(lambda_k: f64, lambda: f64) -> f64 {
+    lambda_k * lambda_k / 4.0 + lambda * lambda_k
+}
+
+/// The curvature at the trained α: `max_i λ_max(K D_i K + λK)` over neurons `i`, with
+/// `D_i = diag(σ(H_·i)(1 − σ(H_·i)))`, by block power iteration (all neurons as the
+/// columns of one `P × N` matrix; two products per iteration).
+pub fn curvature_at(k: &Mat<f64>, h: &Mat<f64>, lambda: f64, iterations: usize) -> f64 {
+    let (p, n) = (h.rows, h.cols);
+    if p == 0 || n == 0 {
+        return 0.0;
+    }
+    let d: Vec<f64> = h
+        .data
+        .iter()
+        .map(|&x| {
+            let s = 1.0 / (1.0 + (-x).exp());
+            s * (1.0 - s)
+        })
+        .collect();
+    let mut v = Mat { rows: p, cols: n, data: vec![1.0 / (p as f64).sqrt(); p * n] };
+    let mut rq = vec![0.0; n];
+    for _ in 0..iterations.max(1) {
+        let kv = cpu::matmul(k, &v);
+        let mut w = Mat::zeros(p, n);
+        for (((wi, di), kvi), vi) in w.data.iter_mut().zip(&d).zip(&kv.data).zip(&v.data) {
+            *wi = di * kvi + lambda * vi;
+        }
+        let u = cpu::matmul(k, &w);
+        let mut norms = vec![0.0; n];
+        rq.iter_mut().for_each(|r| *r = 0.0);
+        for (urow, vrow) in u.data.chunks(n).zip(v.data.chunks(n)) {
+            for (((r, nm), uu), vv) in rq.iter_mut().zip(norms.iter_mut()).zip(urow).zip(vrow) {
+                *r += uu * vv;
+                *nm += uu * uu;
+            }
+        }
+        for nm in &mut norms {
+            *nm = nm.sqrt();
+        }
+        for (vrow, urow) in v.data.chunks_mut(n).zip(u.data.chunks(n)) {
+            for ((vv, uu), nc) in vrow.iter_mut().zip(urow).zip(&norms) {
+                *vv = if *nc > 0.0 { uu / nc } else { 0.0 };
+            }
+        }
+    }
+    rq.into_iter().fold(0.0, f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::kernel::{kernel_from_gram, pattern_gram, random_patterns};
+    use super::*;
+
+    fn setup(n: usize, p: usize, gamma: f64, seed: u64) -> (Mat<f64>, Mat<f64>) {
+        let xi = random_patterns(seed, 0, n, p);
+        let k = kernel_from_gram(&pattern_gram(&xi), n, gamma);
+        (k, xi)
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences_of_the_loss() {
+        let (k, xi) = setup(12, 7, 0.05, 1);
+        let mut alpha = Mat::zeros(7, 12);
+        for (i, a) in alpha.data.iter_mut().enumerate() {
+            *a = ((i * 37 % 11) as f64 - 5.0) * 0.1;
+        }
+        let (_, g) = loss_and_gradient(&k, &xi, &alpha, 0.03);
+        for idx in [0, 5, 17, 40, 83] {
+            let eps = 1e-6;
+            let mut ap = alpha.clone();
+            ap.data[idx] += eps;
+            let mut am = alpha.clone();
+            am.data[idx] -= eps;
+            let fd = (loss_and_gradient(&k, &xi, &ap, 0.03).0 - loss_and_gradient(&k, &xi, &am, 0.03).0)
+                / (2.0 * eps);
+            assert!((fd - g.data[idx]).abs() < 1e-6 * g.data[idx].abs().max(1.0), "{fd} vs {}", g.data[idx]);
+        }
+    }
+
+    #[test]
+    fn the_loss_starts_at_pn_ln2_and_matches_its_definition() {
+        let (k, xi) = setup(20, 10, 0.02, 2);
+        let t = train_gd(&k, &xi, &GdConfig { epochs: 25, ..GdConfig::default() });
+        assert!((t.loss[0] - 200.0 * 2f64.ln()).abs() < 1e-10);
+        assert_eq!(t.loss.len(), 26);
+        let (l, _) = loss_and_gradient(&k, &xi, &t.alpha, 0.01);
+        assert!((l - t.loss[25]).abs() < 1e-9 * l);
+        assert!(t.h.max_abs_diff(&cpu::matmul(&k, &t.alpha)) < 1e-12);
+        assert_eq!(t.status, Status::BudgetExhausted);
+        assert_eq!(t.epochs_run, 25);
+    }
+
+    /// At convergence the optimality condition K(R + λα) = 0 holds (K is positive
+    /// definite, so λα = Ξ⊙σ(−Ξ⊙Kα)): the gradient vanishes.
+    #[test]
+    fn at_convergence_the_gradient_vanishes() {
+        let (k, xi) = setup(16, 8, 0.1, 3);
+        let cfg = GdConfig { lambda: 0.1, lr: 1.0, epochs: 20_000, tol: 1e-15, on_diverge: OnDiverge::Stop };
+        let bound = curvature_start(kernel_lambda_max(&k), cfg.lambda);
+        assert!(cfg.lr < 2.0 / bound, "stable step");
+        let t = train_gd(&k, &xi, &cfg);
+        let (_, g) = loss_and_gradient(&k, &xi, &t.alpha, cfg.lambda);
+        let (_, g0) = loss_and_gradient(&k, &xi, &Mat::zeros(8, 16), cfg.lambda);
+        let norm = |m: &Mat<f64>| m.data.iter().map(|x| x * x).sum::<f64>().sqrt();
+        assert!(norm(&g) < 1e-7 * norm(&g0), "‖∇L‖ = {} (start {})", norm(&g), norm(&g0));
+        assert_eq!(t.loss_rises, 0);
+    }
+
+    /// Below the curvature bound the descent lemma holds: the loss never rises.
+    #[test]
+    fn below_the_curvature_bound_the_loss_never_rises() {
+        for (n, p, gamma) in [(50, 30, 0.02), (40, 80, 0.05), (30, 10, 0.005)] {
+            let (k, xi) = setup(n, p, gamma, 4);
+            let bound = curvature_start(kernel_lambda_max(&k), 0.01);
+            let cfg = GdConfig { lr: 1.9 / bound, epochs: 200, tol: 0.0, ..GdConfig::default() };
+            let t = train_gd(&k, &xi, &cfg);
+            assert_eq!(t.loss_rises, 0, "({n},{p},{gamma})");
+            assert!(t.loss.windows(2).all(|w| w[1] <= w[0] * (1.0 + 1e-12)));
+            assert!(curvature_at(&k, &t.h, 0.01, 200) <= bound * (1.0 + 1e-9));
+        }
+    }
+
+    #[test]
+    fn curvature_at_zero_fields_is_the_start_bound() {
+        let (k, _) = setup(20, 15, 0.01, 5);
+        let lk = kernel_lambda_max(&k);
+        let at = curvature_at(&k, &Mat::zeros(15, 20), 0.01, 500);
+        assert!((at - curvature_start(lk, 0.01)).abs() < 1e-9 * at, "{at}");
+        let top = cpu::sym_eigenvalues(&k).expect("eig")[0];
+        assert!((lk - top).abs() < 1e-9 * top);
+    }
+
+    /// Small γ: the Gram matrix is nearly rank one, the curvature exceeds 2/η and the
+    /// protocol's descent overshoots; the run says so and keeps the last good α.
+    #[test]
+    fn divergence_is_detected_and_the_last_good_alpha_kept() {
+        let (k, xi) = setup(100, 100, 0.001, 42);
+        let cfg = GdConfig::default();
+        assert!(curvature_start(kernel_lambda_max(&k), 0.01) > 2.0 / cfg.lr);
+        let t = train_gd(&k, &xi, &cfg);
+        let Status::Diverged { epoch, why } = t.status else { panic!("{:?}", t.status) };
+        assert_eq!(why, DivergeWhy::LossRose);
+        assert!((1..=3).contains(&epoch), "epoch {epoch}");
+        assert_eq!(t.loss.len(), epoch + 1);
+        assert!(t.loss[epoch] > t.loss[0]);
+        assert_eq!(t.epochs_run, epoch - 1);
+        // The kept α is the one of epoch − 1, reproduced by running exactly that many epochs.
+        let again = train_gd(&k, &xi, &GdConfig { epochs: epoch - 1, ..cfg });
+        assert_eq!(again.alpha, t.alpha);
+        // diverge=continue runs out the budget and flags it.
+        let cont = train_gd(&k, &xi, &GdConfig { on_diverge: OnDiverge::Continue, ..cfg });
+        assert_eq!(cont.status, Status::Diverged { epoch, why });
+        assert_eq!(cont.epochs_run, 300);
+        assert!(cont.alpha.data.iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn non_finite_values_stop_even_in_continue_mode() {
+        let (k, xi) = setup(20, 20, 0.0001, 6);
+        // ηλ·λ_max(K) > 2: the ridge term itself grows geometrically until it overflows.
+        let cfg =
+            GdConfig { lambda: 10.0, lr: 10.0, epochs: 5000, tol: 0.0, on_diverge: OnDiverge::Continue };
+        let t = train_gd(&k, &xi, &cfg);
+        assert!(matches!(t.status, Status::Diverged { .. }));
+        assert!(t.epochs_run < 5000);
+        assert!(!t.loss.last().expect("loss").is_finite());
+        assert!(t.alpha.data.iter().all(|x| x.is_finite()), "the last finite α is kept");
+        assert!(t.h.data.iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn krr_solves_its_definition() {
+        let (k, xi) = setup(30, 40, 0.02, 7);
+        let t = train_krr(&k, &xi, 0.01).expect("positive definite");
+        let mut a = k.clone();
+        for i in 0..40 {
+            a.data[i * 40 + i] += 0.01;
+        }
+        assert!(cpu::matmul(&a, &t.alpha).max_abs_diff(&xi) < 1e-9);
+        assert_eq!(t.status, Status::ClosedForm);
+    }
+
+    #[test]
+    fn converged_status_when_the_loss_stops_moving() {
+        let (k, xi) = setup(20, 10, 0.1, 8);
+        let t = train_gd(&k, &xi, &GdConfig { lr: 1.0, epochs: 100_000, tol: 1e-9, ..GdConfig::default() });
+        let Status::Converged { epoch } = t.status else { panic!("{:?}", t.status) };
+        assert_eq!(t.epochs_run, epoch);
+        assert_eq!(t.loss.len(), epoch + 1);
+    }
+}
