@@ -179,3 +179,28 @@ test('the CLI reproduces the page\'s numbers, network and sweep (within the stat
   close(fitPage, fitCli, 'fit');
   await page.close();
 });
+
+test('with WebGPU the network trains and recalls on the GPU, close to the CLI\'s CPU numbers', async () => {
+  const gctx = await browser({ webgpu: true });
+  try {
+    const q = 'v=1&lab=klr&n=40&p=24&gamma=0.03&epochs=150&tests=12&flip=0.2';
+    const { page, errors } = await open(gctx, srv.base, `?${q}`);
+    // The worker path, as the page runs it once WebGPU is verified.
+    const g = JSON.parse(await page.evaluate((query) => window.hp.run(query, 'network', undefined, 'verified'), q));
+    const c = JSON.parse(cli(['run', q, '--part', 'network']));
+    assert.equal(g.backend, 'gpu');
+    assert.equal(c.backend, 'cpu');
+    assert.equal(g.training.status, c.training.status);
+    // f32 training on the GPU: derived numbers within 1e-3 relative of the f64 CPU.
+    for (const key of ['sharpness', 'rho', 'force_direct_sq']) {
+      g[key].forEach((x, i) => assert.ok(Math.abs(x - c[key][i]) <= 1e-3 * Math.max(Math.abs(x), Math.abs(c[key][i])) + 1e-9, `${key}[${i}] ${x} vs ${c[key][i]}`));
+    }
+    assert.ok(Math.abs(g.stable_rank - c.stable_rank) <= 1e-3 * c.stable_rank);
+    assert.deepEqual(g.recall_test.success, c.recall_test.success);
+    // The page itself shows the network once the GPU verdict is in.
+    await page.waitForFunction(() => document.querySelector('#backend-status').dataset.backend === 'webgpu', null, { timeout: 60000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await gctx.close();
+  }
+});

@@ -337,7 +337,9 @@ export function planeMap(canvas, opts) {
   if (opts.xlabel) ctx.fillText(opts.xlabel, m.l + pw / 2, h - 2);
   if (opts.ylabel) { ctx.save(); ctx.translate(11, m.t + ph / 2); ctx.rotate(-Math.PI / 2); ctx.textBaseline = 'middle'; ctx.fillText(opts.ylabel, 0, 0); ctx.restore(); }
   return { X, Y, fromPixel, rect: { l: m.l, t: m.t, w: pw, h: ph } };
+}
 
+/**
  * A heatmap with axes: `values` row-major (`rows × cols`), row 0 drawn at the bottom.
  * opts: {lo, hi, cmap, xlabel, ylabel, xticks: [[col, label]], yticks: [[row, label]],
  *        marks: Map(cell → 'x' | 'dot'), faded: Set(cell), edges: per-cell booleans (a line

@@ -47,6 +47,11 @@ enum Command {
         /// Indent the JSON.
         #[arg(long)]
         pretty: bool,
+        /// Run the GPU parts of a lab (KLR training and recall, …) on the GPU through wgpu
+        /// (Vulkan/Metal/DX12; `WGPU_ADAPTER_NAME` picks an adapter). Fails if there is none.
+        /// Without it everything runs on the CPU.
+        #[arg(long)]
+        gpu: bool,
     },
     /// List the labs.
     Labs,
@@ -67,8 +72,8 @@ enum Format {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { query, format, table, parts, pretty } => {
-            run(&query, format, table.as_deref(), &parts, pretty)
+        Command::Run { query, format, table, parts, pretty, gpu } => {
+            run(&query, format, table.as_deref(), &parts, pretty, gpu)
         }
         Command::Labs => {
             for lab in LABS {
@@ -109,11 +114,31 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(query: &str, format: Format, table: Option<&str>, parts: &[String], pretty: bool) -> ExitCode {
+fn run(
+    query: &str,
+    format: Format,
+    table: Option<&str>,
+    parts: &[String],
+    pretty: bool,
+    gpu: bool,
+) -> ExitCode {
     // Accept a whole URL too: keep what follows the first '?'.
     let query = query.split_once('?').map_or(query, |(_, q)| q);
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let compute = crate::compute::Compute::cpu("native");
+    let compute = if gpu {
+        match pollster::block_on(crate::compute::gpu::Gpu::new()) {
+            Ok(g) => {
+                eprintln!("GPU: {}", g.describe());
+                crate::compute::Compute::with_gpu(std::sync::Arc::new(g))
+            }
+            Err(e) => {
+                eprintln!("error: --gpu: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        crate::compute::Compute::cpu("native")
+    };
     let report = match pollster::block_on(api::run_query(query, &parts, &mut NoProgress, &compute)) {
         Ok(r) => r,
         Err(e) => {
@@ -124,6 +149,9 @@ fn run(query: &str, format: Format, table: Option<&str>, parts: &[String], prett
             return ExitCode::FAILURE;
         }
     };
+    for f in compute.fallbacks() {
+        eprintln!("notice: {f}");
+    }
     for n in &report.notices {
         eprintln!("notice: {}", n.message);
     }

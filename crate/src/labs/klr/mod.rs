@@ -20,7 +20,7 @@ pub mod spectra;
 pub mod sweep;
 pub mod train;
 
-use self::network::{Learner, NO_STATS, Setup, inspect, summarize, train_network};
+use self::network::{Learner, NO_STATS, Setup, inspect_on, summarize, train_network_on};
 use self::sweep::{CapacityConfig, Grid, capacity_loads, spaced};
 use self::train::{GdConfig, OnDiverge};
 use super::{Cell, LabDef, LabFuture, Output, Part, Progress, RunError, Runner, Table};
@@ -355,7 +355,7 @@ pub const LAB: LabDef = LabDef {
         ],
         check,
         run,
-        gpu: false,
+        gpu: true,
     }),
 };
 
@@ -454,10 +454,12 @@ fn run<'a>(
     p: &'a Params,
     parts: &'a [&'a str],
     progress: &'a mut dyn Progress,
-    _compute: &'a Compute,
+    compute: &'a Compute,
 ) -> LabFuture<'a> {
-    // The CPU path (f64). The GPU mirrors of train::train_gd and recall::recall_batch plug in here.
-    Box::pin(async move { run_cpu(p, parts, progress) })
+    // Training and recall tests of the network, the sweep and the cross-section run on the
+    // GPU when `compute` has one (train::train_gd_on, recall::recall_batch_on); everything
+    // else, and all of it without a GPU, is the CPU's f64 code.
+    Box::pin(run_parts(p, parts, progress, compute))
 }
 
 /// Rows of a JSON array of flat objects as a CSV table (columns: the first record's keys;
@@ -548,7 +550,12 @@ struct NetworkOut<'a> {
     summary: &'a network::Summary,
 }
 
-fn run_network(p: &Params, progress: &mut dyn Progress, out: &mut Output) -> Result<(), RunError> {
+async fn run_network(
+    p: &Params,
+    progress: &mut dyn Progress,
+    out: &mut Output,
+    compute: &Compute,
+) -> Result<(), RunError> {
     let s = setup(p);
     check_size("stored patterns P", s.p, s.n)?;
     let xi = kernel::random_patterns(s.seed, 0, s.n, s.p);
@@ -559,7 +566,7 @@ fn run_network(p: &Params, progress: &mut dyn Progress, out: &mut Output) -> Res
     let stride = (s.gd.epochs / 50).max(1);
     let mut chunk: Vec<f64> = Vec::new();
     let mut from = 0usize;
-    let net = train_network(&s, xi, k, &mut |t, l| {
+    let net = train_network_on(compute, &s, xi, k, &mut |t, l| {
         chunk.push(l);
         if chunk.len() >= stride {
             progress.partial(&serde_json::json!({ "loss_chunk": { "from": from, "loss": chunk } }));
@@ -567,9 +574,10 @@ fn run_network(p: &Params, progress: &mut dyn Progress, out: &mut Output) -> Res
             chunk.clear();
         }
         progress.step(t, total);
-    })?;
+    })
+    .await?;
     progress.step(s.gd.epochs + 1, total);
-    let insp = inspect(&net, &s);
+    let insp = inspect_on(compute, &net, &s).await;
     let summary = summarize(&net, &s, &insp);
     let numbers = net.has_numbers(&s);
     let t = &net.trained;
@@ -700,13 +708,19 @@ fn run_network(p: &Params, progress: &mut dyn Progress, out: &mut Output) -> Res
 /// recompute a sweep.
 pub const SWEEP_TARGET: usize = 0;
 
-fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output, RunError> {
+async fn run_parts(
+    p: &Params,
+    parts: &[&str],
+    progress: &mut dyn Progress,
+    compute: &Compute,
+) -> Result<Output, RunError> {
     let mut out = Output::default();
+    out.merge(serde_json::json!({ "backend": if compute.uses_gpu() { "gpu" } else { "cpu" } }));
     let base = Setup { target: SWEEP_TARGET, ..setup(p) };
     let (shard, shards) = (p.usize("shard"), p.usize("shards"));
     let mut first: Vec<Table> = Vec::new();
     if parts.contains(&"network") {
-        run_network(p, progress, &mut out)?;
+        run_network(p, progress, &mut out, compute).await?;
     }
     if parts.contains(&"capacity") {
         let cfg = CapacityConfig {
@@ -724,7 +738,8 @@ fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Ou
         if p.flag("sweep") {
             let grid = sweep_grid(p, sweep_gammas(p));
             check_size("the sweep's largest P", grid.max_p(), base.n)?;
-            let s = sweep::sweep(&base, &grid, shard, shards, threads(), "sweep_cell", progress)?;
+            let s = sweep::sweep_on(compute, &base, &grid, shard, shards, threads(), "sweep_cell", progress)
+                .await?;
             first.push(records_table("sweep", &to_records(&s.cells)));
             out.merge(serde_json::json!({ "sweep": s }));
         } else {
@@ -736,7 +751,9 @@ fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Ou
         if p.flag("section") {
             let grid = sweep_grid(p, vec![p.float("sec_gamma")]);
             check_size("the cross-section's largest P", grid.max_p(), base.n)?;
-            let s = sweep::sweep(&base, &grid, shard, shards, threads(), "section_cell", progress)?;
+            let s =
+                sweep::sweep_on(compute, &base, &grid, shard, shards, threads(), "section_cell", progress)
+                    .await?;
             first.push(records_table("section", &to_records(&s.cells)));
             out.merge(serde_json::json!({ "section": s }));
         } else {

@@ -7,7 +7,7 @@ use super::geometry::{self, ForceStats, PatternGeometry};
 use super::recall::{self, RecallTest};
 use super::spectra;
 use super::train::{self, DivergeWhy, GdConfig, OnDiverge, Status, Trained};
-use crate::compute::Mat;
+use crate::compute::{Compute, Mat};
 use crate::labs::RunError;
 use serde::Serialize;
 
@@ -82,18 +82,43 @@ pub fn train_network(
     k: Mat<f64>,
     on_epoch: &mut dyn FnMut(usize, f64),
 ) -> Result<Network, RunError> {
-    let kernel_lambda_max = train::kernel_lambda_max(&k);
-    let curvature_start = train::curvature_start(kernel_lambda_max, setup.gd.lambda);
     let trained = match setup.learner {
         Learner::Gd => train::train_gd_with(&k, &xi, &setup.gd, on_epoch),
-        Learner::Krr => train::train_krr(&k, &xi, setup.gd.lambda).ok_or_else(|| {
-            RunError::Invalid(format!(
-                "kernel ridge regression: K + λI is not numerically positive definite at γ = {}, λ = {} (raise λ)",
-                setup.gamma, setup.gd.lambda
-            ))
-        })?,
+        Learner::Krr => train_krr(setup, &k, &xi)?,
     };
-    Ok(Network { xi, k, trained, kernel_lambda_max, curvature_start })
+    Ok(network_from(setup, xi, k, trained))
+}
+
+/// [`train_network`] with gradient descent on the GPU when `compute` has one (every
+/// epoch on the GPU, one readback; see [`train::train_gd_on`]).
+pub async fn train_network_on(
+    compute: &Compute,
+    setup: &Setup,
+    xi: Mat<f64>,
+    k: Mat<f64>,
+    on_epoch: &mut dyn FnMut(usize, f64),
+) -> Result<Network, RunError> {
+    let trained = match setup.learner {
+        Learner::Gd => train::train_gd_on(compute, &k, &xi, &setup.gd, on_epoch).await,
+        Learner::Krr => train_krr(setup, &k, &xi)?,
+    };
+    Ok(network_from(setup, xi, k, trained))
+}
+
+fn train_krr(setup: &Setup, k: &Mat<f64>, xi: &Mat<f64>) -> Result<Trained, RunError> {
+    train::train_krr(k, xi, setup.gd.lambda).ok_or_else(|| {
+        RunError::Invalid(format!(
+            "kernel ridge regression: K + λI is not numerically positive definite at γ = {}, λ = {} (raise λ)",
+            setup.gamma, setup.gd.lambda
+        ))
+    })
+}
+
+/// The network around a trained α: `λ_max(K)` and the curvature bound.
+fn network_from(setup: &Setup, xi: Mat<f64>, k: Mat<f64>, trained: Trained) -> Network {
+    let kernel_lambda_max = train::kernel_lambda_max(&k);
+    let curvature_start = train::curvature_start(kernel_lambda_max, setup.gd.lambda);
+    Network { xi, k, trained, kernel_lambda_max, curvature_start }
 }
 
 /// The numbers of one network that a sweep cell keeps (flat, one CSV row). Numbers
@@ -165,16 +190,41 @@ pub struct Inspection {
 
 /// Forces at every stored pattern and the recall test.
 pub fn inspect(net: &Network, setup: &Setup) -> Inspection {
-    if !net.has_numbers(setup) {
-        return Inspection { geometry: None, recall: None };
+    match recall_probes(net, setup) {
+        None => Inspection { geometry: None, recall: None },
+        Some(probes) => {
+            let t = &net.trained;
+            let r = recall::recall_batch(&net.xi, &t.alpha, setup.gamma, &probes, setup.steps);
+            inspection(net, setup, &r)
+        }
     }
+}
+
+/// [`inspect`] with the recall test on the GPU when `compute` has one.
+pub async fn inspect_on(compute: &Compute, net: &Network, setup: &Setup) -> Inspection {
+    match recall_probes(net, setup) {
+        None => Inspection { geometry: None, recall: None },
+        Some(probes) => {
+            let t = &net.trained;
+            let r =
+                recall::recall_batch_on(compute, &net.xi, &t.alpha, setup.gamma, &probes, setup.steps).await;
+            inspection(net, setup, &r)
+        }
+    }
+}
+
+/// The recall test's probes, when the network has numbers.
+fn recall_probes(net: &Network, setup: &Setup) -> Option<Mat<f64>> {
+    net.has_numbers(setup)
+        .then(|| recall::test_probes(&net.xi, setup.seed, setup.trial, setup.tests, setup.flip))
+}
+
+fn inspection(net: &Network, setup: &Setup, r: &recall::BatchRecall) -> Inspection {
     let t = &net.trained;
     let geometry = geometry::pattern_geometry(&net.xi, &t.alpha, &t.h, &net.k, setup.gamma);
-    let probes = recall::test_probes(&net.xi, setup.seed, setup.trial, setup.tests, setup.flip);
-    let r = recall::recall_batch(&net.xi, &t.alpha, setup.gamma, &probes, setup.steps);
     Inspection {
         geometry: Some(geometry),
-        recall: Some(recall::summarize(&net.xi, &r, setup.flip, setup.steps)),
+        recall: Some(recall::summarize(&net.xi, r, setup.flip, setup.steps)),
     }
 }
 

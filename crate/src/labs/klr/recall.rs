@@ -2,7 +2,7 @@
 //! `h(s) = αᵀ k(s)`, `k(s)_μ = K(s, ξ^μ)`, `sign(0) = +1`, for a batch of probes at once.
 
 use super::kernel::{cross_kernel, probe_rng};
-use crate::compute::{Mat, cpu};
+use crate::compute::{Compute, Mat, RowStatus, cpu};
 use crate::labs::classic::model::corrupt;
 use serde::Serialize;
 
@@ -87,6 +87,31 @@ pub fn recall_batch(
         active = still;
     }
     BatchRecall { states, steps, converged, cycled }
+}
+
+/// [`recall_batch`] on the GPU when `compute` has one (`Compute::kernel_hopfield_sync`:
+/// the same loop in f32, every step on the GPU, status read back every 8 steps; a sign
+/// can differ from f64 only where a field is within f32 rounding of 0), else on the CPU.
+pub async fn recall_batch_on(
+    compute: &Compute,
+    xi: &Mat<f64>,
+    alpha: &Mat<f64>,
+    gamma: f64,
+    probes: &Mat<f64>,
+    max_steps: usize,
+) -> BatchRecall {
+    if !compute.uses_gpu() {
+        return recall_batch(xi, alpha, gamma, probes, max_steps);
+    }
+    let r = compute
+        .kernel_hopfield_sync(&xi.to_f32(), &alpha.to_f32(), gamma as f32, &probes.to_f32(), max_steps)
+        .await;
+    BatchRecall {
+        states: r.states.to_f64(),
+        steps: r.steps.iter().map(|&s| s as usize).collect(),
+        converged: r.status.iter().map(|&s| s == RowStatus::Fixed).collect(),
+        cycled: r.status.iter().map(|&s| s == RowStatus::Cycle).collect(),
+    }
 }
 
 /// One recorded state of an animated recall.

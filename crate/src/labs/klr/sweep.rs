@@ -8,10 +8,12 @@
 //! serves every cell: a cell's kernel is `exp(−γ(2N − 2G))` on its leading block.
 
 use super::kernel::{kernel_from_gram, leading_block, pattern_gram, prefix, random_patterns};
-use super::network::{Inspection, Network, Setup, Summary, inspect, summarize, train_network};
+use super::network::{
+    Inspection, Network, Setup, Summary, inspect, inspect_on, summarize, train_network, train_network_on,
+};
 use super::recall;
 use super::spectra::{self, LogLogFit};
-use crate::compute::Mat;
+use crate::compute::{Compute, Mat};
 use crate::labs::classic::model::{Hebbian, Mode};
 use crate::labs::{Progress, RunError};
 use crate::rng::seeded;
@@ -83,6 +85,32 @@ pub fn shard_cells(costs: &[f64], shard: usize, shards: usize) -> Vec<usize> {
         .collect()
 }
 
+/// Progress of a run of cells in cost units, and each finished cell as a partial result
+/// `{key: json}`.
+struct Reports {
+    total: f64,
+    done: f64,
+    scale: f64,
+}
+
+impl Reports {
+    fn start(total: f64, progress: &mut dyn Progress) -> Self {
+        let r = Self { total, done: 0.0, scale: 1e6 / total.max(1e-300) };
+        progress.step(0, r.units(total));
+        r
+    }
+
+    fn units(&self, x: f64) -> usize {
+        (x * self.scale).round() as usize
+    }
+
+    fn finished(&mut self, cost: f64, key: &str, json: Json, progress: &mut dyn Progress) {
+        self.done += cost;
+        progress.partial(&serde_json::json!({ key: json }));
+        progress.step(self.units(self.done), self.units(self.total));
+    }
+}
+
 /// Evaluate `eval(cell)` for every cell of `order`, on `threads` threads natively (one
 /// in the browser), reporting progress in cost units and each finished cell through
 /// `Progress::partial` (wrapped as `{key: json}`). Returns the results in `order`'s order.
@@ -95,15 +123,9 @@ pub fn run_cells<T: Send>(
     threads: usize,
     progress: &mut dyn Progress,
 ) -> Result<Vec<T>, RunError> {
-    let total: f64 = order.iter().map(|&c| cost(c)).sum();
-    let scale = 1e6 / total.max(1e-300);
-    let units = |x: f64| (x * scale).round() as usize;
-    let mut done = 0.0;
-    progress.step(0, units(total));
+    let mut reports = Reports::start(order.iter().map(|&c| cost(c)).sum(), progress);
     let mut report = |c: usize, r: &T, progress: &mut dyn Progress| {
-        done += cost(c);
-        progress.partial(&serde_json::json!({ key: to_json(c, r) }));
-        progress.step(units(done), units(total));
+        reports.finished(cost(c), key, to_json(c, r), progress);
     };
     #[cfg(not(target_arch = "wasm32"))]
     if threads > 1 && order.len() > 1 {
@@ -193,29 +215,64 @@ impl Shared {
         Self { xi, gram }
     }
 
-    /// The network of the first `p` patterns at `gamma`.
-    pub fn network(&self, setup: &Setup) -> Result<Network, RunError> {
+    /// The first `p` patterns and their kernel matrix at `gamma`.
+    fn patterns_and_kernel(&self, setup: &Setup) -> (Mat<f64>, Mat<f64>) {
         let xi = prefix(&self.xi, setup.p);
         let k = kernel_from_gram(&leading_block(&self.gram, setup.p), setup.n, setup.gamma);
+        (xi, k)
+    }
+
+    /// The network of the first `p` patterns at `gamma`.
+    pub fn network(&self, setup: &Setup) -> Result<Network, RunError> {
+        let (xi, k) = self.patterns_and_kernel(setup);
         train_network(setup, xi, k, &mut |_, _| {})
+    }
+
+    /// [`Shared::network`], trained on the GPU when `compute` has one.
+    pub async fn network_on(&self, compute: &Compute, setup: &Setup) -> Result<Network, RunError> {
+        let (xi, k) = self.patterns_and_kernel(setup);
+        train_network_on(compute, setup, xi, k, &mut |_, _| {}).await
     }
 }
 
 /// Evaluate one cell: train, inspect, summarise.
 pub fn eval_cell(shared: &Shared, base: &Base, grid: &Grid, index: usize) -> Result<Cell, RunError> {
-    let (ig, il) = grid.coords(index);
-    let setup = Setup { gamma: grid.gammas[ig], p: grid.patterns[il], ..*base };
+    let setup = cell_setup(base, grid, index);
     let net = shared.network(&setup)?;
-    let insp: Inspection = inspect(&net, &setup);
-    Ok(Cell {
+    let insp = inspect(&net, &setup);
+    Ok(cell_of(grid, index, &setup, &net, &insp))
+}
+
+/// [`eval_cell`] with training and the recall test on the GPU when `compute` has one.
+pub async fn eval_cell_on(
+    compute: &Compute,
+    shared: &Shared,
+    base: &Base,
+    grid: &Grid,
+    index: usize,
+) -> Result<Cell, RunError> {
+    let setup = cell_setup(base, grid, index);
+    let net = shared.network_on(compute, &setup).await?;
+    let insp = inspect_on(compute, &net, &setup).await;
+    Ok(cell_of(grid, index, &setup, &net, &insp))
+}
+
+fn cell_setup(base: &Base, grid: &Grid, index: usize) -> Setup {
+    let (ig, il) = grid.coords(index);
+    Setup { gamma: grid.gammas[ig], p: grid.patterns[il], ..*base }
+}
+
+fn cell_of(grid: &Grid, index: usize, setup: &Setup, net: &Network, insp: &Inspection) -> Cell {
+    let (ig, il) = grid.coords(index);
+    Cell {
         index,
         i_gamma: ig,
         i_load: il,
         gamma: setup.gamma,
         load: grid.loads[il],
         p: setup.p,
-        summary: summarize(&net, &setup, &insp),
-    })
+        summary: summarize(net, setup, insp),
+    }
 }
 
 /// A sweep's (or one shard's) result.
@@ -246,21 +303,73 @@ pub fn sweep(
     key: &str,
     progress: &mut dyn Progress,
 ) -> Result<SweepOut, RunError> {
-    let shared = Shared::new(base.seed, 0, base.n, grid.max_p());
-    let cost = |c: usize| {
-        let p = grid.patterns[grid.coords(c).1] as f64;
-        p * p * base.n as f64
-    };
-    let costs: Vec<f64> = (0..grid.cells()).map(cost).collect();
-    let order = shard_cells(&costs, shard, shards);
-    // The grid first, so that a page can draw the axes before any cell is done.
-    progress.partial(&serde_json::json!({ key.replace("_cell", "_grid"): grid }));
+    let (shared, order) = plan_sweep(base, grid, shard, shards, key, progress);
+    let cost = |c: usize| cell_cost(base, grid, c);
     let eval = |c: usize| eval_cell(&shared, base, grid, c);
     let to_json = |_: usize, cell: &Cell| serde_json::to_value(cell).unwrap_or(Json::Null);
-    let mut cells = run_cells(&order, &cost, &eval, &to_json, key, threads, progress)?;
+    let cells = run_cells(&order, &cost, &eval, &to_json, key, threads, progress)?;
+    Ok(finish_sweep(base, grid, shard, shards, cells))
+}
+
+/// [`sweep`] with every cell's training and recall test on the GPU when `compute` has
+/// one (cells one after another: the GPU is the parallel part), else on CPU threads.
+#[allow(clippy::too_many_arguments)]
+pub async fn sweep_on(
+    compute: &Compute,
+    base: &Base,
+    grid: &Grid,
+    shard: usize,
+    shards: usize,
+    threads: usize,
+    key: &str,
+    progress: &mut dyn Progress,
+) -> Result<SweepOut, RunError> {
+    if !compute.uses_gpu() {
+        return sweep(base, grid, shard, shards, threads, key, progress);
+    }
+    let (shared, order) = plan_sweep(base, grid, shard, shards, key, progress);
+    let mut reports = Reports::start(order.iter().map(|&c| cell_cost(base, grid, c)).sum(), progress);
+    let mut cells = Vec::with_capacity(order.len());
+    for &c in &order {
+        let cell = eval_cell_on(compute, &shared, base, grid, c).await?;
+        reports.finished(
+            cell_cost(base, grid, c),
+            key,
+            serde_json::to_value(&cell).unwrap_or(Json::Null),
+            progress,
+        );
+        cells.push(cell);
+    }
+    Ok(finish_sweep(base, grid, shard, shards, cells))
+}
+
+/// Work of a cell, in units of `P²·N`.
+fn cell_cost(base: &Base, grid: &Grid, c: usize) -> f64 {
+    let p = grid.patterns[grid.coords(c).1] as f64;
+    p * p * base.n as f64
+}
+
+/// The shared patterns and this shard's cells, after announcing the grid (so a page can
+/// draw the axes before any cell is done).
+fn plan_sweep(
+    base: &Base,
+    grid: &Grid,
+    shard: usize,
+    shards: usize,
+    key: &str,
+    progress: &mut dyn Progress,
+) -> (Shared, Vec<usize>) {
+    let shared = Shared::new(base.seed, 0, base.n, grid.max_p());
+    let costs: Vec<f64> = (0..grid.cells()).map(|c| cell_cost(base, grid, c)).collect();
+    let order = shard_cells(&costs, shard, shards);
+    progress.partial(&serde_json::json!({ key.replace("_cell", "_grid"): grid }));
+    (shared, order)
+}
+
+fn finish_sweep(base: &Base, grid: &Grid, shard: usize, shards: usize, mut cells: Vec<Cell>) -> SweepOut {
     cells.sort_by_key(|c| c.index);
     let fit = fit_cells(&cells);
-    Ok(SweepOut {
+    SweepOut {
         n: grid.n,
         gammas: grid.gammas.clone(),
         loads: grid.loads.clone(),
@@ -270,7 +379,7 @@ pub fn sweep(
         curvature_limit: 2.0 / base.gd.lr,
         cells,
         fit,
-    })
+    }
 }
 
 /// The Proposition 1 fit over cells that have numbers and did not diverge.

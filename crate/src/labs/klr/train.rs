@@ -7,7 +7,7 @@
 //! with `softplus(z) = ln(1 + e^z)`; the gradient is `∇L = K (R + λ α)` with
 //! `R = −Ξ ⊙ σ(−Ξ ⊙ H)` (equivalently targets `(ξ + 1)/2` with binary cross-entropy).
 
-use crate::compute::{Mat, cpu};
+use crate::compute::{Compute, Mat, cpu};
 use serde::Serialize;
 
 /// What gradient descent does when it detects divergence (the loss rising above its
@@ -265,6 +265,48 @@ pub fn train_gd_with(
         t += 1;
     };
     Trained { alpha, h, loss, epochs_run: t, status, loss_rises: rises }
+}
+
+/// [`train_gd_with`] with every epoch on the GPU when `compute` has one
+/// (`Gpu::klr_train_gd`: the same loop in f32, one command buffer, one readback), else
+/// on the CPU. The GPU's α comes back in f32 and `h = K·α` is recomputed in f64, so
+/// everything after training (forces, spectra) is the CPU's f64 code either way.
+/// `on_epoch` sees the losses after the GPU is done. A GPU failure is recorded in
+/// `compute.fallbacks()` and the CPU trains instead.
+pub async fn train_gd_on(
+    compute: &Compute,
+    k: &Mat<f64>,
+    xi: &Mat<f64>,
+    cfg: &GdConfig,
+    on_epoch: &mut dyn FnMut(usize, f64),
+) -> Trained {
+    let Some(gpu) = compute.gpu() else {
+        return train_gd_with(k, xi, cfg, on_epoch);
+    };
+    let stop = cfg.on_diverge == OnDiverge::Stop;
+    let (k32, xi32) = (k.to_f32(), xi.to_f32());
+    let run =
+        gpu.klr_train_gd(&k32, &xi32, cfg.lambda as f32, cfg.lr as f32, cfg.epochs, cfg.tol as f32, stop);
+    let r = match run.await {
+        Ok(r) => r,
+        Err(e) => {
+            compute.fell_back("klr_train_gd", &e);
+            return train_gd_with(k, xi, cfg, on_epoch);
+        }
+    };
+    let loss: Vec<f64> = r.loss.iter().map(|&l| f64::from(l)).collect();
+    for (t, &l) in loss.iter().enumerate() {
+        on_epoch(t, l);
+    }
+    let status = match r.status {
+        1 => Status::Converged { epoch: r.epochs_run },
+        3 => Status::Diverged { epoch: r.diverge_epoch, why: DivergeWhy::LossRose },
+        4 => Status::Diverged { epoch: r.diverge_epoch, why: DivergeWhy::NonFinite },
+        _ => Status::BudgetExhausted,
+    };
+    let alpha = r.alpha.to_f64();
+    let h = cpu::matmul(k, &alpha);
+    Trained { alpha, h, loss, epochs_run: r.epochs_run, status, loss_rises: r.loss_rises }
 }
 
 /// [`train_gd_with`] without progress reports.
