@@ -80,8 +80,12 @@ const GRAM_BLOCK: usize = 128;
 fn default_threads() -> usize {
     #[cfg(target_arch = "wasm32")]
     return 1;
+    // available_parallelism reads cgroup files on Linux (~25 µs): ask once.
     #[cfg(not(target_arch = "wasm32"))]
-    std::thread::available_parallelism().map_or(1, usize::from)
+    {
+        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+    }
 }
 
 /// Split the block rows `0..blocks` of a lower block triangle into `parts` contiguous
