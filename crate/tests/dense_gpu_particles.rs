@@ -22,28 +22,10 @@ use hopfield_playground::labs::dense::particles::{
     FIELD_WGSL, LIVE, STOPPED_NONFINITE, STOPPED_UNSTABLE, SUSPECT, advect, advect_gpu, moving,
 };
 use hopfield_playground::labs::dense::system::{Dynamics, RChoice, System, Work};
-use std::sync::OnceLock;
+mod common;
 
-fn gpu() -> Option<&'static Gpu> {
-    static GPU: OnceLock<Option<Gpu>> = OnceLock::new();
-    GPU.get_or_init(|| match pollster::block_on(Gpu::new()) {
-        Ok(g) => {
-            eprintln!("GPU particle kernel runs on: {}", g.describe());
-            Some(g)
-        }
-        Err(e) => {
-            if std::env::var("HOPFIELD_ALLOW_NO_GPU").as_deref() == Ok("1") {
-                eprintln!("\n*** SKIPPING GPU PARTICLE TESTS: {e} (HOPFIELD_ALLOW_NO_GPU=1) ***\n");
-                None
-            } else {
-                panic!(
-                    "no GPU adapter: {e}. Install lavapipe (mesa-vulkan-drivers) — tests/setup.sh does — \
-                     or set HOPFIELD_ALLOW_NO_GPU=1 to skip these tests on purpose"
-                );
-            }
-        }
-    })
-    .as_ref()
+fn gpu() -> Option<std::sync::Arc<Gpu>> {
+    common::gpu("GPU particle tests")
 }
 
 const LAGRANGIANS: [Lagrangian; 6] = [
@@ -200,7 +182,8 @@ fn compare(g: &Gpu, sys: &System, start: &[f32], plan: Plan, what: &str) -> Repo
 
 #[test]
 fn gpu_particles_match_the_cpu_for_every_dynamics_and_lagrangian() {
-    let Some(g) = gpu() else { return };
+    let Some(gpu) = gpu() else { return };
+    let g = &*gpu;
     // Figure 1's symmetric W, and a non-symmetric, non-singular one.
     let systems: [(&str, [f64; 4], [f64; 2]); 2] = [
         ("figure 1", [0.0, -2.0, -2.0, 0.0], [1.0, 1.0]),
@@ -240,7 +223,8 @@ fn gpu_particles_match_the_cpu_for_every_dynamics_and_lagrangian() {
 
 #[test]
 fn a_stiff_system_stops_particles_on_both_paths() {
-    let Some(g) = gpu() else { return };
+    let Some(gpu) = gpu() else { return };
+    let g = &*gpu;
     let start = lattice(30, -3.0, 3.0);
     // The page's preset "Stiff: huge W": W = −400 I with tanh. Near the axes h·L ≈ 400 h;
     // away from them the field is ≈ ∓400 and a frame's step jumps past half the view.
@@ -272,7 +256,8 @@ fn a_stiff_system_stops_particles_on_both_paths() {
 
 #[test]
 fn overflow_and_nan_stop_particles_on_both_paths() {
-    let Some(g) = gpu() else { return };
+    let Some(gpu) = gpu() else { return };
+    let g = &*gpu;
     // W = 1e30: f32 overflows inside the first step (non-finite); f64 sees a step far
     // longer than max_jump (unstable). Both stop every particle and keep its start.
     let sys = System::new(2, vec![1e30, 0.0, 0.0, 1e30], vec![0.0, 0.0], Lagrangian::Identity, Dynamics::Kh)
@@ -299,7 +284,8 @@ fn overflow_and_nan_stop_particles_on_both_paths() {
 
 #[test]
 fn wgsl_erf_is_within_its_stated_error() {
-    let Some(g) = gpu() else { return };
+    let Some(gpu) = gpu() else { return };
+    let g = &*gpu;
     // A field that reads out erf: F(x) = (0, erf(x₁)) is constant along a step, so one RK4
     // step of size 1 from (x₁, 0) lands on (x₁, erf(x₁)) up to the rounding of the RK4 sum.
     let source = format!(

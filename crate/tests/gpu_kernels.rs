@@ -13,28 +13,12 @@ use hopfield_playground::compute::check::{LINEAR_A, LINEAR_FIELD, linear_rk4};
 use hopfield_playground::compute::gpu::advect::{AdvectParams, code};
 use hopfield_playground::compute::{Compute, Mat, RowStatus, cpu, gpu::Gpu};
 use hopfield_playground::rng::{normal, seeded, spins};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+
+mod common;
 
 fn gpu() -> Option<Arc<Gpu>> {
-    static GPU: OnceLock<Option<Arc<Gpu>>> = OnceLock::new();
-    GPU.get_or_init(|| match pollster::block_on(Gpu::new()) {
-        Ok(g) => {
-            eprintln!("GPU kernels run on: {}", g.describe());
-            Some(Arc::new(g))
-        }
-        Err(e) => {
-            if std::env::var("HOPFIELD_ALLOW_NO_GPU").as_deref() == Ok("1") {
-                eprintln!("\n*** SKIPPING GPU KERNEL TESTS: {e} (HOPFIELD_ALLOW_NO_GPU=1) ***\n");
-                None
-            } else {
-                panic!(
-                    "no GPU adapter: {e}. Install lavapipe (mesa-vulkan-drivers) — tests/setup.sh does — \
-                     or set HOPFIELD_ALLOW_NO_GPU=1 to skip these tests on purpose"
-                );
-            }
-        }
-    })
-    .clone()
+    common::gpu("GPU kernel tests")
 }
 
 fn random(rows: usize, cols: usize, seed: u64) -> Mat<f64> {

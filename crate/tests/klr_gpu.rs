@@ -10,20 +10,14 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use hopfield_playground::api::run_query;
-use hopfield_playground::compute::{Compute, gpu::Gpu};
+use hopfield_playground::compute::Compute;
 use hopfield_playground::labs::NoProgress;
 use serde_json::Value;
-use std::sync::Arc;
+
+mod common;
 
 fn gpu_compute() -> Option<Compute> {
-    match pollster::block_on(Gpu::new()) {
-        Ok(g) => Some(Compute::with_gpu(Arc::new(g))),
-        Err(e) if std::env::var("HOPFIELD_ALLOW_NO_GPU").as_deref() == Ok("1") => {
-            eprintln!("\n*** SKIPPING KLR GPU TESTS: {e} (HOPFIELD_ALLOW_NO_GPU=1) ***\n");
-            None
-        }
-        Err(e) => panic!("no GPU adapter: {e} (install lavapipe, or set HOPFIELD_ALLOW_NO_GPU=1 to skip)"),
-    }
+    common::gpu("KLR GPU tests").map(Compute::with_gpu)
 }
 
 fn run(query: &str, parts: &[&str], compute: &Compute) -> Value {
