@@ -272,14 +272,14 @@ impl Gpu {
         let gemm_dot = pipeline(
             &device,
             &gemm_layout,
-            &gemm_src.replace("PAIR_OP", "acc[r * 4u + c] += a[r] * b[c];"),
+            &gemm_src.replace("PAIR_OP", "acc[r] += a[r] * b;"),
             "main",
             "gemm",
         );
         let gemm_sqdist = pipeline(
             &device,
             &gemm_layout,
-            &gemm_src.replace("PAIR_OP", "let dd = a[r] - b[c]; acc[r * 4u + c] += dd * dd;"),
+            &gemm_src.replace("PAIR_OP", "let dd = a[r] - b; acc[r] += dd * dd;"),
             "main",
             "sqdist",
         );
