@@ -208,7 +208,11 @@ function renderLab(parsed) {
     const embedLink = el('a', { id: 'embed-open', target: '_blank', rel: 'noopener' }, 'Open in hopfield-playground ↗');
     $('#app').replaceChildren(el('div', { class: 'lab', 'data-lab': lab.id }, controls, el('section', { id: 'lab-main' }, embedLink, runs, body)));
     const renderer = renderers[lab.id];
-    const ctx = { hp, charts, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part) };
+    const ctx = {
+      hp, charts, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part),
+      // The page's verified backend: 'webgpu', 'cpu' (no verified WebGPU, or backend=cpu), '' before the probe ends.
+      backend: () => computeBackend,
+    };
     current = { lab: lab.id, def: lab, text: parsed.text, query: parsed.query, lastPartKeys: {}, results: {} };
     current.view = renderer ? renderer.mount(body, ctx) : null;
     if (!renderer) body.append(el('p', {}, 'This lab has no view yet.'));
@@ -332,6 +336,7 @@ navigator.gpu?.requestAdapter().then((a) => {
   if (i && (i.vendor || i.architecture)) { adapterDetail = ` [${[i.vendor, i.architecture].filter(Boolean).join(' ')}]`; showCompute(); }
 }).catch(() => {});
 const seenFallbacks = new Set();
+let computeBackend = '';
 function showCompute(st) {
   if (st) computeStatus = st;
   st = computeStatus;
@@ -345,7 +350,8 @@ function showCompute(st) {
   } else {
     line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.description.replace(/^CPU \((.*)\)$/, '$1')}`;
   }
-  line.dataset.backend = !forcedCpu && st.gpu ? 'webgpu' : 'cpu';
+  computeBackend = !forcedCpu && st.gpu ? 'webgpu' : 'cpu';
+  line.dataset.backend = computeBackend;
   const fresh = (st.fallbacks || []).filter((f) => !seenFallbacks.has(f));
   fresh.forEach((f) => seenFallbacks.add(f));
   if (fresh.length) showNotices(fresh.map((message) => ({ message })), { append: true });

@@ -64,7 +64,7 @@ const STAB = { stable: 'filled', unstable: 'hollow', marginal: 'half' };
 const fmtc = (c, f) => (Math.abs(c.im) < 1e-14 ? f(c.re) : `${f(c.re)} ${c.im < 0 ? '−' : '+'} ${f(Math.abs(c.im))}i`);
 
 export default {
-  mount(root, { hp, charts, el, set, setMany, get }) {
+  mount(root, { hp, charts, el, set, setMany, get, backend }) {
     const f = charts.fmt;
     const box = (title, attrs, ...kids) => el('section', { class: 'panel', ...attrs }, el('h3', {}, title), ...kids);
     const presets = el('div', { class: 'dense-presets', style: 'display:flex;flex-wrap:wrap;gap:.4rem;margin-bottom:.6rem' },
@@ -200,17 +200,17 @@ export default {
       }
     };
 
-    // The particles move to the GPU once the page's self-check has verified WebGPU (the footer's status line
-    // says which backend the page verified) and the link does not force the CPU; DenseFlow ignores repeats.
+    // The particles move to the GPU once the page's self-check has verified WebGPU and the link does not
+    // force the CPU (`backend()` says which); DenseFlow ignores repeats.
     let adapter = '';
     navigator.gpu?.requestAdapter().then((a) => {
       const i = a?.info;
       if (i && (i.vendor || i.architecture)) adapter = ` [${[i.vendor, i.architecture].filter(Boolean).join(' ')}]`;
     }).catch(() => {});
     const followBackend = () => {
-      const line = document.querySelector('#backend-status');
-      if (line?.dataset.backend === 'webgpu' && get('backend') !== 'cpu') flow.use_gpu();
-      else if (line?.dataset.backend === 'cpu') flow.no_gpu('the page has no verified WebGPU (see the status line at the bottom)');
+      const verdict = backend();
+      if (verdict === 'webgpu') flow.use_gpu();
+      else if (verdict === 'cpu') flow.no_gpu('the page has no verified WebGPU (see the status line at the bottom)');
     };
 
     const showStatus = () => {
