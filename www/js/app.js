@@ -346,7 +346,9 @@ function showCompute(st) {
   if (forcedCpu) {
     line.textContent = 'Compute: CPU — WebAssembly (SIMD) in Web Workers (backend=cpu in the link)';
   } else if (st.gpu) {
-    line.textContent = `Compute: WebGPU — ${st.description.replace(/^GPU: /, '')}${adapterDetail} (self-check passed)`;
+    line.textContent = `Compute: WebGPU — ${st.description.replace(/^GPU: /, '')}${adapterDetail} (self-check passed)` +
+      // A software adapter (SwiftShader, lavapipe) is far slower than the wasm CPU path.
+      (/software, on the CPU/.test(st.description) ? '. This adapter is a software renderer: choosing Compute → cpu is usually faster.' : '');
   } else {
     line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.description.replace(/^CPU \((.*)\)$/, '$1')}`;
   }
