@@ -28,25 +28,6 @@ fn gpu() -> Option<std::sync::Arc<Gpu>> {
     common::gpu("GPU particle tests")
 }
 
-const LAGRANGIANS: [Lagrangian; 6] = [
-    Lagrangian::Relu,
-    Lagrangian::Sigmoid,
-    Lagrangian::Softmax,
-    Lagrangian::Tanh,
-    Lagrangian::SmoothLeaky,
-    Lagrangian::Identity,
-];
-
-const DYNAMICS: [Dynamics; 7] = [
-    Dynamics::Kh,
-    Dynamics::Mod,
-    Dynamics::ModT,
-    Dynamics::U(RChoice::W),
-    Dynamics::U(RChoice::Polar),
-    Dynamics::U(RChoice::IWtL),
-    Dynamics::U(RChoice::I),
-];
-
 /// A `k × k` lattice over `[lo, hi]²`, shifted off the axes (no coordinate is 0).
 fn lattice(k: usize, lo: f32, hi: f32) -> Vec<f32> {
     let step = (hi - lo) / k as f32;
@@ -193,8 +174,8 @@ fn gpu_particles_match_the_cpu_for_every_dynamics_and_lagrangian() {
     let mut worst: f64 = 0.0;
     let mut excluded = 0;
     for (name, w, b) in systems {
-        for lag in LAGRANGIANS {
-            for dynamics in DYNAMICS {
+        for lag in Lagrangian::ALL {
+            for dynamics in Dynamics::ALL {
                 let sys = System::new(2, w.to_vec(), b.to_vec(), lag, dynamics).expect("valid system");
                 let what = format!("{name}, {lag:?}, {dynamics:?}");
                 // Three frames of the page's default plan: 1/60 in model time, one sub-step,

@@ -100,29 +100,14 @@ async fn dense_gpu_particles_match_the_cpu_on_the_browser_adapter() {
     use hopfield_playground::compute::gpu::Gpu;
     use hopfield_playground::labs::dense::lagrangian::Lagrangian;
     use hopfield_playground::labs::dense::particles::{LIVE, advect, advect_gpu, moving};
-    use hopfield_playground::labs::dense::system::{Dynamics, RChoice, System};
+    use hopfield_playground::labs::dense::system::{Dynamics, System};
     let gpu = Gpu::new().await.expect("a WebGPU adapter (webdriver.json passes --enable-unsafe-webgpu)");
     let k = 12;
     let start: Vec<f32> = (0..k * k)
         .flat_map(|i| [-3.0 + (0.37 + (i % k) as f32) * 0.5, -3.0 + (0.61 + (i / k) as f32) * 0.5])
         .collect();
-    for lag in [
-        Lagrangian::Relu,
-        Lagrangian::Sigmoid,
-        Lagrangian::Softmax,
-        Lagrangian::Tanh,
-        Lagrangian::SmoothLeaky,
-        Lagrangian::Identity,
-    ] {
-        for dynamics in [
-            Dynamics::Kh,
-            Dynamics::Mod,
-            Dynamics::ModT,
-            Dynamics::U(RChoice::W),
-            Dynamics::U(RChoice::Polar),
-            Dynamics::U(RChoice::IWtL),
-            Dynamics::U(RChoice::I),
-        ] {
+    for lag in Lagrangian::ALL {
+        for dynamics in Dynamics::ALL {
             let sys =
                 System::new(2, vec![0.8, -1.3, 0.9, 0.4], vec![0.2, -0.4], lag, dynamics).expect("valid");
             let (mut pc, mut sc) = (start.clone(), vec![LIVE; k * k]);

@@ -36,6 +36,10 @@ impl Lagrangian {
     /// The URL names, in the order of the parameter table.
     pub const NAMES: &'static [&'static str] = &["relu", "sigmoid", "softmax", "tanh", "sleaky", "identity"];
 
+    /// Every Lagrangian, in the order of [`Lagrangian::NAMES`].
+    pub const ALL: [Self; 6] =
+        [Self::Relu, Self::Sigmoid, Self::Softmax, Self::Tanh, Self::SmoothLeaky, Self::Identity];
+
     /// Parse a URL name (unknown names give ReLU; the parameter table only lets known ones through).
     pub fn from_name(name: &str) -> Self {
         match name {
@@ -245,21 +249,12 @@ pub fn softmax(y: &[f64], out: &mut [f64]) {
 mod tests {
     use super::*;
 
-    const ALL: [Lagrangian; 6] = [
-        Lagrangian::Relu,
-        Lagrangian::Sigmoid,
-        Lagrangian::Softmax,
-        Lagrangian::Tanh,
-        Lagrangian::SmoothLeaky,
-        Lagrangian::Identity,
-    ];
-
     /// Points away from the ReLU kink.
     const POINTS: [[f64; 3]; 4] = [[0.3, -1.2, 2.5], [-0.7, 0.9, -2.2], [1.9, 0.4, -0.35], [-3.1, -0.6, 4.2]];
 
     #[test]
     fn activation_is_the_gradient_of_the_lagrangian() {
-        for lag in ALL {
+        for lag in Lagrangian::ALL {
             for y in POINTS {
                 let mut g = [0.0; 3];
                 lag.activation(&y, &mut g);
@@ -277,7 +272,7 @@ mod tests {
 
     #[test]
     fn hessian_is_the_jacobian_of_the_activation() {
-        for lag in ALL {
+        for lag in Lagrangian::ALL {
             for y in POINTS {
                 let mut g = [0.0; 3];
                 lag.activation(&y, &mut g);
@@ -309,7 +304,7 @@ mod tests {
 
     #[test]
     fn extreme_inputs_stay_finite() {
-        for lag in ALL {
+        for lag in Lagrangian::ALL {
             for y in [[700.0, -700.0, 0.0], [-1e6, 1e6, 3.0], [1e100, -1e100, 0.0]] {
                 let mut g = [0.0; 3];
                 lag.activation(&y, &mut g);

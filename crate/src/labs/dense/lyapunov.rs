@@ -141,15 +141,6 @@ mod tests {
     use super::*;
     use crate::rng::{normal, seeded};
 
-    const LAGS: [Lagrangian; 6] = [
-        Lagrangian::Relu,
-        Lagrangian::Sigmoid,
-        Lagrangian::Softmax,
-        Lagrangian::Tanh,
-        Lagrangian::SmoothLeaky,
-        Lagrangian::Identity,
-    ];
-
     /// A random symmetric (or general) W of norm about `scale`, and a random b.
     fn random(n: usize, scale: f64, symmetric: bool, seed: u64) -> (Vec<f64>, Vec<f64>) {
         let mut rng = seeded(seed, 99);
@@ -182,7 +173,7 @@ mod tests {
     #[test]
     fn proven_pairs_never_increase_the_energy_pointwise() {
         for (dynamics, energy, sym) in proven_cases() {
-            for lag in LAGS {
+            for lag in Lagrangian::ALL {
                 for seed in 0..4 {
                     let n = 2 + seed as usize;
                     let (w, b) = random(n, 2.0, sym, seed);
@@ -209,7 +200,7 @@ mod tests {
     #[test]
     fn proven_pairs_never_increase_the_energy_along_trajectories() {
         for (dynamics, energy, sym) in proven_cases() {
-            for lag in LAGS {
+            for lag in Lagrangian::ALL {
                 for method in [Method::Dopri { tol: 1e-10 }, Method::Rk4 { dt: 0.005 }] {
                     let (w, b) = random(3, 1.8, sym, 11);
                     let s = System::new(3, w, b, lag, dynamics).expect("valid");

@@ -64,6 +64,17 @@ impl Dynamics {
     /// URL names of the `dynamics` key in table order (`u` takes its R from the `r` key).
     pub const NAMES: &'static [&'static str] = &["kh", "mod", "mod_t", "u"];
 
+    /// Every dynamics, each u-form R choice separately.
+    pub const ALL: [Self; 7] = [
+        Self::Kh,
+        Self::Mod,
+        Self::ModT,
+        Self::U(RChoice::W),
+        Self::U(RChoice::Polar),
+        Self::U(RChoice::IWtL),
+        Self::U(RChoice::I),
+    ];
+
     pub fn from_names(dynamics: &str, r: &str) -> Self {
         match dynamics {
             "mod" => Self::Mod,
@@ -508,24 +519,9 @@ mod tests {
         let w_gen = vec![0.3, -1.4, 0.7, 0.9, 0.2, 0.5, -0.6, 0.1, -0.4];
         let b = vec![0.4, -0.3, 0.8];
         let mut out = Vec::new();
-        for lag in [
-            Lagrangian::Relu,
-            Lagrangian::Sigmoid,
-            Lagrangian::Softmax,
-            Lagrangian::Tanh,
-            Lagrangian::SmoothLeaky,
-            Lagrangian::Identity,
-        ] {
+        for lag in Lagrangian::ALL {
             for w in [&w_sym, &w_gen] {
-                for dynamics in [
-                    Dynamics::Kh,
-                    Dynamics::Mod,
-                    Dynamics::ModT,
-                    Dynamics::U(RChoice::W),
-                    Dynamics::U(RChoice::Polar),
-                    Dynamics::U(RChoice::IWtL),
-                    Dynamics::U(RChoice::I),
-                ] {
+                for dynamics in Dynamics::ALL {
                     out.push(System::new(3, w.clone(), b.clone(), lag, dynamics).expect("valid"));
                 }
             }
