@@ -211,7 +211,7 @@ function renderLab(parsed) {
     const ctx = {
       hp, charts, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part),
       // The page's verified backend: 'webgpu', 'cpu' (no verified WebGPU, or backend=cpu), '' before the probe ends.
-      backend: () => computeBackend,
+      backend: verifiedBackend,
     };
     current = { lab: lab.id, def: lab, text: parsed.text, query: parsed.query, lastPartKeys: {}, results: {} };
     current.view = renderer ? renderer.mount(body, ctx) : null;
@@ -336,7 +336,11 @@ navigator.gpu?.requestAdapter().then((a) => {
   if (i && (i.vendor || i.architecture)) { adapterDetail = ` [${[i.vendor, i.architecture].filter(Boolean).join(' ')}]`; showCompute(); }
 }).catch(() => {});
 const seenFallbacks = new Set();
-let computeBackend = '';
+/** The backend the page runs on: 'webgpu' (verified, not forced off), 'cpu', or '' before the probe ends. */
+function verifiedBackend() {
+  if (!computeStatus) return '';
+  return current?.text?.backend !== 'cpu' && computeStatus.gpu ? 'webgpu' : 'cpu';
+}
 function showCompute(st) {
   if (st) computeStatus = st;
   st = computeStatus;
@@ -352,8 +356,7 @@ function showCompute(st) {
   } else {
     line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.description.replace(/^CPU \((.*)\)$/, '$1')}`;
   }
-  computeBackend = !forcedCpu && st.gpu ? 'webgpu' : 'cpu';
-  line.dataset.backend = computeBackend;
+  line.dataset.backend = verifiedBackend();
   const fresh = (st.fallbacks || []).filter((f) => !seenFallbacks.has(f));
   fresh.forEach((f) => seenFallbacks.add(f));
   if (fresh.length) showNotices(fresh.map((message) => ({ message })), { append: true });

@@ -66,8 +66,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let tx = lid.x;
     let ty = lid.y;
     let lin = ty * 16u + tx;
-    var acc: array<vec4<f32>, 4>;
-    for (var r = 0u; r < 4u; r++) { acc[r] = vec4<f32>(0.0); }
+    var acc: array<vec4<f32>, 4>; // zero-initialised
 
     for (var k0 = 0u; k0 < P.k; k0 += TK) {
         for (var t = 0u; t < 4u; t++) {
