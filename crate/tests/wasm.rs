@@ -2,7 +2,8 @@
 //! numbers as natively, and the core's browser entry points behave.
 #![cfg(target_arch = "wasm32")]
 
-use hopfield_playground::{api, compute::Compute, labs::NoProgress, params::from_query, rng};
+use hopfield_playground::api::{self, from_query};
+use hopfield_playground::{compute::Compute, labs::NoProgress, rng};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

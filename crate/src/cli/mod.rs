@@ -21,8 +21,11 @@ use std::process::ExitCode;
         Examples:\n  \
         hopfield run 'v=1&lab=classic&n=100&p=10&flip=0.15&seed=42'\n  \
         hopfield run 'lab=classic&cap_trials=50' --part capacity --format csv --table capacity\n  \
+        hopfield run 'lab=classic&preset=capacity-ags' --format svg --figure capacity --out capacity.svg\n  \
         hopfield labs\n  \
-        hopfield params classic"
+        hopfield params classic\n  \
+        hopfield presets classic\n  \
+        hopfield figures classic"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,12 +38,20 @@ enum Command {
     Run {
         /// The query string of a share link, e.g. 'v=1&lab=classic&seed=42' (a leading '?' or a whole URL is fine).
         query: String,
-        /// Output format: the whole result as JSON, or one table as CSV.
+        /// Output format: the whole result as JSON, or one table as CSV; with --figure (or
+        /// --format svg|png) a figure as SVG, PNG, its data as CSV or its description as JSON.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
         /// With --format csv: which table (default: the lab's first; `hopfield params LAB` lists them).
         #[arg(long)]
         table: Option<String>,
+        /// A figure of the lab (`hopfield figures LAB` lists them; default with svg/png: the
+        /// main figure). Only the parts the figure needs are computed.
+        #[arg(long)]
+        figure: Option<String>,
+        /// Write to this file instead of stdout (PNG always needs it).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
         /// Compute only these parts of the result (repeatable; default: all).
         #[arg(long = "part")]
         parts: Vec<String>,
@@ -55,6 +66,16 @@ enum Command {
     },
     /// List the labs.
     Labs,
+    /// List a lab's presets: name, a tab, the query it runs (use it as `preset=NAME`).
+    Presets {
+        /// A lab id (see `hopfield labs`).
+        lab: String,
+    },
+    /// List a lab's figures: name, a tab, title (use it as `--figure NAME`).
+    Figures {
+        /// A lab id (see `hopfield labs`).
+        lab: String,
+    },
     /// Show a lab's parameters: key, range, default and meaning.
     Params {
         /// A lab id (see `hopfield labs`).
@@ -62,19 +83,47 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Json,
     Csv,
+    Svg,
+    Png,
+}
+
+fn find_lab(lab: &str) -> Result<&'static crate::labs::LabDef, ExitCode> {
+    crate::labs::find(lab).ok_or_else(|| {
+        eprintln!("error: no lab called {lab:?} (labs: {})", api::lab_ids());
+        ExitCode::FAILURE
+    })
 }
 
 /// Parse the process arguments and run.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { query, format, table, parts, pretty, gpu } => {
-            run(&query, format, table.as_deref(), &parts, pretty, gpu)
+        Command::Run { query, format, table, figure, out, parts, pretty, gpu } => {
+            let opts = RunOpts { format, table, figure, out, pretty, gpu };
+            run(&query, &opts, &parts)
         }
+        Command::Presets { lab } => match find_lab(&lab) {
+            Err(code) => code,
+            Ok(def) => {
+                for p in def.presets() {
+                    println!("{}\t{}", p.name, p.query);
+                }
+                ExitCode::SUCCESS
+            }
+        },
+        Command::Figures { lab } => match find_lab(&lab) {
+            Err(code) => code,
+            Ok(def) => {
+                for f in def.figures() {
+                    println!("{}\t{}", f.name, f.title);
+                }
+                ExitCode::SUCCESS
+            }
+        },
         Command::Labs => {
             for lab in LABS {
                 let status = if lab.runner.is_some() { "" } else { "  (not built yet)" };
@@ -114,18 +163,36 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(
-    query: &str,
+struct RunOpts {
     format: Format,
-    table: Option<&str>,
-    parts: &[String],
+    table: Option<String>,
+    figure: Option<String>,
+    out: Option<std::path::PathBuf>,
     pretty: bool,
     gpu: bool,
-) -> ExitCode {
+}
+
+/// Rasterise an SVG written by [`crate::plot::svg`] to PNG at twice its size, with the
+/// figure font (a fresh machine needs no system fonts).
+fn svg_to_png(svg: &str) -> Result<Vec<u8>, String> {
+    use resvg::{tiny_skia, usvg};
+    let mut opt = usvg::Options::default();
+    opt.fontdb_mut().load_font_data(crate::plot::text::FONT.to_vec());
+    opt.font_family = "DejaVu Sans".into();
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| format!("the SVG did not parse: {e}"))?;
+    let size = tree.size().to_int_size();
+    let scale = 2.0;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width() * 2, size.height() * 2)
+        .ok_or_else(|| "the figure is too large to rasterise".to_string())?;
+    resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|e| format!("PNG encoding failed: {e}"))
+}
+
+fn run(query: &str, o: &RunOpts, parts: &[String]) -> ExitCode {
     // Accept a whole URL too: keep what follows the first '?'.
     let query = query.split_once('?').map_or(query, |(_, q)| q);
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let compute = if gpu {
+    let compute = if o.gpu {
         match pollster::block_on(crate::compute::gpu::Gpu::new()) {
             Ok(g) => {
                 eprintln!("GPU: {}", g.describe());
@@ -139,10 +206,21 @@ fn run(
     } else {
         crate::compute::Compute::cpu("native")
     };
-    let report = match pollster::block_on(api::run_query(query, &parts, &mut NoProgress, &compute)) {
+    let figure_mode = o.figure.is_some() || matches!(o.format, Format::Svg | Format::Png);
+    if o.format == Format::Png && o.out.is_none() {
+        eprintln!("error: --format png needs --out FILE");
+        return ExitCode::FAILURE;
+    }
+    let result = if figure_mode {
+        pollster::block_on(api::run_figure(query, o.figure.as_deref(), &mut NoProgress, &compute))
+            .map(|(r, f)| (r, Some(f)))
+    } else {
+        pollster::block_on(api::run_query(query, &parts, &mut NoProgress, &compute)).map(|r| (r, None))
+    };
+    let (report, figure) = match result {
         Ok(r) => r,
         Err(e) => {
-            for n in crate::params::from_query(query).notices {
+            for n in crate::api::from_query(query).notices {
                 eprintln!("notice: {}", n.message);
             }
             eprintln!("error: {e}");
@@ -155,25 +233,44 @@ fn run(
     for n in &report.notices {
         eprintln!("notice: {}", n.message);
     }
-    let text = match format {
-        Format::Json if pretty => {
-            serde_json::to_string_pretty(&report.to_json_value()).map_err(|e| e.to_string())
+    let bytes: Result<Vec<u8>, String> = match (&figure, o.format) {
+        (Some(fig), Format::Svg | Format::Png) => {
+            let scene = crate::plot::layout::layout(fig, crate::plot::layout::EXPORT_WIDTH);
+            let svg = crate::plot::svg::to_svg(&scene, &fig.title);
+            if o.format == Format::Png { svg_to_png(&svg) } else { Ok(svg.into_bytes()) }
         }
-        Format::Json => Ok(report.to_json()),
-        Format::Csv => report.to_csv(table).map_err(|e: ApiError| e.to_string()),
+        (Some(fig), Format::Csv) => Ok(fig.table().to_csv().into_bytes()),
+        (Some(fig), Format::Json) => {
+            serde_json::to_string(fig).map(String::into_bytes).map_err(|e| e.to_string())
+        }
+        (None, Format::Json) if o.pretty => serde_json::to_string_pretty(&report.to_json_value())
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string()),
+        (None, Format::Json) => Ok(report.to_json().into_bytes()),
+        (None, _) => {
+            report.to_csv(o.table.as_deref()).map(String::into_bytes).map_err(|e: ApiError| e.to_string())
+        }
     };
-    match text {
-        Ok(t) => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (e.g. `| head`) is not an error worth a panic.
-            let _ = out
-                .write_all(t.as_bytes())
-                .and_then(|()| if t.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") });
-            ExitCode::SUCCESS
-        }
+    let bytes = match bytes {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
+    };
+    if let Some(path) = &o.out {
+        return match std::fs::write(path, &bytes) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                ExitCode::FAILURE
+            }
+        };
     }
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (e.g. `| head`) is not an error worth a panic.
+    let _ = out
+        .write_all(&bytes)
+        .and_then(|()| if bytes.ends_with(b"\n") { Ok(()) } else { out.write_all(b"\n") });
+    ExitCode::SUCCESS
 }

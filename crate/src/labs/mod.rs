@@ -1,12 +1,24 @@
-//! The lab registry. Each lab is one folder with its math, its parameter table
-//! and its `run`; adding a lab is a new folder plus one line in [`LABS`].
+//! The lab registry and the lab contract. Each lab is one folder with its math, its
+//! parameter table, its `run`, its presets and its figures; adding a lab is a new folder
+//! plus one line in [`LABS`].
+//!
+//! The contract, in short: [`LabDef`] names the lab and its parameter table; its
+//! [`Runner`] lists the parts of its result (each with the keys it reads), computes them
+//! ([`RunFn`]), lists its [`Preset`]s (runnable as `preset=NAME` in a link or the CLI) and
+//! its [`FigureDef`]s. A figure is built from a [`View`] (the parameters, the fields of the
+//! finished parts, the pieces of running ones, view state) into a [`Figure`] description;
+//! `plot::layout` lays it out and the page paints it, or the CLI writes it as SVG/PNG/CSV.
 
 pub mod classic;
 pub mod dense;
 pub mod klr;
+mod view;
+
+pub use view::{View, field, num, nums};
 
 use crate::compute::Compute;
 use crate::params::{Notice, ParamSpec, Params};
+use crate::plot::figure::Figure;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::future::Future;
@@ -33,6 +45,60 @@ pub struct LabDef {
     pub params: &'static [ParamSpec],
     /// `None` while the lab is not built yet: the landing page says so.
     pub runner: Option<Runner>,
+    /// The lab's "About" text (HTML: paragraphs, `<b>`, `<i>`, `<code>`, `<sub>`, `<sup>`, MathML).
+    pub about: &'static str,
+}
+
+impl LabDef {
+    /// The lab's presets (none while it is not built).
+    pub fn presets(&self) -> &'static [Preset] {
+        self.runner.as_ref().map_or(&[], |r| r.presets)
+    }
+
+    /// The preset called `name` (case-insensitive).
+    pub fn preset(&self, name: &str) -> Option<&'static Preset> {
+        self.presets().iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The lab's figures (none while it is not built).
+    pub fn figures(&self) -> &'static [FigureDef] {
+        self.runner.as_ref().map_or(&[], |r| r.figures)
+    }
+
+    /// The figure called `name`.
+    pub fn figure(&self, name: &str) -> Option<&'static FigureDef> {
+        self.figures().iter().find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A named setting of a lab: a paper's figure or table, or a telling case.
+#[derive(Debug, Serialize)]
+pub struct Preset {
+    /// Its id in links and on the command line (`preset=NAME`).
+    pub name: &'static str,
+    /// The button's text.
+    pub label: &'static str,
+    /// The keys it sets, as a query (`n=100&seed=42&…`); keys it leaves out keep their defaults.
+    pub query: &'static str,
+    /// The source paper's figure or table it reproduces (empty: none).
+    pub reproduces: &'static str,
+    /// One sentence: what a visitor will see.
+    pub note: &'static str,
+}
+
+/// One figure of a lab: a panel box on the page and a file from the CLI.
+#[derive(Debug, Serialize)]
+pub struct FigureDef {
+    /// Its id (`--figure NAME`).
+    pub name: &'static str,
+    pub title: &'static str,
+    /// The parts whose results it draws (the CLI computes only these for it).
+    pub parts: &'static [&'static str],
+    /// The view-state keys it reads (the page redraws it when one changes).
+    pub ui: &'static [&'static str],
+    /// Build the description from what is known so far.
+    #[serde(skip)]
+    pub build: fn(&View) -> Figure,
 }
 
 /// A lab's executable half.
@@ -48,6 +114,21 @@ pub struct Runner {
     pub run: RunFn,
     /// Whether `run` can use the GPU; the page opens a GPU device only for such labs.
     pub gpu: bool,
+    /// Presets, in the order the page shows them.
+    pub presets: &'static [Preset],
+    /// Figures, in page order; the first is the lab's main figure.
+    pub figures: &'static [FigureDef],
+    /// Parts that the page may split into shards (`shard=i&shards=n`, one Web Worker each),
+    /// and how to merge the shards' results into the part's result.
+    pub shards: Option<Shards>,
+}
+
+/// How a part is split across workers and merged back.
+#[derive(Debug)]
+pub struct Shards {
+    pub parts: &'static [&'static str],
+    /// Merge the results of every shard of `part` (in shard order) into one result.
+    pub merge: fn(part: &str, shards: Vec<Json>) -> Result<Json, RunError>,
 }
 
 /// A separately computable part of a lab's result.
@@ -101,7 +182,7 @@ const fn planned(
     summary: &'static str,
     source: &'static str,
 ) -> LabDef {
-    LabDef { id, title, summary, source, params: &[], runner: None }
+    LabDef { id, title, summary, source, params: &[], runner: None, about: "" }
 }
 
 /// The lab with URL id `id` (case-insensitive).
@@ -139,6 +220,15 @@ pub enum RunError {
     Invalid(String),
     #[error("the computation diverged: {0}")]
     Diverged(String),
+    /// A data asset the page fetches lazily is not loaded yet (the page fetches it and reruns).
+    #[error("missing asset: {0}")]
+    MissingAsset(&'static str),
+}
+
+impl From<crate::data::AssetMissing> for RunError {
+    fn from(e: crate::data::AssetMissing) -> Self {
+        RunError::MissingAsset(e.name)
+    }
 }
 
 /// A lab's result: a JSON object (the fields documented in the README) and

@@ -1,17 +1,37 @@
 //! The parameter schema: one table per lab is the single source of truth for the
 //! page's controls, the URL query, the defaults, the ranges and the CLI.
 //!
-//! A query string (`v=1&lab=classic&n=100&seed=42…`) parses into a [`State`] with
-//! [`from_query`], which never fails: unknown keys are ignored with a notice,
-//! unparsable or non-finite values fall back to the default, out-of-range values
-//! are clamped, and every change is reported as a [`Notice`]. [`State::to_query`]
-//! writes the canonical query; `from_query(to_query(s)) == s` for every state.
-
-mod query;
-
-pub use query::{MAX_QUERY_LEN, ParsedQuery, State, from_query};
+//! A query string (`v=1&lab=classic&n=100&seed=42…`) is split into pairs here
+//! ([`split_query`]); `api::from_query` resolves the lab and fills its [`Params`], which
+//! never fails: unknown keys are ignored with a notice, unparsable or non-finite values
+//! fall back to the default, out-of-range values are clamped, and every change is
+//! reported as a [`Notice`]. This layer knows no lab: tables are passed in.
 
 use serde::Serialize;
+
+/// Queries longer than this are cut before parsing (a hostile URL cannot make the parser slow).
+pub const MAX_QUERY_LEN: usize = 65_536;
+
+/// Split a query string (with or without a leading `?` or `#`) into decoded `key=value`
+/// pairs, in order; a query over [`MAX_QUERY_LEN`] is cut, with a notice. Never panics.
+pub fn split_query(query: &str) -> (Vec<(String, String)>, Vec<Notice>) {
+    let mut notices = Vec::new();
+    let mut q = query.trim();
+    q = q.strip_prefix('?').or_else(|| q.strip_prefix('#')).unwrap_or(q);
+    if q.len() > MAX_QUERY_LEN {
+        let mut cut = MAX_QUERY_LEN;
+        while !q.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        q = &q[..cut];
+        notices.push(Notice::new(
+            "",
+            format!("the query is longer than {MAX_QUERY_LEN} characters; the rest was ignored"),
+        ));
+    }
+    let pairs = form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    (pairs, notices)
+}
 
 /// The query schema version this build reads and writes (`v=`).
 pub const SCHEMA_VERSION: u32 = 1;

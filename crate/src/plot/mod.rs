@@ -1,10 +1,18 @@
-//! Plot data computed in plain Rust: colormaps, heatmap pixel buffers and axis
-//! ticks; contour lines ([`contour`]), streamlines ([`streamlines`]) and particle
-//! trail buffers ([`particles`]). The page only copies these onto canvases.
+//! Figures in plain Rust: a lab describes a figure ([`figure`]); [`layout`] lays it out
+//! into a display list ([`scene`]) that the page paints on a canvas and [`svg`] writes
+//! (the CLI rasterises that to PNG). Also colormaps, heatmap pixel buffers, axis ticks
+//! ([`ticks`]), text metrics of the figure font ([`text`]), contour lines ([`contour`]),
+//! streamlines ([`streamlines`]) and particle trail buffers ([`particles`]).
 
 pub mod contour;
+pub mod figure;
+pub mod layout;
 pub mod particles;
+pub mod scene;
 pub mod streamlines;
+pub mod svg;
+pub mod text;
+pub mod ticks;
 
 /// Colormaps for heatmaps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

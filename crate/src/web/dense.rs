@@ -12,10 +12,11 @@
 //! rate. Any GPU error, or a readback that does not arrive within [`GPU_TIMEOUT_MS`],
 //! sends the particles back to the CPU path for good, and the status says why.
 
+use crate::api::from_query;
 use crate::compute::gpu::{Gpu, GpuError};
 use crate::labs::dense::particles::{Flow, STOPPED_NONFINITE, STOPPED_UNSTABLE, advect_gpu, moving};
 use crate::labs::dense::{self, system::System};
-use crate::params::{Params, from_query};
+use crate::params::Params;
 use crate::plot::particles::{Raster, fade, stamp};
 use serde_json::json;
 use std::cell::RefCell;

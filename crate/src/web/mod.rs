@@ -5,12 +5,13 @@
 pub mod dense;
 
 use crate::api;
+use crate::api::from_query;
 use crate::compute::{
     Compute, Mat, check,
     gpu::{Gpu, GpuError},
 };
 use crate::labs::{LABS, Progress};
-use crate::params::{Params, format_value, from_query};
+use crate::params::{Params, format_value};
 use crate::plot::{self, Colormap};
 use serde_json::{Value as Json, json};
 use std::cell::RefCell;

@@ -5,120 +5,21 @@
 //! and `capacity` (success rate against the load P/N).
 
 pub mod capacity;
+mod figures;
 pub mod model;
+mod params;
+
+pub use self::params::{MAX_N, MAX_P};
 
 use self::capacity::{CapacityConfig, capacity_curve};
 use self::model::{Hebbian, Mode, Recall, corrupt};
-use super::{Cell, LabDef, LabFuture, Output, Part, Progress, RunError, Runner, Table};
+use self::params::{PARAMS, check, effective_n};
+use super::{Cell, LabDef, LabFuture, Output, Part, Preset, Progress, RunError, Runner, Table};
 use crate::compute::Compute;
 use crate::data;
-use crate::params::{Kind, Notice, ParamSpec, Params, Value};
+use crate::params::Params;
 use crate::rng::{self, seeded, stream};
 use serde::Serialize;
-
-/// Largest network of the recall view.
-pub const MAX_N: i64 = 1024;
-/// Largest number of stored patterns.
-pub const MAX_P: i64 = 512;
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        key: "data",
-        label: "Patterns",
-        help: "random: i.i.d. ±1 patterns of N neurons; digits: the mean 8×8 image of digits 0…P−1 thresholded at 8/16 (N = 64); samples: P random 8×8 digit images thresholded at 8/16.",
-        group: "Patterns",
-        kind: Kind::Choice { options: &["random", "digits", "samples"] },
-        default: Value::Choice("random"),
-    },
-    ParamSpec {
-        key: "n",
-        label: "Neurons N",
-        help: "Number of neurons for random patterns (digit data always has N = 64).",
-        group: "Patterns",
-        kind: Kind::Int { min: 4, max: MAX_N },
-        default: Value::Int(100),
-    },
-    ParamSpec {
-        key: "p",
-        label: "Stored patterns P",
-        help: "How many patterns are stored (digits: at most 10).",
-        group: "Patterns",
-        kind: Kind::Int { min: 1, max: MAX_P },
-        default: Value::Int(10),
-    },
-    ParamSpec {
-        key: "target",
-        label: "Probe pattern",
-        help: "Index of the stored pattern the probe is made from.",
-        group: "Probe",
-        kind: Kind::Int { min: 0, max: MAX_P - 1 },
-        default: Value::Int(0),
-    },
-    ParamSpec {
-        key: "flip",
-        label: "Bits flipped",
-        help: "Fraction of the probe's bits flipped at random.",
-        group: "Probe",
-        kind: Kind::Float { min: 0.0, max: 0.5, log: false },
-        default: Value::Float(0.15),
-    },
-    ParamSpec {
-        key: "flips",
-        label: "Clicked pixels",
-        help: "Neurons toggled by hand after the random flips (click the probe to edit).",
-        group: "Probe",
-        kind: Kind::IntList { min: 0, max: MAX_N - 1, max_len: MAX_N as usize },
-        default: Value::IntList(Vec::new()),
-    },
-    ParamSpec {
-        key: "mode",
-        label: "Updates",
-        help: "async: one neuron at a time in random order (energy never rises); sync: all at once (may 2-cycle).",
-        group: "Recall",
-        kind: Kind::Choice { options: &["async", "sync"] },
-        default: Value::Choice("async"),
-    },
-    ParamSpec {
-        key: "steps",
-        label: "Max steps",
-        help: "Cap on sweeps (async) or synchronous updates.",
-        group: "Recall",
-        kind: Kind::Int { min: 1, max: 500 },
-        default: Value::Int(30),
-    },
-    ParamSpec {
-        key: "cap_n",
-        label: "Capacity N",
-        help: "Neurons of the random networks of the capacity curve.",
-        group: "Capacity",
-        kind: Kind::Int { min: 20, max: 1000 },
-        default: Value::Int(200),
-    },
-    ParamSpec {
-        key: "cap_max",
-        label: "Max load P/N",
-        help: "Right end of the capacity curve's load axis.",
-        group: "Capacity",
-        kind: Kind::Float { min: 0.02, max: 1.0, log: false },
-        default: Value::Float(0.24),
-    },
-    ParamSpec {
-        key: "cap_points",
-        label: "Load points",
-        help: "Number of loads on the capacity curve.",
-        group: "Capacity",
-        kind: Kind::Int { min: 2, max: 60 },
-        default: Value::Int(12),
-    },
-    ParamSpec {
-        key: "cap_trials",
-        label: "Trials per load",
-        help: "Independent networks and probes per load.",
-        group: "Capacity",
-        kind: Kind::Int { min: 1, max: 500 },
-        default: Value::Int(20),
-    },
-];
 
 /// The registry entry.
 pub const LAB: LabDef = LabDef {
@@ -138,35 +39,75 @@ pub const LAB: LabDef = LabDef {
         check,
         run,
         gpu: false,
+        presets: PRESETS,
+        figures: figures::FIGURES,
+        shards: None,
     }),
+    about: ABOUT,
 };
 
-/// Digit data has 64 neurons and at most 10 class means.
-fn effective_n(p: &Params) -> usize {
-    if p.choice("data") == "random" { p.usize("n") } else { 64 }
-}
+const PRESETS: &[Preset] = &[
+    Preset {
+        name: "recall",
+        label: "Recall at P/N = 0.1",
+        query: "data=random&n=100&p=10&flip=0.15&mode=async",
+        reproduces: "",
+        note: "Ten random patterns in 100 neurons: a probe with 15% of its bits flipped falls back to its pattern.",
+    },
+    Preset {
+        name: "overload",
+        label: "Overloaded (P/N = 0.25)",
+        query: "data=random&n=100&p=25&flip=0.1&mode=async",
+        reproduces: "",
+        note: "Past the 0.138 N limit the probe settles in a spurious state near, not at, its pattern.",
+    },
+    Preset {
+        name: "sync-cycle",
+        label: "Synchronous 2-cycle",
+        query: "data=random&n=100&p=14&flip=0.3&mode=sync&seed=3",
+        reproduces: "",
+        note: "Synchronous updates can oscillate between two states forever; asynchronous ones cannot.",
+    },
+    Preset {
+        name: "digits",
+        label: "Three digits",
+        query: "data=digits&p=3&target=1&flip=0.1",
+        reproduces: "",
+        note: "The mean 8×8 images of 0, 1 and 2: correlated patterns, still recalled at P = 3.",
+    },
+    Preset {
+        name: "digits-10",
+        label: "Ten digits interfere",
+        query: "data=digits&p=10&target=3&flip=0.05",
+        reproduces: "",
+        note: "All ten mean digits: they are so correlated that even a nearly clean probe drifts to a mixture.",
+    },
+    Preset {
+        name: "capacity-ags",
+        label: "Capacity, 100 trials",
+        query: "cap_n=200&cap_max=0.24&cap_points=12&cap_trials=100&flip=0.1&mode=async",
+        reproduces: "Amit, Gutfreund & Sompolinsky (1985): near recall up to P/N ≈ 0.138",
+        note: "Success against load for N = 200 with both criteria: exact recall fails first, near N/(2 ln N).",
+    },
+];
 
-fn check(p: &mut Params, notices: &mut Vec<Notice>) {
-    if p.choice("data") == "digits" && p.int("p") > 10 {
-        notices.push(Notice::new("p", format!("digits has 10 classes; p={} clamped to 10", p.int("p"))));
-        p.set("p", Value::Int(10));
-    }
-    if p.int("target") >= p.int("p") {
-        let t = p.int("p") - 1;
-        notices.push(Notice::new(
-            "target",
-            format!("target={} is not below p={}; using {t}", p.int("target"), p.int("p")),
-        ));
-        p.set("target", Value::Int(t));
-    }
-    let n = effective_n(p) as i64;
-    let flips = p.list("flips").to_vec();
-    if flips.iter().any(|&i| i >= n) {
-        let kept: Vec<i64> = flips.into_iter().filter(|&i| i < n).collect();
-        notices.push(Notice::new("flips", format!("clicked pixels beyond N={n} dropped")));
-        p.set("flips", Value::IntList(kept));
-    }
-}
+const ABOUT: &str = r#"<p><b>Storage.</b> P patterns ξ<sup>μ</sup> ∈ {−1,+1}<sup>N</sup> are stored with the Hebb rule
+<math><mi>W</mi><mo>=</mo><mfrac><mn>1</mn><mi>N</mi></mfrac><munder><mo>∑</mo><mi>μ</mi></munder><msup><mi>ξ</mi><mi>μ</mi></msup><msup><mi>ξ</mi><mrow><mi>μ</mi><mi>T</mi></mrow></msup></math>,
+zero diagonal. <b>Recall</b> starts from a probe (pattern <code>target</code> with a fraction <code>flip</code> of its bits
+flipped, plus any pixels you click) and updates
+<math><msub><mi>s</mi><mi>i</mi></msub><mo>←</mo><mi>sign</mi><mo>(</mo><munder><mo>∑</mo><mi>j</mi></munder><msub><mi>W</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><msub><mi>s</mi><mi>j</mi></msub><mo>)</mo></math>
+with sign(0) = +1: <i>async</i> updates one neuron at a time in a fresh random order each sweep, <i>sync</i> updates all at once.</p>
+<p><b>Energy</b> <math><mi>E</mi><mo>=</mo><mo>−</mo><mfrac><mn>1</mn><mn>2</mn></mfrac><msup><mi>s</mi><mi>T</mi></msup><mi>W</mi><mi>s</mi></math>
+never increases under asynchronous updates; synchronous updates can fall into a 2-cycle, which is reported, not hidden.
+<b>Overlap</b> m<sub>μ</sub> = ξ<sup>μ</sup>·s / N.</p>
+<p><b>Capacity</b> depends on the criterion: exact recall (final m = 1) fails near P = N / (2 ln N); near recall
+(m ≥ 0.9) fails near the Amit–Gutfreund–Sompolinsky load P/N ≈ 0.138. Each point is <code>cap_trials</code> fresh random
+networks of <code>cap_n</code> neurons, probing pattern 0 with the same noise and update rule as above.</p>
+<p><b>Digits</b>: scikit-learn's 8×8 digits (UCI, Alpaydin 1998), thresholded at 8/16. Digit images are strongly
+correlated, so they interfere far below 0.138 N — try P = 3 and P = 10.</p>
+<p>All numbers are exact (integer arithmetic scaled by N), so this page and the <code>hopfield</code> CLI print identical
+values for the same link. This lab always runs on the CPU (in a Web Worker), whatever the compute backend: exactness
+matters more here than speed.</p>"#;
 
 /// The stored patterns (`P × N`, ±1) and the display width of one pattern.
 fn patterns(p: &Params) -> (Vec<Vec<i8>>, usize) {
@@ -328,8 +269,8 @@ fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Ou
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::from_query;
     use crate::labs::NoProgress;
-    use crate::params::from_query;
 
     fn params(q: &str) -> Params {
         from_query(&format!("lab=classic&{q}")).state().expect("classic").params

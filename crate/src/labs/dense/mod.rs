@@ -399,7 +399,11 @@ pub const LAB: LabDef = LabDef {
         // particle animation is not a part: `web::dense` advects it on the page, on the GPU
         // once the page has verified WebGPU (`particles::advect_gpu`).
         gpu: false,
+        presets: &[],
+        figures: &[],
+        shards: None,
     }),
+    about: "",
 };
 
 /// The dynamics named by the query.
@@ -775,8 +779,8 @@ fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Ou
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::from_query;
     use crate::labs::NoProgress;
-    use crate::params::from_query;
 
     fn params(q: &str) -> Params {
         from_query(&format!("lab=dense&{q}")).state().expect("dense").params

@@ -356,7 +356,11 @@ pub const LAB: LabDef = LabDef {
         check,
         run,
         gpu: true,
+        presets: &[],
+        figures: &[],
+        shards: None,
     }),
+    about: "",
 };
 
 fn check(p: &mut Params, notices: &mut Vec<Notice>) {

@@ -2,9 +2,9 @@
 //! the single-network view agree.
 
 use super::*;
+use crate::api::from_query;
 use crate::api::run_query_cpu;
 use crate::labs::NoProgress;
-use crate::params::from_query;
 use serde_json::Value as Json;
 
 fn run_json(q: &str, parts: &[&str]) -> Json {

@@ -1,9 +1,16 @@
 //! The one path from a query string to a result, shared by the page (through
 //! `web`) and the `hopfield` CLI: parse → run → JSON / CSV.
 
+mod query;
+
+pub use query::{ParsedQuery, State, from_query};
+
 use crate::compute::Compute;
-use crate::labs::{self, Output, Progress, RunError};
-use crate::params::{Notice, State, from_query};
+use crate::labs::{self, FigureDef, LabDef, Output, Progress, RunError, View};
+use crate::params::Notice;
+use crate::plot::figure::Figure;
+use crate::plot::layout::layout;
+use crate::plot::scene::Scene;
 use serde_json::{Map, Value as Json};
 
 /// Why a query produced no result.
@@ -11,18 +18,56 @@ use serde_json::{Map, Value as Json};
 pub enum ApiError {
     #[error("the query names no known lab (use lab=one of: {0})")]
     NoLab(String),
+    #[error("unknown figure {0:?} (this lab has: {1})")]
+    UnknownFigure(String, String),
     #[error(transparent)]
     Run(#[from] RunError),
     #[error("unknown table {0:?} (this result has: {1})")]
     UnknownTable(String, String),
 }
 
-/// A finished run: the validated state, what was changed to get it, and the output.
+/// A finished run: the validated state, what was changed to get it, the parts computed
+/// and the output.
 #[derive(Debug)]
 pub struct Report {
     pub state: State,
     pub notices: Vec<Notice>,
+    pub parts: Vec<&'static str>,
     pub output: Output,
+}
+
+/// The figure definition `name` of `lab` (`None`: its main figure, the first).
+pub fn figure_def(lab: &'static LabDef, name: Option<&str>) -> Result<&'static FigureDef, ApiError> {
+    let all = || lab.figures().iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
+    match name {
+        None => lab.figures().first().ok_or_else(|| ApiError::UnknownFigure(String::new(), all())),
+        Some(n) => lab.figure(n).ok_or_else(|| ApiError::UnknownFigure(n.to_string(), all())),
+    }
+}
+
+/// Build figure `def` from a view, and lay it out at `width` px.
+pub fn render(def: &FigureDef, view: &View, width: f64) -> (Figure, Scene) {
+    let fig = (def.build)(view);
+    let scene = layout(&fig, width);
+    (fig, scene)
+}
+
+/// Run what figure `name` of the query's lab needs (only its parts) and build it.
+pub async fn run_figure(
+    query: &str,
+    name: Option<&str>,
+    progress: &mut dyn Progress,
+    compute: &Compute,
+) -> Result<(Report, Figure), ApiError> {
+    let parsed = from_query(query);
+    let Some(state) = parsed.state() else {
+        return Err(ApiError::NoLab(lab_ids()));
+    };
+    let def = figure_def(state.lab, name)?;
+    let report = run_query(query, def.parts, progress, compute).await?;
+    let view = report.view();
+    let fig = (def.build)(&view);
+    Ok((report, fig))
 }
 
 /// Every lab id, comma-separated.
@@ -49,8 +94,12 @@ pub async fn run_query(
     } else {
         compute
     };
+    let all: Vec<&'static str> =
+        state.lab.runner.as_ref().map(|r| r.parts.iter().map(|p| p.name).collect()).unwrap_or_default();
+    let ran: Vec<&'static str> =
+        if parts.is_empty() { all } else { all.into_iter().filter(|p| parts.contains(p)).collect() };
     let output = labs::run(state.lab, &state.params, parts, progress, compute).await?;
-    Ok(Report { state, notices: parsed.notices, output })
+    Ok(Report { state, notices: parsed.notices, parts: ran, output })
 }
 
 /// [`run_query`] on the CPU, blocking until done (native tools and tests).
@@ -60,6 +109,11 @@ pub fn run_query_cpu(query: &str, parts: &[&str], progress: &mut dyn Progress) -
 }
 
 impl Report {
+    /// The figure view of this finished run (no view state: every figure shows its default).
+    pub fn view(&self) -> View {
+        View::finished(self.state.params.clone(), self.output.json.clone(), &self.parts)
+    }
+
     /// The JSON object: `lab`, the canonical `query`, the `notices`, then the lab's fields.
     pub fn to_json_value(&self) -> Json {
         let mut m = Map::new();

@@ -1,10 +1,9 @@
-//! Reading and writing the URL query (`v=1&lab=…&key=value…`).
+//! Reading and writing a link's query (`v=1&lab=…&key=value…`): the lab it names, its
+//! preset (`preset=NAME` expands to the preset's keys; keys written after it win), and the
+//! lab's parameters, validated by the lab's table and its consistency rules.
 
-use super::{Notice, Params, SCHEMA_VERSION};
 use crate::labs::{self, LabDef};
-
-/// Queries longer than this are cut before parsing (a hostile URL cannot make the parser slow).
-pub const MAX_QUERY_LEN: usize = 65_536;
+use crate::params::{Notice, Params, SCHEMA_VERSION, split_query};
 
 /// The result of reading a query: the lab it names (if any), its parameters and
 /// what had to be changed to make them valid.
@@ -59,23 +58,7 @@ impl ParsedQuery {
 
 /// Parse a query string (with or without a leading `?` or `#`). Never fails and never panics.
 pub fn from_query(query: &str) -> ParsedQuery {
-    let mut notices = Vec::new();
-    let mut q = query.trim();
-    q = q.strip_prefix('?').or_else(|| q.strip_prefix('#')).unwrap_or(q);
-    if q.len() > MAX_QUERY_LEN {
-        let mut cut = MAX_QUERY_LEN;
-        while !q.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        q = &q[..cut];
-        notices.push(Notice::new(
-            "",
-            format!("the query is longer than {MAX_QUERY_LEN} characters; the rest was ignored"),
-        ));
-    }
-    let pairs: Vec<(String, String)> =
-        form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-
+    let (mut pairs, mut notices) = split_query(query);
     if let Some((_, v)) = pairs.iter().rev().find(|(k, _)| k == "v")
         && v.trim() != SCHEMA_VERSION.to_string()
     {
@@ -95,10 +78,38 @@ pub fn from_query(query: &str) -> ParsedQuery {
     let Some(lab) = lab else {
         return ParsedQuery { lab: None, params: None, notices };
     };
+    // A preset's keys come first, so that keys written in the link after it win.
+    if let Some(i) = pairs.iter().rposition(|(k, _)| k == "preset") {
+        let name = pairs[i].1.trim().to_string();
+        match lab.preset(&name) {
+            Some(preset) => {
+                let (expanded, _) = split_query(preset.query);
+                let later: Vec<(String, String)> = pairs.drain(i..).skip(1).collect();
+                pairs.extend(expanded);
+                pairs.extend(later);
+            }
+            None => {
+                let names: Vec<&str> = lab.presets().iter().map(|p| p.name).collect();
+                notices.push(Notice::new(
+                    "preset",
+                    if names.is_empty() {
+                        format!("this lab has no presets; preset={:?} ignored", truncate(&name, 40))
+                    } else {
+                        format!(
+                            "there is no preset {:?} (this lab has: {})",
+                            truncate(&name, 40),
+                            names.join(", ")
+                        )
+                    },
+                ));
+                pairs.remove(i);
+            }
+        }
+    }
 
     let mut params = Params::defaults(lab.params);
     for (i, (key, raw)) in pairs.iter().enumerate() {
-        if key == "v" || key == "lab" {
+        if key == "v" || key == "lab" || key == "preset" {
             continue;
         }
         // Later occurrences of a key win, like URLSearchParams.set; only parse the last one.
