@@ -202,6 +202,13 @@ mod tests {
                     .prop_map(|s| Value::IntList(s.into_iter().collect()))
                     .boxed()
             }
+            Kind::FloatList { min, max, max_len } => proptest::collection::vec(min..=max, 0..max_len.min(12))
+                .prop_map(|v| {
+                    Value::FloatList(
+                        v.into_iter().map(|x| crate::plot::scene::round_sig(x, 4) + 0.0).collect(),
+                    )
+                })
+                .boxed(),
         }
     }
 

@@ -145,6 +145,7 @@ pub fn main() -> ExitCode {
                         Kind::Choice { options } => options.join("|"),
                         Kind::Bool => "0|1".into(),
                         Kind::IntList { min, max, .. } => format!("list of integers {min}..{max}"),
+                        Kind::FloatList { min, max, .. } => format!("list of numbers {min}..{max}"),
                     };
                     println!(
                         "{:<11} {:<28} default {:<8} {}",

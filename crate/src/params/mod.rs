@@ -50,6 +50,9 @@ pub enum Kind {
     Bool,
     /// A comma-separated list of distinct integers in `min..=max`, at most `max_len` long.
     IntList { min: i64, max: i64, max_len: usize },
+    /// A comma-separated list of finite numbers in `min..=max`, at most `max_len` long
+    /// (points drawn with the mouse: `x0,y0,x1,y1,…`; written with 4 significant digits).
+    FloatList { min: f64, max: f64, max_len: usize },
 }
 
 /// A parameter value.
@@ -61,6 +64,7 @@ pub enum Value {
     Choice(&'static str),
     Bool(bool),
     IntList(Vec<i64>),
+    FloatList(Vec<f64>),
 }
 
 /// One row of a lab's parameter table.
@@ -159,6 +163,37 @@ impl ParamSpec {
                     show(&self.default)
                 )),
             },
+            Kind::FloatList { min, max, max_len } => {
+                let mut out: Vec<f64> = Vec::new();
+                let mut problems = Vec::new();
+                for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    if out.len() >= max_len {
+                        problems.push(format!("more than {max_len} entries"));
+                        break;
+                    }
+                    match part.parse::<f64>() {
+                        Ok(x) if x.is_finite() => {
+                            // Drawn points carry 4 significant digits; keep the link short and canonical.
+                            let r = crate::plot::scene::round_sig(x.clamp(min, max), 4);
+                            if r != x {
+                                problems.push(format!("{part} rounded or clamped to {r}"));
+                            }
+                            out.push(if r == 0.0 { 0.0 } else { r });
+                        }
+                        _ => problems.push(format!("{part:?} not a finite number")),
+                    }
+                }
+                if problems.is_empty() {
+                    Ok(Value::FloatList(out))
+                } else {
+                    let kept = out.len();
+                    problems.truncate(3);
+                    Err((
+                        Value::FloatList(out),
+                        format!("{}: {}; kept {kept} entries", self.key, problems.join(", ")),
+                    ))
+                }
+            }
             Kind::IntList { min, max, max_len } => {
                 let mut out: Vec<i64> = Vec::new();
                 let mut problems = Vec::new();
@@ -210,6 +245,7 @@ pub fn format_value(v: &Value) -> String {
         Value::Choice(c) => (*c).to_string(),
         Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
         Value::IntList(xs) => xs.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+        Value::FloatList(xs) => xs.iter().map(|x| format!("{x}")).collect::<Vec<_>>().join(","),
     }
 }
 
@@ -345,6 +381,13 @@ impl Params {
         match self.get(key) {
             Value::IntList(xs) => xs,
             other => panic!("parameter {key:?} is not a list: {other:?}"),
+        }
+    }
+
+    pub fn floats(&self, key: &str) -> &[f64] {
+        match self.get(key) {
+            Value::FloatList(xs) => xs,
+            other => panic!("parameter {key:?} is not a list of numbers: {other:?}"),
         }
     }
 

@@ -338,13 +338,18 @@ pub enum Mark {
     Live { kind: String },
 }
 
-/// What a click (or drag) in a plot's area sets, apart from cell clicks.
+/// What a click (or drag) in a plot's area does, apart from cell clicks.
 #[derive(Debug, Clone, Serialize)]
-pub struct PlaneClick {
-    pub x_key: String,
-    pub y_key: String,
-    pub drag: bool,
-    pub digits: u32,
+#[serde(tag = "t", rename_all = "lowercase")]
+pub enum PlaneClick {
+    /// Set `x_key` and `y_key` to the data point under the pointer (on click, and while
+    /// dragging when `drag`), rounded to `digits` significant digits.
+    Set { x_key: String, y_key: String, drag: bool, digits: u32 },
+    /// Append the clicked point `x,y` to the number list `key` (drawing points).
+    Append { key: String },
+    /// Replace the number list `key` with the dragged stroke `x0,y0,x1,y1,…` (drawing a curve),
+    /// sampled every few pixels, on release.
+    Stroke { key: String },
 }
 
 /// A plot: two axes and its marks.

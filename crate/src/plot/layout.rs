@@ -942,16 +942,18 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
 
     // Clicks in the plane.
     if let Some(c) = &p.click {
+        let digits = match c {
+            super::figure::PlaneClick::Set { digits, .. } => *digits,
+            _ => 4,
+        };
         s.hits.push(Hit::Plane {
             x: px0,
             y: py0,
             w: pw,
             h: ph,
-            xmap: AxisMap { p0: px0, p1: px0 + pw, lo: x0, hi: x1, log: sx == Scale::Log, digits: c.digits },
-            ymap: AxisMap { p0: py0 + ph, p1: py0, lo: y0, hi: y1, log: sy == Scale::Log, digits: c.digits },
-            x_key: c.x_key.clone(),
-            y_key: c.y_key.clone(),
-            drag: c.drag,
+            xmap: AxisMap { p0: px0, p1: px0 + pw, lo: x0, hi: x1, log: sx == Scale::Log, digits },
+            ymap: AxisMap { p0: py0 + ph, p1: py0, lo: y0, hi: y1, log: sy == Scale::Log, digits },
+            mode: c.clone(),
         });
     }
     s.height = height.ceil();

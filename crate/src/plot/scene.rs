@@ -214,9 +214,8 @@ pub enum Hit {
         h: f64,
         xmap: AxisMap,
         ymap: AxisMap,
-        x_key: String,
-        y_key: String,
-        drag: bool,
+        /// What the click or drag does (see [`super::figure::PlaneClick`]).
+        mode: super::figure::PlaneClick,
     },
 }
 
