@@ -339,7 +339,7 @@ pub enum Mark {
 }
 
 /// What a click (or drag) in a plot's area does, apart from cell clicks.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "t", rename_all = "lowercase")]
 pub enum PlaneClick {
     /// Set `x_key` and `y_key` to the data point under the pointer (on click, and while
