@@ -1,9 +1,11 @@
 // The app shell: routing by URL query, controls generated from each lab's parameter
-// table, notices, share/embed/CLI links, and runs dispatched to compute workers.
-// The models, the parameter rules and the plot numbers all live in the wasm core.
+// table (built once per lab and updated in place), notices, share/embed/CLI links, and
+// runs dispatched to compute workers. The models, the parameter rules, the figures and
+// their layout all live in the wasm core; labs declare them in Rust (see labview.js).
 
 import { Compute } from './compute.js';
 import * as charts from './charts.js';
+import { mountLab } from './labview.js';
 import { renderers } from './labs/index.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -36,23 +38,19 @@ const compute = new Compute(hp);
 function showNotices(notices, { append = false } = {}) {
   const box = $('#notices');
   if (!append) box.replaceChildren();
-  for (const n of notices) {
-    box.append(el('div', { class: 'notice' }, n.message));
+  box.querySelector('.dismiss')?.remove();
+  for (const n of notices) box.append(el('div', { class: 'notice' }, n.message));
+  if (box.querySelector('.notice')) {
+    box.append(el('button', { class: 'dismiss', title: 'Dismiss', 'aria-label': 'Dismiss', onclick: () => { box.replaceChildren(); box.hidden = true; } }, '×'));
   }
-  if (box.children.length) {
-    box.append(el('button', { class: 'dismiss', title: 'Dismiss', onclick: () => { box.replaceChildren(); box.hidden = true; } }, '×'));
-  }
-  box.hidden = box.children.length === 0;
+  box.hidden = !box.querySelector('.notice');
 }
-
-function showError(where, message) {
-  where.replaceChildren(el('div', { class: 'error' }, message));
-}
+const notify = (message) => showNotices([{ message }], { append: true });
 
 // ---------------------------------------------------------------------------
 // State: the current lab and the canonical text of every parameter.
 
-let current = null; // { lab, text: {key: string}, query, view, lastPartKeys: {part: signature} }
+let current = null; // { lab, def, text, query, view, contract, controls: Map, lastPartKeys, results }
 
 function labDef(id) { return LABS.find((l) => l.id === id); }
 
@@ -87,12 +85,17 @@ document.addEventListener('click', (e) => {
   openLab(a.dataset.nav === 'home' ? null : a.dataset.nav);
 });
 
+function leaveLab() {
+  for (const name of [...compute.lanes.keys()]) compute.cancel(name, 'left the lab');
+  current?.view?.destroy?.();
+  current = null;
+}
+
 // ---------------------------------------------------------------------------
 // Landing page
 
 function renderLanding() {
-  for (const name of ['recall', 'capacity', ...compute.lanes.keys()]) compute.cancel(name, 'left the lab');
-  current = null;
+  leaveLab();
   document.body.classList.remove('embed');
   document.title = 'hopfield-playground';
   $('#lab-title').textContent = '';
@@ -113,70 +116,76 @@ function renderLanding() {
 }
 
 // ---------------------------------------------------------------------------
-// Controls generated from the parameter table
+// Controls generated from the parameter table. Built once per lab; a committed change
+// updates their values in place, so keyboard focus stays where the person put it.
 
 function controlFor(spec, value, onCommit) {
   const id = `p-${spec.key}`;
   const k = spec.kind;
-  let input;
   const wrap = el('div', { class: 'control', 'data-key': spec.key, title: spec.help });
   const label = el('label', { for: id }, spec.label, el('span', { class: 'key' }, spec.key));
+  let setValue;
   if (k.type === 'choice') {
-    input = el('select', { id, name: spec.key }, k.options.map((o) => el('option', { value: o }, o)));
-    input.value = value;
+    const input = el('select', { id, name: spec.key }, k.options.map((o) => el('option', { value: o }, o)));
     input.addEventListener('change', () => onCommit(spec.key, input.value));
     wrap.append(label, input);
+    setValue = (v) => { input.value = v; };
   } else if (k.type === 'bool') {
-    input = el('input', { id, name: spec.key, type: 'checkbox' });
-    input.checked = value === '1';
+    const input = el('input', { id, name: spec.key, type: 'checkbox' });
     input.addEventListener('change', () => onCommit(spec.key, input.checked ? '1' : '0'));
     wrap.append(el('label', { class: 'check' }, input, spec.label, el('span', { class: 'key' }, spec.key)));
+    setValue = (v) => { input.checked = v === '1'; };
   } else if (k.type === 'int' || k.type === 'float') {
-    const num = el('input', { id, name: spec.key, type: 'text', inputmode: 'decimal', value, size: 7 });
+    const num = el('input', { id, name: spec.key, type: 'text', inputmode: 'decimal', size: 7 });
     num.addEventListener('change', () => onCommit(spec.key, num.value));
-    num.addEventListener('keydown', (e) => { if (e.key === 'Enter') num.blur(); });
-    const sliderOk = k.type === 'float' || (k.max - k.min) <= 4096;
+    num.addEventListener('keydown', (e) => { if (e.key === 'Enter') num.dispatchEvent(new Event('change')); });
     wrap.append(label);
     const row = el('div', { class: 'row' });
-    if (sliderOk) {
-      const log = k.type === 'float' && k.log && k.min > 0;
-      const toS = (v) => (log ? Math.log10(v) : Number(v));
-      const fromS = (s) => (log ? 10 ** s : s);
-      const range = el('input', {
+    let range = null;
+    const log = k.type === 'float' && k.log && k.min > 0;
+    const toS = (v) => (log ? Math.log10(v) : Number(v));
+    const fromS = (s) => (log ? 10 ** s : s);
+    if (k.type === 'float' || (k.max - k.min) <= 4096) {
+      range = el('input', {
         type: 'range', 'aria-label': spec.label,
         min: toS(k.min), max: toS(k.max),
         step: k.type === 'int' ? 1 : (toS(k.max) - toS(k.min)) / 1000,
       });
-      range.value = toS(Number(value));
       range.addEventListener('input', () => {
         const v = fromS(Number(range.value));
         num.value = k.type === 'int' ? String(Math.round(v)) : String(Number(v.toPrecision(4)));
       });
       range.addEventListener('change', () => onCommit(spec.key, num.value));
-      num.addEventListener('change', () => { range.value = toS(Number(num.value)); });
       row.append(range);
     }
     row.append(num);
     wrap.append(row);
-    input = num;
+    setValue = (v) => { num.value = v; if (range && Number.isFinite(toS(Number(v)))) range.value = toS(Number(v)); };
   } else {
-    input = el('input', { id, name: spec.key, type: 'text', value, placeholder: 'comma-separated' });
+    const input = el('input', { id, name: spec.key, type: 'text', placeholder: 'comma-separated' });
     input.addEventListener('change', () => onCommit(spec.key, input.value));
     wrap.append(label, input);
+    setValue = (v) => { input.value = v; };
   }
-  return wrap;
+  setValue(value);
+  return { wrap, setValue };
 }
 
-function renderControls(lab, text, container) {
+function buildControls(lab, text) {
+  const controls = new Map();
   const groups = new Map();
   for (const spec of lab.params) {
     if (spec.key === 'embed' || spec.group === 'hidden') continue;
+    controls.set(spec.key, controlFor(spec, text[spec.key], setParam));
     if (!groups.has(spec.group)) groups.set(spec.group, []);
-    groups.get(spec.group).push(spec);
+    groups.get(spec.group).push(spec.key);
   }
   const order = [...groups.keys()].filter((g) => g !== 'Run').concat(groups.has('Run') ? ['Run'] : []);
-  container.replaceChildren(...order.map((g) =>
-    el('fieldset', {}, el('legend', {}, g), groups.get(g).map((spec) => controlFor(spec, text[spec.key], setParam)))));
+  const seedRow = el('div', { class: 'control' },
+    el('button', { class: 'new-seed', title: 'Draw a fresh random seed (it goes into the link)', onclick: () => setParam('seed', String(hp.fresh_seed())) }, 'New seed'));
+  $('#controls').replaceChildren(...order.map((g) =>
+    el('fieldset', {}, el('legend', {}, g), groups.get(g).map((key) => controls.get(key).wrap), g === 'Run' ? seedRow : null)));
+  return controls;
 }
 
 // ---------------------------------------------------------------------------
@@ -185,15 +194,13 @@ function renderControls(lab, text, container) {
 function renderLab(parsed) {
   const lab = labDef(parsed.lab);
   const sameLab = current && current.lab === lab.id;
-  if (!sameLab) for (const name of [...compute.lanes.keys()]) compute.cancel(name, 'left the lab');
+  if (!sameLab) leaveLab();
   document.title = `${lab.title} — hopfield-playground`;
   $('#lab-title').textContent = lab.title;
   $('#share').hidden = false;
   document.body.classList.toggle('embed', parsed.text.embed === '1');
 
   if (!lab.built) {
-    for (const name of [...compute.lanes.keys()]) compute.cancel(name, 'left the lab');
-    current = null;
     $('#share').hidden = true;
     $('#app').replaceChildren(el('section', { class: 'panel planned-lab', 'data-lab': lab.id },
       el('h1', {}, lab.title), el('p', {}, lab.summary), el('p', { class: 'source' }, `Source: ${lab.source}`),
@@ -202,25 +209,33 @@ function renderLab(parsed) {
     return;
   }
   if (!sameLab) {
-    const controls = el('aside', { id: 'controls' });
+    const controls = el('aside', { id: 'controls', 'aria-label': 'Parameters' });
     const runs = el('div', { id: 'runs' });
     const body = el('div', { id: 'lab-body' });
     const embedLink = el('a', { id: 'embed-open', target: '_blank', rel: 'noopener' }, 'Open in hopfield-playground ↗');
     $('#app').replaceChildren(el('div', { class: 'lab', 'data-lab': lab.id }, controls, el('section', { id: 'lab-main' }, embedLink, runs, body)));
-    const renderer = renderers[lab.id];
+    current = { lab: lab.id, def: lab, text: parsed.text, query: parsed.query, lastPartKeys: {}, results: {} };
+    current.controls = buildControls(lab, parsed.text);
+    current.contract = lab.figures?.length > 0;
     const ctx = {
       hp, charts, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part),
+      notify, applyPreset,
+      controlFor: (key) => current.controls.get(key)?.wrap,
       // The page's verified backend: 'webgpu', 'cpu' (no verified WebGPU, or backend=cpu), '' before the probe ends.
       backend: verifiedBackend,
     };
-    current = { lab: lab.id, def: lab, text: parsed.text, query: parsed.query, lastPartKeys: {}, results: {} };
-    current.view = renderer ? renderer.mount(body, ctx) : null;
-    if (!renderer) body.append(el('p', {}, 'This lab has no view yet.'));
+    if (current.contract) current.view = mountLab(body, lab, parsed.query, ctx);
+    else {
+      const renderer = renderers[lab.id];
+      current.view = renderer ? renderer.mount(body, ctx) : null;
+      if (!renderer) body.append(el('p', {}, 'This lab has no view yet.'));
+    }
+  } else {
+    for (const [key, c] of current.controls) c.setValue(parsed.text[key]);
   }
   current.text = parsed.text;
   current.query = parsed.query;
   $('#embed-open').href = `?${buildQuery(lab.id, { ...parsed.text, embed: '0' })}`;
-  renderControls(lab, parsed.text, $('#controls'));
   current.view?.params?.(parsed.query);
   showCompute();
   runChangedParts();
@@ -230,13 +245,31 @@ function renderLab(parsed) {
 function setParam(key, value) { setParams({ [key]: value }); }
 
 /** Commit several values in one URL update (presets, a point picked in a plot). */
-function setParams(values) {
+function setParams(values, { deliberate = false } = {}) {
   if (!current) return;
   const text = { ...current.text };
   for (const [k, v] of Object.entries(values)) text[k] = String(v);
   const parsed = parse(buildQuery(current.lab, text));
+  // Text that cannot be read at all ("abc" in a number field) keeps the previous value.
+  const unreadable = parsed.notices.filter((n) => n.unreadable && n.key in values);
+  if (unreadable.length) {
+    for (const n of unreadable) current.controls.get(n.key)?.setValue(current.text[n.key]);
+    showNotices(unreadable.map((n) => ({ message: `${n.message.replace(/; using the default.*$/, '')}; kept ${n.key}=${current.text[n.key]}` })));
+    return;
+  }
   showNotices(parsed.notices);
-  history.replaceState(null, '', `?${parsed.query}`);
+  if (parsed.query === current.query) { for (const [key, c] of current.controls) c.setValue(parsed.text[key]); return; }
+  if (deliberate) history.pushState(null, '', `?${parsed.query}`);
+  else history.replaceState(null, '', `?${parsed.query}`);
+  renderLab(parsed);
+}
+
+/** Run a preset of the current lab: its keys over the defaults (compute and embed settings kept). */
+function applyPreset(name) {
+  const keep = ['backend', 'embed'].filter((k) => current.text[k] !== undefined).map((k) => `&${k}=${encodeURIComponent(current.text[k])}`).join('');
+  const parsed = parse(`v=1&lab=${current.lab}&preset=${encodeURIComponent(name)}${keep}`);
+  showNotices(parsed.notices);
+  history.pushState(null, '', `?${parsed.query}`);
   renderLab(parsed);
 }
 
@@ -257,44 +290,54 @@ function runChangedParts() {
 
 function runPart(name) {
   if (!current) return;
-  const query = current.query;
-  const lab = current.lab;
+  const { query, lab, view, contract } = current;
   const runs = $('#runs');
   runs.querySelector(`[data-part="${name}"]`)?.remove();
   const bar = el('progress', { max: 1, value: 0 });
+  const count = el('span', { class: 'count' });
   const status = el('div', { class: 'run', 'data-part': name },
-    el('span', {}, `Computing ${name}… `), bar,
+    el('span', {}, `Computing ${name}… `), bar, count,
     el('button', { class: 'cancel', onclick: () => compute.cancel(name) }, 'Cancel'));
   // Only show the bar for runs that take a moment.
   const showTimer = setTimeout(() => runs.append(status), 150);
   const started = performance.now();
-  current.view?.busy?.(name, true);
+  if (contract) view.started(name); else view?.busy?.(name, true);
   const callbacks = {
-    onProgress: (done, total) => { bar.max = total; bar.value = done; },
-    onPartial: (piece) => current?.view?.partial?.(name, piece),
+    onProgress: (done, total) => {
+      bar.max = total; bar.value = done;
+      count.textContent = `${done} of ${total}`;
+      if (contract) view.progress(name, done, total);
+    },
+    onPartial: (piece) => (contract ? view.piece(name, piece) : view?.partial?.(name, JSON.parse(piece))),
   };
-  // A view may split a part into shards (one worker each) and merge their results.
-  const view = current.view;
-  const shards = view?.shards?.(name) ?? 1;
+  // A part may be split into shards (one worker each) and merged.
+  const shardable = contract ? (current.def.shards || []).includes(name) : !!view?.shards;
+  const shards = shardable ? (contract ? Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1)) : view.shards(name) ?? 1) : 1;
   const job = shards > 1
-    ? compute.runShards(name, query, name, shards, callbacks).then((results) => view.merge(name, results))
+    ? compute.runShards(name, query, name, shards, callbacks).then((texts) => (contract ? { shards: texts } : view.merge(name, texts.map((t) => JSON.parse(t)))))
     : compute.run(name, query, name, callbacks);
   job.then((result) => {
     clearTimeout(showTimer); status.remove();
     if (!current || current.lab !== lab) return;
     current.results[name] = result;
-    current.view?.busy?.(name, false);
-    current.view?.show(name, result);
+    if (contract) {
+      if (result?.shards) view.shardResults(name, result.shards); else view.result(name, result);
+    } else {
+      const parsed = typeof result === 'string' ? JSON.parse(result) : result;
+      current.results[name] = parsed;
+      view?.busy?.(name, false);
+      view?.show(name, parsed);
+    }
     document.body.dataset[`ran${name[0].toUpperCase()}${name.slice(1)}`] = String(Math.round(performance.now() - started));
   }).catch((err) => {
     clearTimeout(showTimer);
     if (!current || current.lab !== lab) { status.remove(); return; }
-    current.view?.busy?.(name, false);
     if (err.cancelled && err.message === 'replaced by a newer run') { status.remove(); return; }
     current.lastPartKeys[name] = undefined;
-    status.replaceChildren(
-      el('span', { class: err.cancelled ? 'cancelled' : 'error' }, err.cancelled ? `${name}: cancelled. ` : `${name} failed: ${err.message} `),
-      el('button', { onclick: () => { current.lastPartKeys[name] = partSignature(current.def.parts.find((p) => p.name === name)); runPart(name); } }, 'Run again'));
+    const retry = () => { current.lastPartKeys[name] = partSignature(current.def.parts.find((p) => p.name === name)); runPart(name); };
+    const message = err.cancelled ? `${name}: cancelled.` : `${name} failed: ${err.message}`;
+    if (contract) view.failed(name, message, retry); else view?.busy?.(name, false);
+    status.replaceChildren(el('span', { class: err.cancelled ? 'cancelled' : 'error' }, `${message} `), el('button', { onclick: retry }, 'Run again'));
     if (!status.isConnected) runs.append(status);
   });
 }
@@ -302,28 +345,36 @@ function runPart(name) {
 // ---------------------------------------------------------------------------
 // Share, embed, CLI, download
 
-function shareBox(text) {
+function shareBox(text, copied) {
   $('#share-text').textContent = text;
+  $('#share-state').textContent = copied ? 'Copied to the clipboard.' : '';
   $('#share-box').hidden = false;
 }
+async function copy(text) {
+  try { await navigator.clipboard.writeText(text); shareBox(text, true); } catch { shareBox(text, false); }
+}
 $('#share-close').addEventListener('click', () => { $('#share-box').hidden = true; });
-$('#copy-link').addEventListener('click', async () => {
-  const url = location.href;
-  try { await navigator.clipboard.writeText(url); shareBox(`Copied: ${url}`); } catch { shareBox(url); }
-});
+$('#copy-link').addEventListener('click', () => copy(location.href));
 $('#show-embed').addEventListener('click', () => {
   const url = new URL(location.href);
   url.searchParams.set('embed', '1');
-  shareBox(`<iframe src="${url.href.replace(/"/g, '&quot;')}" width="900" height="640" style="border:0" loading="lazy" title="hopfield-playground"></iframe>`);
+  // Responsive: as wide as the column it is placed in.
+  copy(`<iframe src="${url.href.replace(/"/g, '&quot;')}" style="width:100%;max-width:100%;height:720px;border:0" loading="lazy" title="hopfield-playground: ${current?.def?.title ?? ''}"></iframe>`);
 });
 $('#show-cli').addEventListener('click', () => {
-  shareBox(`hopfield run '${current ? current.query : ''}' --format json`);
+  copy(`hopfield run '${current ? current.query : ''}' --format json`);
 });
-$('#download-json').addEventListener('click', async () => {
+$('#download-json').addEventListener('click', () => {
   if (!current) return;
-  const result = await compute.run('download', current.query, '');
-  const blob = new Blob([JSON.stringify(result)], { type: 'application/json' });
-  const a = el('a', { href: URL.createObjectURL(blob), download: `hopfield-${current.lab}.json` });
+  // The results already on the page, with the fields of `hopfield run QUERY --format json`.
+  let text;
+  if (current.contract) text = current.view.resultJson();
+  else {
+    const merged = {};
+    for (const part of current.def.parts) Object.assign(merged, current.results[part] || {});
+    text = JSON.stringify(merged);
+  }
+  const a = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'application/json' })), download: `hopfield-${current.lab}.json` });
   document.body.append(a); a.click(); a.remove();
 });
 
@@ -339,22 +390,20 @@ const seenFallbacks = new Set();
 /** The backend the page runs on: 'webgpu' (verified, not forced off), 'cpu', or '' before the probe ends. */
 function verifiedBackend() {
   if (!computeStatus) return '';
-  return current?.text?.backend !== 'cpu' && computeStatus.gpu ? 'webgpu' : 'cpu';
+  return current?.text?.backend !== 'cpu' && computeStatus.backend === 'gpu' ? 'webgpu' : 'cpu';
 }
 function showCompute(st) {
   if (st) computeStatus = st;
   st = computeStatus;
   const line = $('#backend-status');
   if (!st) { line.textContent = 'Compute: starting…'; return; }
-  const forcedCpu = current?.text?.backend === 'cpu';
-  if (forcedCpu) {
+  if (current?.text?.backend === 'cpu') {
     line.textContent = 'Compute: CPU — WebAssembly (SIMD) in Web Workers (backend=cpu in the link)';
-  } else if (st.gpu) {
-    line.textContent = `Compute: WebGPU — ${st.description.replace(/^GPU: /, '')}${adapterDetail} (self-check passed)` +
-      // A software adapter (SwiftShader, lavapipe) is far slower than the wasm CPU path.
-      (/software, on the CPU/.test(st.description) ? '. This adapter is a software renderer: choosing Compute → cpu is usually faster.' : '');
+  } else if (st.backend === 'gpu') {
+    line.textContent = `Compute: WebGPU — ${st.adapter}${adapterDetail} (self-check passed)` +
+      (st.software ? '. This adapter is a software renderer: choosing Compute → cpu is usually faster.' : '');
   } else {
-    line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.description.replace(/^CPU \((.*)\)$/, '$1')}`;
+    line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.reason || 'no GPU'}`;
   }
   line.dataset.backend = verifiedBackend();
   const fresh = (st.fallbacks || []).filter((f) => !seenFallbacks.has(f));

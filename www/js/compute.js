@@ -33,19 +33,19 @@ export class Compute {
     const p = lane.pending;
     if (!p || msg.id !== p.id) return;
     if (msg.progress) {
-      if (msg.partial !== undefined && msg.partial !== null) p.onPartial?.(JSON.parse(msg.partial));
+      if (msg.partial !== undefined && msg.partial !== null) p.onPartial?.(msg.partial);
       else p.onProgress?.(msg.done, msg.total);
       return;
     }
     lane.pending = null;
-    if (msg.compute) this.onCompute?.(JSON.parse(msg.compute));
+    if (msg.compute) this.onCompute?.(msg.compute);
     if (msg.error !== undefined) {
       // A panic leaves a wasm instance unusable: start the next run in a fresh worker.
       lane.worker.terminate();
       for (const [k, v] of this.lanes) if (v === lane) this.lanes.delete(k);
       p.reject(new Error(msg.error));
     }
-    else p.resolve(JSON.parse(msg.ok));
+    else p.resolve(msg.ok);
   }
 
   _fail(lane, err) {
@@ -56,7 +56,7 @@ export class Compute {
     p?.reject(err);
   }
 
-  /** Run `query` (only `parts`, comma-separated; '' for all) on lane `name`. */
+  /** Run `query` (only `parts`, comma-separated; '' for all) on lane `name`; resolves with the JSON text. */
   run(name, query, parts, { onProgress, onPartial } = {}) {
     this.cancel(name, 'replaced by a newer run');
     if (!this.workersOk) return this._runHere(query, parts);
@@ -74,9 +74,9 @@ export class Compute {
     });
   }
 
-  /** Ask a worker which backend it uses: {gpu, description, checks, fallbacks}. */
+  /** Ask a worker which backend it uses: {backend, adapter, software, description, reason, checks, fallbacks}. */
   status() {
-    if (!this.workersOk) return Promise.resolve({ gpu: false, description: 'CPU (WebAssembly on the main thread: no Web Workers)', checks: [], fallbacks: [] });
+    if (!this.workersOk) return Promise.resolve({ backend: 'cpu', software: false, description: 'CPU', reason: 'WebAssembly on the main thread: no Web Workers', checks: [], fallbacks: [] });
     const lane = this._lane('status');
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -84,7 +84,7 @@ export class Compute {
         id,
         resolve: (v) => {
           this.close('status');
-          this.gpuHint = v.gpu ? 'verified' : `cpu:${v.description.replace(/^CPU \((.*)\)$/, '$1')}`;
+          this.gpuHint = v.backend === 'gpu' ? 'verified' : `cpu:${v.reason || 'no GPU'}`;
           resolve(v);
         },
         reject: (e) => { this.close('status'); reject(e); },
@@ -103,12 +103,12 @@ export class Compute {
 
   // Without workers: run on the main thread (the page pauses while it runs).
   async _runHere(query, parts) {
-    return JSON.parse(await this.hp.run(query, parts, undefined, 'cpu:Web Workers are not available'));
+    return this.hp.run(query, parts, undefined, 'cpu:Web Workers are not available');
   }
 
   /**
    * Run `query` split into `n` shards, shard i on lane `name#i` with `&shard=i&shards=n`
-   * appended (later keys win); resolves with the n results in shard order. Progress is
+   * appended (later keys win); resolves with the n JSON texts in shard order. Progress is
    * summed over the shards; partial pieces are forwarded as they come.
    */
   runShards(name, query, parts, n, { onProgress, onPartial } = {}) {

@@ -1,9 +1,18 @@
 // A compute worker: loads its own instance of the wasm core, opens the compute backend
 // (WebGPU when the browser offers an adapter that passes the self-check, else the CPU)
-// and runs one query at a time.
+// and runs one query at a time. Data assets (MNIST) are fetched the first time a run
+// asks for one, handed to the core, and the run starts again.
 import init, * as hp from '../hopfield-playground.js';
 
 const ready = init();
+
+async function fetchAsset(name) {
+  const file = hp.asset_file(name);
+  if (!file) throw new Error(`unknown data asset ${name}`);
+  const res = await fetch(new URL(`../assets/${file}`, import.meta.url));
+  if (!res.ok) throw new Error(`could not load the data file ${file} (HTTP ${res.status})`);
+  hp.provide_asset(name, new Uint8Array(await res.arrayBuffer()));
+}
 
 self.onmessage = async (e) => {
   const { id, query, parts, status, gpu } = e.data;
@@ -15,7 +24,17 @@ self.onmessage = async (e) => {
     }
     const progress = (done, total, partial) =>
       self.postMessage({ id, progress: true, done, total, partial });
-    const json = await hp.run(query, parts, progress, gpu || undefined);
+    let json;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        json = await hp.run(query, parts, progress, gpu || undefined);
+        break;
+      } catch (err) {
+        const missing = /^missing asset: (\w+)$/.exec(String(err?.message ?? err));
+        if (!missing || attempt >= 2) throw err;
+        await fetchAsset(missing[1]);
+      }
+    }
     self.postMessage({ id, ok: json, compute: hp.compute_used() });
   } catch (err) {
     self.postMessage({ id, error: String(err && err.message ? err.message : err) });

@@ -108,6 +108,19 @@ pub fn run_query_cpu(query: &str, parts: &[&str], progress: &mut dyn Progress) -
     pollster::block_on(run_query(query, parts, progress, &Compute::cpu("CPU requested")))
 }
 
+/// The JSON object of a result: `lab`, the canonical `query`, the `notices`, then `fields`
+/// (what `hopfield run … --format json` prints, and what the page's JSON button saves).
+pub fn result_json<'a>(state: &State, notices: &[Notice], fields: impl Iterator<Item = (&'a String, &'a Json)>) -> Json {
+    let mut m = Map::new();
+    m.insert("lab".into(), Json::from(state.lab.id));
+    m.insert("query".into(), Json::from(state.to_query()));
+    m.insert("notices".into(), serde_json::to_value(notices).unwrap_or(Json::Null));
+    for (k, v) in fields {
+        m.insert(k.clone(), v.clone());
+    }
+    Json::Object(m)
+}
+
 impl Report {
     /// The figure view of this finished run (no view state: every figure shows its default).
     pub fn view(&self) -> View {
@@ -116,14 +129,7 @@ impl Report {
 
     /// The JSON object: `lab`, the canonical `query`, the `notices`, then the lab's fields.
     pub fn to_json_value(&self) -> Json {
-        let mut m = Map::new();
-        m.insert("lab".into(), Json::from(self.state.lab.id));
-        m.insert("query".into(), Json::from(self.state.to_query()));
-        m.insert("notices".into(), serde_json::to_value(&self.notices).unwrap_or(Json::Null));
-        for (k, v) in &self.output.json {
-            m.insert(k.clone(), v.clone());
-        }
-        Json::Object(m)
+        result_json(&self.state, &self.notices, self.output.json.iter())
     }
 
     /// Compact JSON text (byte-identical for the same query).

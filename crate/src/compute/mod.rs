@@ -70,6 +70,23 @@ pub struct SoftKMeans {
     pub last_change: f64,
 }
 
+/// Where the kernels run, as data for the page's status line (no prose to parse).
+#[derive(Debug, Clone, Serialize)]
+pub struct ComputeStatus {
+    /// `"gpu"` or `"cpu"`.
+    pub backend: &'static str,
+    /// The adapter's name, when the GPU is used.
+    pub adapter: Option<String>,
+    /// The adapter is a software renderer on the CPU.
+    pub software: bool,
+    /// One line: the adapter and backend, or why the CPU is used.
+    pub description: String,
+    /// Why the CPU is used (no adapter, a failed self-check, `backend=cpu`, …).
+    pub reason: Option<String>,
+    /// GPU operations that failed and ran on the CPU.
+    pub fallbacks: Vec<String>,
+}
+
 /// Where the kernels of a run execute.
 #[derive(Debug, Clone, Default)]
 pub struct Compute {
@@ -107,6 +124,18 @@ impl Compute {
             (Some(g), _) => format!("GPU: {}", g.describe()),
             (None, Some(r)) => format!("CPU ({r})"),
             (None, None) => "CPU".into(),
+        }
+    }
+
+    /// The status as data.
+    pub fn status(&self) -> ComputeStatus {
+        ComputeStatus {
+            backend: if self.gpu.is_some() { "gpu" } else { "cpu" },
+            adapter: self.gpu.as_ref().map(|g| g.name().to_string()),
+            software: self.gpu.as_ref().is_some_and(|g| g.is_software()),
+            description: self.describe(),
+            reason: self.cpu_reason.clone(),
+            fallbacks: self.fallbacks(),
         }
     }
 

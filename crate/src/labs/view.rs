@@ -13,8 +13,9 @@ pub struct View {
     pub params: Params,
     /// The fields of every finished part (as `hopfield run … --format json` prints them).
     pub data: Map<String, Json>,
-    /// Parts whose results are in `data`.
+    /// Parts whose results are in `data`, with the fields each brought (in its order).
     pub finished: Vec<String>,
+    pub fields: BTreeMap<String, Vec<String>>,
     /// Pieces streamed by running parts, in arrival order.
     pub pieces: BTreeMap<String, Vec<Json>>,
     /// `(done, total)` of running parts.
@@ -29,6 +30,7 @@ impl View {
             params,
             data: Map::new(),
             finished: Vec::new(),
+            fields: BTreeMap::new(),
             pieces: BTreeMap::new(),
             progress: BTreeMap::new(),
             ui: BTreeMap::new(),
@@ -71,11 +73,14 @@ impl View {
     /// Take in the result of `part` (the object `hopfield run` prints for it): its fields
     /// replace the old ones; streamed pieces and progress of the part are dropped.
     pub fn set_result(&mut self, part: &str, result: Map<String, Json>) {
+        let mut keys = Vec::new();
         for (k, v) in result {
             if k != "lab" && k != "query" && k != "notices" {
+                keys.push(k.clone());
                 self.data.insert(k, v);
             }
         }
+        self.fields.insert(part.to_string(), keys);
         if !self.has(part) {
             self.finished.push(part.to_string());
         }

@@ -83,11 +83,12 @@ pub struct ParamSpec {
 }
 
 impl ParamSpec {
-    /// Validate a raw query value: `Ok(value)` when it is valid as written,
-    /// `Err((replacement, why))` when it had to be clamped or replaced.
-    pub fn parse(&self, raw: &str) -> Result<Value, (Value, String)> {
+    /// Validate a raw query value: `Ok(value)` when it is valid as written, `Err` with the
+    /// replacement and why when it had to be clamped or replaced.
+    pub fn parse(&self, raw: &str) -> Result<Value, Rejected> {
         let raw = raw.trim();
-        let fallback = |why: String| Err((self.default.clone(), why));
+        // Unreadable text falls back to the default.
+        let fallback = |why: String| Err(Rejected { value: self.default.clone(), message: why, unreadable: true });
         match self.kind {
             Kind::Int { min, max } => {
                 let Ok(x) = raw.parse::<f64>() else {
@@ -107,16 +108,10 @@ impl ParamSpec {
                 let r = x.round();
                 if r < min as f64 || r > max as f64 {
                     let c = r.clamp(min as f64, max as f64) as i64;
-                    return Err((
-                        Value::Int(c),
-                        format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key),
-                    ));
+                    return Err(Rejected { value: Value::Int(c), message: format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key), unreadable: false });
                 }
                 if r != x || raw.parse::<i64>().is_err() {
-                    return Err((
-                        Value::Int(r as i64),
-                        format!("{}={raw} is not an integer; using {}", self.key, r as i64),
-                    ));
+                    return Err(Rejected { value: Value::Int(r as i64), message: format!("{}={raw} is not an integer; using {}", self.key, r as i64), unreadable: false });
                 }
                 Ok(Value::Int(r as i64))
             }
@@ -137,10 +132,7 @@ impl ParamSpec {
                 }
                 if x < min || x > max {
                     let c = x.clamp(min, max);
-                    return Err((
-                        Value::Float(c),
-                        format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key),
-                    ));
+                    return Err(Rejected { value: Value::Float(c), message: format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key), unreadable: false });
                 }
                 // -0.0 and 0.0 print differently; keep one spelling so the query round-trips.
                 Ok(Value::Float(if x == 0.0 { 0.0 } else { x }))
@@ -188,10 +180,7 @@ impl ParamSpec {
                 } else {
                     let kept = out.len();
                     problems.truncate(3);
-                    Err((
-                        Value::FloatList(out),
-                        format!("{}: {}; kept {kept} entries", self.key, problems.join(", ")),
-                    ))
+                    Err(Rejected { value: Value::FloatList(out), message: format!("{}: {}; kept {kept} entries", self.key, problems.join(", ")), unreadable: false })
                 }
             }
             Kind::IntList { min, max, max_len } => {
@@ -219,10 +208,7 @@ impl ParamSpec {
                     Ok(Value::IntList(out))
                 } else {
                     let kept = out.len();
-                    Err((
-                        Value::IntList(out),
-                        format!("{}: dropped {}; kept {kept} entries", self.key, problems.join(", ")),
-                    ))
+                    Err(Rejected { value: Value::IntList(out), message: format!("{}: dropped {}; kept {kept} entries", self.key, problems.join(", ")), unreadable: false })
                 }
             }
         }
@@ -231,9 +217,18 @@ impl ParamSpec {
     /// Clamp a value produced in code (not from a URL) into range; returns the value unchanged when valid.
     pub fn clamp(&self, v: Value) -> Value {
         match self.parse(&format_value(&v)) {
-            Ok(v) | Err((v, _)) => v,
+            Ok(v) | Err(Rejected { value: v, .. }) => v,
         }
     }
+}
+
+/// Why a raw value was not taken as written, and what was used instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    pub value: Value,
+    pub message: String,
+    /// The text could not be read at all (the value is the default).
+    pub unreadable: bool,
 }
 
 /// The canonical text of a value, as written in a query.
@@ -260,11 +255,15 @@ pub struct Notice {
     /// The key concerned (empty for the query as a whole).
     pub key: String,
     pub message: String,
+    /// The value could not be read at all and fell back to the default (the page then keeps
+    /// the previous value of a control instead).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable: bool,
 }
 
 impl Notice {
     pub fn new(key: &str, message: impl Into<String>) -> Self {
-        Self { key: key.to_string(), message: message.into() }
+        Self { key: key.to_string(), message: message.into(), unreadable: false }
     }
 }
 
@@ -410,9 +409,9 @@ impl Params {
                 self.values[i] = v;
                 None
             }
-            Err((v, why)) => {
-                self.values[i] = v;
-                Some(Notice::new(key, why))
+            Err(r) => {
+                self.values[i] = r.value;
+                Some(Notice { key: key.to_string(), message: r.message, unreadable: r.unreadable })
             }
         }
     }

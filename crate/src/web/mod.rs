@@ -3,6 +3,7 @@
 //! (`www/js`) does the drawing.
 
 pub mod dense;
+pub mod lab;
 
 use crate::api;
 use crate::api::from_query;
@@ -13,6 +14,7 @@ use crate::compute::{
 use crate::labs::{LABS, Progress};
 use crate::params::{Params, format_value};
 use crate::plot::{self, Colormap};
+use serde::Serialize;
 use serde_json::{Value as Json, json};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -35,9 +37,13 @@ pub fn labs() -> String {
                 "title": lab.title,
                 "summary": lab.summary,
                 "source": lab.source,
+                "about": lab.about,
                 "built": lab.runner.is_some(),
                 "parts": lab.runner.as_ref().map(|r| r.parts),
                 "params": params.specs(),
+                "presets": lab.presets(),
+                "figures": lab.figures(),
+                "shards": lab.runner.as_ref().and_then(|r| r.shards.as_ref()).map(|s| s.parts),
             })
         })
         .collect();
@@ -145,24 +151,31 @@ async fn shared_compute(verified: Option<Result<(), String>>) -> (Compute, Vec<c
     opened
 }
 
-/// The backend this thread uses: `{gpu, description, checks}` (opens it on first call).
-#[wasm_bindgen]
-pub async fn compute_status() -> String {
-    let (compute, checks) = shared_compute(None).await;
-    json!({ "gpu": compute.uses_gpu(), "description": compute.describe(), "checks": checks, "fallbacks": compute.fallbacks() })
-        .to_string()
+#[derive(serde::Serialize)]
+struct StatusOut<'a> {
+    #[serde(flatten)]
+    status: crate::compute::ComputeStatus,
+    checks: &'a [check::CheckItem],
 }
 
-/// The backend this thread has opened, if any (does not open one): the same JSON as
+fn status_value(compute: &Compute, checks: &[check::CheckItem]) -> JsValue {
+    let out = StatusOut { status: compute.status(), checks };
+    out.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)).unwrap_or(JsValue::NULL)
+}
+
+/// The backend this thread uses, as an object `{backend: "gpu"|"cpu", adapter, software,
+/// description, reason, fallbacks, checks}` (opens it on first call).
+#[wasm_bindgen]
+pub async fn compute_status() -> JsValue {
+    let (compute, checks) = shared_compute(None).await;
+    status_value(&compute, &checks)
+}
+
+/// The backend this thread has opened, if any (does not open one): the same object as
 /// [`compute_status`], or `undefined`.
 #[wasm_bindgen]
-pub fn compute_used() -> Option<String> {
-    COMPUTE.with(|c| {
-        c.borrow().as_ref().map(|(compute, checks)| {
-            json!({ "gpu": compute.uses_gpu(), "description": compute.describe(), "checks": checks, "fallbacks": compute.fallbacks() })
-                .to_string()
-        })
-    })
+pub fn compute_used() -> JsValue {
+    COMPUTE.with(|c| c.borrow().as_ref().map_or(JsValue::UNDEFINED, |(compute, checks)| status_value(compute, checks)))
 }
 
 /// Compute `reps` Gram products `X·Xᵀ` of a random `p × n` f32 matrix on `backend`

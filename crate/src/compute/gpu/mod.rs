@@ -358,6 +358,21 @@ impl Gpu {
         format!("{name} ({api}, {kind})")
     }
 
+    /// Whether the adapter is a software renderer running on the CPU (SwiftShader, llvmpipe,
+    /// lavapipe, WARP…): it runs our kernels, but slower than the CPU path.
+    pub fn is_software(&self) -> bool {
+        let name = self.info.name.to_ascii_lowercase();
+        self.info.device_type == wgpu::DeviceType::Cpu
+            || ["swiftshader", "llvmpipe", "lavapipe", "softpipe", "warp", "microsoft basic render"]
+                .iter()
+                .any(|s| name.contains(s))
+    }
+
+    /// The adapter's name ("unnamed adapter" when it gives none).
+    pub fn name(&self) -> &str {
+        if self.info.name.is_empty() { "unnamed adapter" } else { &self.info.name }
+    }
+
     /// Cap the buffer size this `Gpu` accepts (to honour a user's memory budget, and to test
     /// the over-the-limit path on adapters with large limits).
     pub fn with_buffer_limit(mut self, bytes: u64) -> Self {

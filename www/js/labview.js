@@ -1,0 +1,190 @@
+// The generic lab view: one panel per figure the lab declares in Rust. The wasm core builds
+// and lays out each figure (LabView.render); this file only places panels, paints scenes,
+// routes clicks to the link, and offers each figure as SVG, PNG, CSV and JSON.
+
+import { paint, attach, pngBlob, fontReady } from './paint.js';
+
+function download(name, data, type) {
+  const blob = data instanceof Blob ? data : new Blob([data], { type });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+export function mountLab(root, lab, query, ctx) {
+  const { hp, el } = ctx;
+  const lv = new hp.LabView(query);
+  const panels = new Map(); // figure name -> {def, section, canvas, caption, controls, error, sig}
+  const timers = new Map();
+  let players = new Map(); // ui key -> interval
+  let destroyed = false;
+
+  const presets = lab.presets?.length
+    ? el('div', { class: 'presets', role: 'group', 'aria-label': 'Presets' }, el('span', { class: 'label' }, 'Presets:'),
+      lab.presets.map((p) => el('button', {
+        'data-preset': p.name,
+        title: [p.note, p.reproduces ? `Reproduces ${p.reproduces}.` : ''].filter(Boolean).join(' '),
+        onclick: () => ctx.applyPreset(p.name),
+      }, p.label)))
+    : null;
+  const grid = el('div', { class: 'figures' });
+  for (const def of lab.figures) {
+    const canvas = el('canvas', { class: 'figure', role: 'img', 'aria-label': def.title });
+    const section = el('section', { class: 'panel figure-panel', 'data-figure': def.name },
+      el('header', {}, el('h3', {}, def.title),
+        el('span', { class: 'downloads' },
+          ['svg', 'png', 'csv', 'json'].map((f) => el('button', {
+            class: 'dl', title: `Download this figure as ${f.toUpperCase()}`, 'data-format': f,
+            onclick: () => exportFigure(def.name, f),
+          }, f.toUpperCase())))),
+      el('div', { class: 'panel-error', hidden: true }),
+      el('div', { class: 'figure-controls' }),
+      el('div', { class: 'figure-wrap' }, canvas),
+      el('div', { class: 'caption' }));
+    attach(canvas, act);
+    panels.set(def.name, {
+      def, section, canvas,
+      caption: section.querySelector('.caption'),
+      controls: section.querySelector('.figure-controls'),
+      error: section.querySelector('.panel-error'),
+      sig: '',
+    });
+    grid.append(section);
+  }
+  const about = lab.about ? el('section', { class: 'panel about' }, el('h3', {}, 'About this lab')) : null;
+  if (about) about.insertAdjacentHTML('beforeend', lab.about);
+  root.replaceChildren(...[presets, grid, about].filter(Boolean));
+
+  function exportFigure(name, format) {
+    const base = `hopfield-${lab.id}-${name}`;
+    try {
+      if (format === 'svg') download(`${base}.svg`, lv.svg(name), 'image/svg+xml');
+      else if (format === 'csv') download(`${base}.csv`, lv.csv(name), 'text/csv');
+      else if (format === 'json') download(`${base}.json`, lv.figure_json(name), 'application/json');
+      else if (format === 'png') pngBlob(lv.render(name, 720).scene).then((b) => download(`${base}.png`, b));
+    } catch (err) { ctx.notify(`Export failed: ${err.message}`); }
+  }
+
+  function act(a) {
+    const list = (k) => (ctx.get(k) || '').split(',').filter((s) => s !== '');
+    if (a.t === 'set') ctx.setMany(Object.fromEntries(a.values), { deliberate: true });
+    else if (a.t === 'toggle' || a.t === 'toggles') {
+      const cur = list(a.key).map(Number);
+      for (const i of a.t === 'toggle' ? [a.index] : a.indices) {
+        const k = cur.indexOf(i);
+        if (k >= 0) cur.splice(k, 1); else cur.push(i);
+      }
+      ctx.setMany({ [a.key]: cur.join(',') });
+    } else if (a.t === 'ui') setUi(a.key, a.value);
+    else if (a.t === 'append') ctx.setMany({ [a.key]: [...list(a.key), a.x, a.y].join(',') });
+    else if (a.t === 'stroke') ctx.setMany({ [a.key]: a.pts.join(',') });
+  }
+
+  function setUi(key, value) {
+    lv.set_ui(key, value);
+    renderWhere((d) => d.ui.includes(key));
+  }
+
+  function controlsFor(p, fig) {
+    const sig = JSON.stringify(fig.controls.map((c) => (c.t === 'player' ? [c.t, c.key, c.frames] : c)));
+    if (sig === p.sig) return;
+    p.sig = sig;
+    const kids = [];
+    for (const c of fig.controls) {
+      if (c.t === 'player') kids.push(player(c));
+      else if (c.t === 'params') kids.push(el('div', { class: 'inline-params' }, c.keys.map((k) => ctx.controlFor(k)).filter(Boolean)));
+      else if (c.t === 'buttons') kids.push(el('div', { class: 'buttons' }, c.buttons.map((b) => el('button', { title: b.title, onclick: () => act(b.action) }, b.label))));
+    }
+    p.controls.replaceChildren(...kids);
+  }
+
+  function player(c) {
+    const last = Math.max(0, c.frames - 1);
+    const slider = el('input', { type: 'range', min: 0, max: last, value: last, 'aria-label': c.label });
+    const play = el('button', { 'data-role': 'play' }, '▶ Play');
+    const stop = () => { clearInterval(players.get(c.key)); players.delete(c.key); play.textContent = '▶ Play'; };
+    const go = (f) => { slider.value = String(f); setUi(c.key, f); };
+    play.addEventListener('click', () => {
+      if (players.has(c.key)) { stop(); return; }
+      let f = Number(slider.value) >= last ? 0 : Number(slider.value);
+      go(f);
+      play.textContent = '❚❚ Pause';
+      players.set(c.key, setInterval(() => { if (f >= last) { stop(); return; } go(++f); }, 450));
+    });
+    slider.addEventListener('input', () => { stop(); go(Number(slider.value)); });
+    return el('div', { class: 'player' }, play,
+      el('button', { 'data-role': 'step', onclick: () => { stop(); go(Math.min(last, Number(slider.value) + 1)); } }, 'Step'),
+      el('button', { 'data-role': 'reset', onclick: () => { stop(); go(0); } }, '⟲ Reset'),
+      slider, el('span', { class: 'hint' }, c.label));
+  }
+
+  function render(name) {
+    const p = panels.get(name);
+    if (!p || destroyed) return;
+    const width = Math.max(200, p.section.querySelector('.figure-wrap').clientWidth || 600);
+    let fig;
+    try {
+      fig = lv.render(name, width);
+    } catch (err) {
+      p.error.textContent = `This figure could not be drawn: ${err.message}`;
+      p.error.hidden = false;
+      return;
+    }
+    paint(p.canvas, fig.scene);
+    p.section.classList.toggle('wide', fig.scene.width > 640 || (lab.figures[0]?.name === name));
+    p.canvas.setAttribute('aria-label', [fig.title, ...fig.caption].join('. '));
+    p.caption.replaceChildren(...fig.caption.map((c) => el('p', {}, c)));
+    controlsFor(p, fig);
+  }
+
+  function renderWhere(pred) {
+    for (const [name, p] of panels) if (pred(p.def)) schedule(name);
+  }
+
+  function schedule(name, delay = 0) {
+    if (timers.has(name)) return;
+    timers.set(name, setTimeout(() => requestAnimationFrame(() => { timers.delete(name); render(name); }), delay));
+  }
+
+  const resize = new ResizeObserver(() => { for (const name of panels.keys()) schedule(name, 50); });
+  resize.observe(grid);
+  fontReady.then(() => { for (const name of panels.keys()) schedule(name); });
+
+  const ofPart = (part) => (d) => d.parts.includes(part);
+  return {
+    lv,
+    params(q) { lv.set_query(q); renderWhere(() => true); },
+    started(part) {
+      lv.restart(part);
+      for (const p of panels.values()) if (p.def.parts.includes(part)) { p.error.hidden = true; p.section.classList.add('busy'); }
+    },
+    progress(part, done, total) { lv.set_progress(part, done, total); renderWhere(ofPart(part)); },
+    piece(part, text) { lv.add_piece(part, text); for (const [n, p] of panels) if (p.def.parts.includes(part)) schedule(n, 250); },
+    result(part, text) { lv.set_result(part, text); finished(part); },
+    shardResults(part, texts) { lv.merge_shards(part, texts); finished(part); },
+    failed(part, message, retry) {
+      for (const p of panels.values()) {
+        if (!p.def.parts.includes(part)) continue;
+        p.section.classList.remove('busy');
+        p.error.replaceChildren(el('span', {}, message), ' ', el('button', { onclick: retry }, 'Run again'));
+        p.error.hidden = false;
+      }
+    },
+    resultJson() { return lv.result_json(); },
+    destroy() {
+      destroyed = true;
+      resize.disconnect();
+      for (const t of players.values()) clearInterval(t);
+      lv.free();
+    },
+  };
+
+  function finished(part) {
+      for (const [key, t] of players) { clearInterval(t); players.delete(key); }
+      for (const d of lab.figures) if (d.parts.includes(part)) for (const k of d.ui) lv.set_ui(k, NaN);
+      for (const p of panels.values()) if (p.def.parts.includes(part)) p.section.classList.remove('busy');
+      renderWhere(ofPart(part));
+  }
+}
