@@ -75,3 +75,10 @@ export async function inkedPixels(page, selector) {
     return n;
   });
 }
+
+/** Click pixel (row, col) of the classic probe (the first grid of the recall figure). */
+export async function clickProbePixel(page, row, col) {
+  const hit = await page.$eval('[data-figure="recall"] canvas', (c) => c.scene.hits.find((h) => h.t === 'cells'));
+  const box = await (await page.$('[data-figure="recall"] canvas')).boundingBox();
+  await page.mouse.click(box.x + hit.x + (col + 0.5) * (hit.w / hit.cols), box.y + hit.y + (row + 0.5) * (hit.h / hit.rows));
+}

@@ -110,7 +110,11 @@ pub fn run_query_cpu(query: &str, parts: &[&str], progress: &mut dyn Progress) -
 
 /// The JSON object of a result: `lab`, the canonical `query`, the `notices`, then `fields`
 /// (what `hopfield run … --format json` prints, and what the page's JSON button saves).
-pub fn result_json<'a>(state: &State, notices: &[Notice], fields: impl Iterator<Item = (&'a String, &'a Json)>) -> Json {
+pub fn result_json<'a>(
+    state: &State,
+    notices: &[Notice],
+    fields: impl Iterator<Item = (&'a String, &'a Json)>,
+) -> Json {
     let mut m = Map::new();
     m.insert("lab".into(), Json::from(state.lab.id));
     m.insert("query".into(), Json::from(state.to_query()));

@@ -9,6 +9,19 @@ use super::{Mat, cpu};
 use crate::rng::{normal, seeded, spins};
 use serde::Serialize;
 
+/// The kernels [`self_check`] compares, one item each (the browser tests check that every
+/// one of them ran and passed).
+pub const KERNELS: &[&str] = &[
+    "gram",
+    "matmul",
+    "rbf_from_gram",
+    "hopfield_sync",
+    "kernel_hopfield_sync",
+    "soft_kmeans",
+    "klr_train_gd",
+    "advect_particles",
+];
+
 /// One kernel's comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckItem {

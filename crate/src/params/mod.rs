@@ -88,7 +88,8 @@ impl ParamSpec {
     pub fn parse(&self, raw: &str) -> Result<Value, Rejected> {
         let raw = raw.trim();
         // Unreadable text falls back to the default.
-        let fallback = |why: String| Err(Rejected { value: self.default.clone(), message: why, unreadable: true });
+        let fallback =
+            |why: String| Err(Rejected { value: self.default.clone(), message: why, unreadable: true });
         match self.kind {
             Kind::Int { min, max } => {
                 let Ok(x) = raw.parse::<f64>() else {
@@ -108,10 +109,18 @@ impl ParamSpec {
                 let r = x.round();
                 if r < min as f64 || r > max as f64 {
                     let c = r.clamp(min as f64, max as f64) as i64;
-                    return Err(Rejected { value: Value::Int(c), message: format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key), unreadable: false });
+                    return Err(Rejected {
+                        value: Value::Int(c),
+                        message: format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key),
+                        unreadable: false,
+                    });
                 }
                 if r != x || raw.parse::<i64>().is_err() {
-                    return Err(Rejected { value: Value::Int(r as i64), message: format!("{}={raw} is not an integer; using {}", self.key, r as i64), unreadable: false });
+                    return Err(Rejected {
+                        value: Value::Int(r as i64),
+                        message: format!("{}={raw} is not an integer; using {}", self.key, r as i64),
+                        unreadable: false,
+                    });
                 }
                 Ok(Value::Int(r as i64))
             }
@@ -132,7 +141,11 @@ impl ParamSpec {
                 }
                 if x < min || x > max {
                     let c = x.clamp(min, max);
-                    return Err(Rejected { value: Value::Float(c), message: format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key), unreadable: false });
+                    return Err(Rejected {
+                        value: Value::Float(c),
+                        message: format!("{}={raw} is outside {min}..{max}; clamped to {c}", self.key),
+                        unreadable: false,
+                    });
                 }
                 // -0.0 and 0.0 print differently; keep one spelling so the query round-trips.
                 Ok(Value::Float(if x == 0.0 { 0.0 } else { x }))
@@ -180,7 +193,11 @@ impl ParamSpec {
                 } else {
                     let kept = out.len();
                     problems.truncate(3);
-                    Err(Rejected { value: Value::FloatList(out), message: format!("{}: {}; kept {kept} entries", self.key, problems.join(", ")), unreadable: false })
+                    Err(Rejected {
+                        value: Value::FloatList(out),
+                        message: format!("{}: {}; kept {kept} entries", self.key, problems.join(", ")),
+                        unreadable: false,
+                    })
                 }
             }
             Kind::IntList { min, max, max_len } => {
@@ -208,7 +225,15 @@ impl ParamSpec {
                     Ok(Value::IntList(out))
                 } else {
                     let kept = out.len();
-                    Err(Rejected { value: Value::IntList(out), message: format!("{}: dropped {}; kept {kept} entries", self.key, problems.join(", ")), unreadable: false })
+                    Err(Rejected {
+                        value: Value::IntList(out),
+                        message: format!(
+                            "{}: dropped {}; kept {kept} entries",
+                            self.key,
+                            problems.join(", ")
+                        ),
+                        unreadable: false,
+                    })
                 }
             }
         }

@@ -75,7 +75,12 @@ impl LabView {
 
     /// The results of the shards of `part` (JSON texts, in shard order): merge and take them in.
     pub fn merge_shards(&mut self, part: &str, shards: js_sys::Array) -> Result<(), JsError> {
-        let shards_def = self.lab.runner.as_ref().and_then(|r| r.shards.as_ref()).ok_or_else(|| err("this lab has no shards"))?;
+        let shards_def = self
+            .lab
+            .runner
+            .as_ref()
+            .and_then(|r| r.shards.as_ref())
+            .ok_or_else(|| err("this lab has no shards"))?;
         let mut parsed = Vec::new();
         for s in shards.iter() {
             let text = s.as_string().ok_or_else(|| err("a shard result must be text"))?;
@@ -124,7 +129,13 @@ impl LabView {
     pub fn render(&self, name: &str, width: f64) -> Result<JsValue, JsError> {
         let def = self.def(name)?;
         let (fig, scene) = api::render(def, &self.view, width);
-        let out = Rendered { name: def.name, title: &fig.title, caption: &fig.caption, controls: &fig.controls, scene: &scene };
+        let out = Rendered {
+            name: def.name,
+            title: &fig.title,
+            caption: &fig.caption,
+            controls: &fig.controls,
+            scene: &scene,
+        };
         out.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)).map_err(err)
     }
 
@@ -150,7 +161,8 @@ impl LabView {
     /// The results on the page as `hopfield run QUERY --format json` prints them (the fields
     /// of the finished parts, in the lab's part order).
     pub fn result_json(&self) -> String {
-        let order: Vec<&str> = self.lab.runner.as_ref().map(|r| r.parts.iter().map(|p| p.name).collect()).unwrap_or_default();
+        let order: Vec<&str> =
+            self.lab.runner.as_ref().map(|r| r.parts.iter().map(|p| p.name).collect()).unwrap_or_default();
         let mut fields: Map<String, Json> = Map::new();
         for part in order {
             for k in self.view.fields.get(part).map_or(&[][..], Vec::as_slice) {

@@ -160,7 +160,14 @@ struct StatusOut<'a> {
 
 fn status_value(compute: &Compute, checks: &[check::CheckItem]) -> JsValue {
     let out = StatusOut { status: compute.status(), checks };
-    out.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)).unwrap_or(JsValue::NULL)
+    out.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
+        .unwrap_or(JsValue::NULL)
+}
+
+/// The kernels the GPU self-check compares (see [`check::KERNELS`]).
+#[wasm_bindgen]
+pub fn check_kernels() -> Vec<String> {
+    check::KERNELS.iter().map(|k| k.to_string()).collect()
 }
 
 /// The backend this thread uses, as an object `{backend: "gpu"|"cpu", adapter, software,
@@ -175,7 +182,9 @@ pub async fn compute_status() -> JsValue {
 /// [`compute_status`], or `undefined`.
 #[wasm_bindgen]
 pub fn compute_used() -> JsValue {
-    COMPUTE.with(|c| c.borrow().as_ref().map_or(JsValue::UNDEFINED, |(compute, checks)| status_value(compute, checks)))
+    COMPUTE.with(|c| {
+        c.borrow().as_ref().map_or(JsValue::UNDEFINED, |(compute, checks)| status_value(compute, checks))
+    })
 }
 
 /// Compute `reps` Gram products `X·Xᵀ` of a random `p × n` f32 matrix on `backend`
