@@ -325,6 +325,9 @@ pub const COMMON: &[ParamSpec] = &[
 pub struct Params {
     specs: Vec<&'static ParamSpec>,
     values: Vec<Value>,
+    /// When set, every key read through [`Params::get`] is recorded (the test that a part
+    /// reads only the keys it declares).
+    reads: Option<std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<&'static str>>>>,
 }
 
 impl PartialEq for Params {
@@ -338,7 +341,17 @@ impl Params {
     pub fn defaults(own: &'static [ParamSpec]) -> Self {
         let specs: Vec<&'static ParamSpec> = COMMON.iter().chain(own.iter()).collect();
         let values = specs.iter().map(|s| s.default.clone()).collect();
-        Self { specs, values }
+        Self { specs, values, reads: None }
+    }
+
+    /// Start recording the keys read from now on (clones share the record).
+    pub fn track_reads(&mut self) {
+        self.reads = Some(std::sync::Arc::default());
+    }
+
+    /// The keys read since [`Params::track_reads`].
+    pub fn keys_read(&self) -> Vec<&'static str> {
+        self.reads.as_ref().and_then(|r| r.lock().ok().map(|s| s.iter().copied().collect())).unwrap_or_default()
     }
 
     pub fn specs(&self) -> &[&'static ParamSpec] {
@@ -363,7 +376,14 @@ impl Params {
     /// that run every lab with its defaults.
     pub fn get(&self, key: &str) -> &Value {
         match self.position(key) {
-            Some(i) => &self.values[i],
+            Some(i) => {
+                if let Some(r) = &self.reads
+                    && let Ok(mut set) = r.lock()
+                {
+                    set.insert(self.specs[i].key);
+                }
+                &self.values[i]
+            }
             None => panic!("parameter {key:?} is not in this lab's table"),
         }
     }
