@@ -507,3 +507,51 @@ fn round_sig(x: f64, digits: i32, up: bool) -> f64 {
         r(x / f) * f
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::from_query;
+    use crate::params::Value;
+
+    #[test]
+    fn round_sig_rounds_in_the_asked_direction() {
+        assert_eq!(round_sig(0.500244, 1, false), 0.5);
+        assert_eq!(round_sig(0.001005, 3, true), 0.00101);
+        assert_eq!(round_sig(1234.0, 2, false), 1200.0);
+        assert_eq!(round_sig(1234.0, 2, true), 1300.0);
+        assert_eq!(round_sig(3.98965, 3, false), 3.98);
+    }
+
+    #[test]
+    fn counts_are_short() {
+        assert_eq!(count(8192), "8192");
+        assert_eq!(count(10_000_000), "1e7");
+        assert_eq!(count(15_000_000), "1.5e7");
+        assert_eq!(count(215_000_000_000_000), "2.15e14");
+    }
+
+    /// A limit that its first key cannot satisfy alone (one row of 64 loads of P ≈ 3000–4000
+    /// at 20 000 epochs is still too much work) moves the next key, as little as possible.
+    #[test]
+    fn fit_limits_moves_the_next_key_when_the_first_cannot_do() {
+        let parsed = from_query("lab=klr&n=100&sweep=1&epochs=20000&sw_gn=64&sw_ln=64&sw_lmin=30&sw_lmax=40");
+        let p = parsed.state().expect("klr").params;
+        let runner = find("klr").and_then(|l| l.runner.as_ref()).expect("klr runs");
+        let ln = p.int("sw_ln");
+        assert_eq!(p.int("sw_gn"), 1);
+        assert!((2..64).contains(&ln), "{ln}");
+        assert!((runner.limits)(&p).iter().all(Limit::ok));
+        let mut more = p.clone();
+        more.set("sw_ln", Value::Int(ln + 1));
+        let work = |q: &Params| (runner.limits)(q).into_iter().find(|l| l.what == "the sweep's work");
+        assert!(work(&more).is_some_and(|l| !l.ok()), "sw_ln = {ln} is the largest that fits");
+        let n = parsed.notices.iter().find(|n| n.key == "sw_gn").expect("a notice");
+        assert!(
+            n.message.contains(&format!("sw_gn=64 lowered to 1, sw_ln=64 lowered to {ln}")),
+            "{}",
+            n.message
+        );
+        assert!(n.message.starts_with("the sweep's work would be "), "{}", n.message);
+    }
+}

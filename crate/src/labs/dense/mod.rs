@@ -537,6 +537,29 @@ mod tests {
         assert!(again.notices.is_empty(), "{:?}", again.notices);
     }
 
+    /// RK4 runs of Appendix C (and Example 7, and the dead-neuron run) have a budget of
+    /// 200 000 steps; only the trajectory's ceil(t_end/dt) was checked, so with c_t = 201
+    /// and dt = 0.001 the Appendix C paths ran out of steps at t = 200 and stopped. Now `dt`
+    /// is raised up front, with a notice naming the limit, and they reach c_t.
+    #[test]
+    fn dense_rk4_c_t_201_dt_0_001_raises_dt_instead_of_running_out_of_steps() {
+        let parsed = from_query("lab=dense&integrator=rk4&dt=0.001&c_t=201&c_n=2&c_starts=1");
+        let p = parsed.state().expect("dense").params;
+        assert!(integrate::rk4_steps(201.0, p.float("dt")) <= integrate::MAX_STEPS);
+        // The shortest number within 1% above the boundary 201/200 000 = 0.001005.
+        assert_eq!(p.float("dt"), 0.00101);
+        assert_eq!(parsed.notices.len(), 1);
+        assert!(
+            parsed.notices[0].message.contains("ceil(c_t/dt) would be 201000, beyond its limit of 200000"),
+            "{}",
+            parsed.notices[0].message
+        );
+        let out = run_cpu(&p, &["appc"], &mut NoProgress).expect("runs");
+        assert_eq!(out.json["appendix_c"]["paths"][0]["stop"], "finished");
+        // Dormand–Prince does not read dt: nothing to clamp.
+        assert!(from_query("lab=dense&dt=0.0001&c_t=2000").notices.is_empty());
+    }
+
     #[test]
     fn bad_input_stops_the_trajectory_and_says_so() {
         // A huge stiff W with a coarse RK4 step: the run stops, its points stay finite.
