@@ -15,6 +15,7 @@
 use hopfield_playground::api::{from_query, run_query_cpu};
 use hopfield_playground::labs::{LABS, LabDef, NoProgress};
 use hopfield_playground::params::{Kind, Params};
+use proptest::prelude::*;
 use std::time::Instant;
 
 /// Parts estimated below this many operations run (a second or two in the test profile).
@@ -157,5 +158,58 @@ fn every_numeric_parameter_at_its_extremes_runs_or_is_clamped_up_front() {
             eprintln!("  not run: {s}");
         }
         assert!(t.ran > 0, "{id}: nothing ran");
+    }
+}
+
+/// A random link of `lab`: every numeric key at its minimum, its maximum, its default or
+/// anywhere between, every flag at random (several keys at their extremes at once).
+fn arb_link(lab: &'static LabDef) -> BoxedStrategy<String> {
+    let parts: Vec<BoxedStrategy<String>> = Params::defaults(lab.params)
+        .specs()
+        .iter()
+        .filter_map(|spec| {
+            let key = spec.key;
+            match spec.kind {
+                Kind::Int { min, max } => Some(
+                    prop_oneof![Just(min), Just(max), min..=max]
+                        .prop_map(move |v| format!("{key}={v}"))
+                        .boxed(),
+                ),
+                Kind::Float { min, max, .. } => Some(
+                    prop_oneof![Just(min), Just(max), min..=max]
+                        .prop_map(move |v| format!("{key}={v}"))
+                        .boxed(),
+                ),
+                Kind::Bool => Some(any::<bool>().prop_map(move |b| format!("{key}={}", u8::from(b))).boxed()),
+                _ => None,
+            }
+        })
+        .collect();
+    let id = lab.id;
+    parts.prop_map(move |kv| format!("v=1&lab={id}&{}", kv.join("&"))).boxed()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Whatever combination of extremes a link asks for, reading it leaves no part that
+    /// would be refused, and the clamped link reads back unchanged.
+    #[test]
+    fn random_links_satisfy_every_limit_after_clamping(
+        query in proptest::sample::select(LABS.iter().filter(|l| l.runner.is_some()).collect::<Vec<_>>())
+            .prop_flat_map(arb_link)
+    ) {
+        let parsed = from_query(&query);
+        let state = parsed.state().expect("a built lab");
+        let runner = state.lab.runner.as_ref().expect("built");
+        for l in (runner.limits)(&state.params) {
+            prop_assert!(l.ok(), "{}: {} is {}, beyond {}; notices {:?}", query, l.what, l.size, l.limit, parsed.notices);
+        }
+        for part in runner.parts {
+            let cost = (runner.cost)(&state.params, part.name);
+            prop_assert!(cost.is_finite() && cost >= 0.0, "{}: cost of {} is {}", query, part.name, cost);
+        }
+        let again = from_query(&state.to_query());
+        prop_assert!(again.notices.is_empty(), "{}: {:?}", query, again.notices);
     }
 }

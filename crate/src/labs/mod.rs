@@ -405,12 +405,13 @@ pub fn fit_limits(p: &mut Params, limits: fn(&Params) -> Vec<Limit>, notices: &m
         let find = |q: &Params| limits(q).into_iter().find(|l| l.what == what);
         let Some(first) = find(p).filter(|l| !l.ok()) else { continue };
         let holds = |q: &Params| find(q).is_none_or(|l| l.ok());
-        let mut moves = Vec::new();
+        let (mut moves, mut moved) = (Vec::new(), None);
         for &key in first.keys {
             let old = crate::params::format_value(p.get(key));
             let Some(raised) = fit_key(p, key, &holds) else { continue };
             let new = crate::params::format_value(p.get(key));
             if new != old {
+                moved.get_or_insert(key);
                 moves.push(format!("{key}={old} {} to {new}", if raised { "raised" } else { "lowered" }));
             }
             if holds(p) {
@@ -418,7 +419,7 @@ pub fn fit_limits(p: &mut Params, limits: fn(&Params) -> Vec<Limit>, notices: &m
             }
         }
         notices.push(Notice::new(
-            first.keys.first().copied().unwrap_or(""),
+            moved.or(first.keys.first().copied()).unwrap_or(""),
             format!(
                 "{} would be {}, beyond its limit of {} ({}); {}",
                 first.what,

@@ -35,18 +35,19 @@ fn pattern_why(n: usize) -> String {
 }
 
 /// The work of the largest single network the table allows (P = `MAX_P` at the N where
-/// P·N = `MAX_PN`, every budget at its maximum): the most a sweep, a cross-section or the
-/// capacity curve may do.
+/// P·N = `MAX_PN`, every budget at its maximum), as one trial of a capacity point (with
+/// its Hebbian baseline): the most a sweep, a cross-section or the capacity curve may do,
+/// so that one cell or one trial of one point always fits.
 pub fn max_work() -> f64 {
-    network::work(&Setup {
+    let largest = Setup {
         n: MAX_PN / MAX_P,
-        p: MAX_P,
         learner: Learner::Gd,
         gd: GdConfig { epochs: MAX_EPOCHS as usize, ..GdConfig::default() },
         tests: MAX_TESTS as usize,
         steps: MAX_STEPS as usize,
         ..SETUP_SHAPE
-    })
+    };
+    sweep::trial_work(&largest, MAX_P)
 }
 
 const SETUP_SHAPE: Setup = Setup {
@@ -414,13 +415,13 @@ pub fn cost(p: &Params, part: &str) -> f64 {
         "section" if p.flag("section") => of_shard(sweep::cell_costs(&base, &section_grid(p))),
         "pins" => {
             let grid = sweep_grid(p);
-            pins(p).iter().map(|&i| network::work(&sweep::cell_setup(&base, &grid, i))).sum()
+            pins(p).iter().fold(0.0, |sum, &i| sum + network::work(&sweep::cell_setup(&base, &grid, i)))
         }
         _ => 0.0,
     }
 }
 
-pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
+fn ordered_ranges(p: &mut Params, notices: &mut Vec<Notice>) {
     for (lo, hi) in [("sw_gmin", "sw_gmax"), ("sw_lmin", "sw_lmax")] {
         let (a, b) = (p.float(lo), p.float(hi));
         if a > b {
@@ -429,8 +430,14 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
             p.set(hi, Value::Float(a));
         }
     }
+}
+
+pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
+    ordered_ranges(p, notices);
     // Before the rules that read the keys it may lower (p, sw_gn, sw_ln).
     fit_limits(p, limits, notices);
+    // sw_lmin and sw_lmax are lowered separately to the same limit: keep them ordered.
+    ordered_ranges(p, notices);
     if p.int("target") >= p.int("p") {
         let t = p.int("p") - 1;
         notices.push(Notice::new(

@@ -430,16 +430,16 @@ impl CapacityConfig {
     }
 }
 
-/// The work of every point of the curve: its trials' networks and their Hebbian baselines.
+/// The work of one trial of a capacity point with `p` patterns: the network and its
+/// Hebbian baseline (one `P·N` field per probe and step).
+pub fn trial_work(base: &Base, p: usize) -> f64 {
+    let hebbian = base.tests.min(p) as f64 * base.steps as f64 * (p * base.n) as f64;
+    super::network::work(&Setup { p, ..*base }) + hebbian
+}
+
+/// The work of every point of the curve: its trials.
 pub fn capacity_costs(base: &Base, cfg: &CapacityConfig) -> Vec<f64> {
-    cfg.loads
-        .iter()
-        .map(|&l| {
-            let p = patterns_at(l, base.n);
-            let hebbian = base.tests.min(p) as f64 * base.steps as f64 * (p * base.n) as f64;
-            cfg.trials.max(1) as f64 * (super::network::work(&Setup { p, ..*base }) + hebbian)
-        })
-        .collect()
+    cfg.loads.iter().map(|&l| cfg.trials.max(1) as f64 * trial_work(base, patterns_at(l, base.n))).collect()
 }
 
 /// `loads = max_load·k/points`, `k = 1..=points`, with distinct `P = round(load·N) ≥ 1`.

@@ -169,6 +169,19 @@ fn klr_n_725_lowers_cap_max_to_the_pattern_limit() {
     assert!(limits(&p).iter().all(|l| l.ok()));
 }
 
+/// The largest capacity point the table allows (P = 4096 at N = 512, every budget at its
+/// maximum) is exactly the work limit: one trial of it fits, the rest is lowered.
+#[test]
+fn klr_largest_capacity_point_fits_its_work_limit() {
+    let parsed =
+        from_query("lab=klr&n=512&cap_max=8&epochs=20000&tests=1000&steps=500&cap_points=40&cap_trials=20");
+    let p = parsed.state().expect("klr").params;
+    assert_eq!((p.int("cap_trials"), p.int("cap_points"), p.float("cap_max")), (1, 1, 8.0));
+    assert!(limits(&p).iter().all(|l| l.ok()), "{:?}", limits(&p));
+    let n = parsed.notices.iter().find(|n| n.key == "cap_trials").expect("a notice");
+    assert!(n.message.contains("cap_trials=20 lowered to 1, cap_points=40 lowered to 1"), "{}", n.message);
+}
+
 /// The link of issue 9: clamped with notices, then every part runs (the capacity curve
 /// at P ≤ 1024 for N = 2048) instead of failing with "8192 exceeds the limit of 4096".
 #[test]
