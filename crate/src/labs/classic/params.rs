@@ -134,13 +134,15 @@ pub fn capacity_config(p: &Params) -> CapacityConfig {
 }
 
 /// An estimate of the operations of `part`: the recall part builds the weights
-/// (`P·N²`, for display) and records one recall; the capacity curve is what its
-/// progress counts ([`capacity::work`]).
+/// (`P·N²`), records one recall and writes the weights, the frames and the energy trace
+/// as JSON (about 100 operations a number); the capacity curve is what its progress
+/// counts ([`capacity::work`]).
 pub fn cost(p: &Params, part: &str) -> f64 {
     match part {
         "recall" => {
-            let (n, count) = (effective_n(p), p.usize("p"));
-            (count * n * n) as f64 + model::recall_work(n, count, p.usize("steps"), true)
+            let (n, count, steps) = (effective_n(p), p.usize("p"), p.usize("steps"));
+            let numbers = n * n + (steps + 1) * (2 * n + count);
+            (count * n * n) as f64 + model::recall_work(n, count, steps, true) + 100.0 * numbers as f64
         }
         "capacity" => capacity::work(&capacity_config(p)),
         _ => 0.0,
