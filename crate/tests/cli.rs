@@ -186,14 +186,16 @@ fn klr_prints_the_documented_fields_and_one_csv_row_per_sweep_cell() {
 }
 
 #[test]
-fn klr_refuses_what_it_cannot_hold() {
-    let out = hopfield(&["run", "lab=klr&p=6000", "--part", "network"]);
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("stored patterns P is too large: 6000 exceeds the limit of 4096"),
-        "{}",
-        text(&out.stderr)
-    );
+fn klr_clamps_what_it_cannot_hold_and_says_why() {
+    // The pins part (none pinned) is instant; the notices are the link's.
+    let out = hopfield(&["run", "lab=klr&n=2048&p=6000", "--part", "pins"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("p=6000 is outside 1..4096; clamped to 4096"), "{err}");
+    assert!(err.contains("the network's P would be 4096, beyond its limit of 1024"), "{err}");
+    assert!(err.contains("p=4096 lowered to 1024"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(v["query"].as_str().expect("query").contains("&n=2048&p=1024&"), "{}", v["query"]);
     let params = text(&hopfield(&["params", "klr"]).stdout);
     for key in
         ["n", "p", "gamma", "lambda", "lr", "epochs", "flip", "seed", "learner", "diverge", "sweep", "pins"]

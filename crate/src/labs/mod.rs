@@ -8,6 +8,14 @@
 //! its [`FigureDef`]s. A figure is built from a [`View`] (the parameters, the fields of the
 //! finished parts, the pieces of running ones, view state) into a [`Figure`] description;
 //! `plot::layout` lays it out and the page paints it, or the CLI writes it as SVG/PNG/CSV.
+//!
+//! Limits: every size or work limit a part enforces is a [`Limit`] listed by the lab's
+//! `limits(&Params)` (in its `params.rs`, beside the table), computed by the same
+//! functions the part sizes its work with. [`run`] refuses a part whose limit fails, and
+//! the lab's `check` calls [`fit_limits`] so that a link never gets there: it is clamped up
+//! front with a notice naming the limit. The lab's `cost(&Params, part)` estimates the
+//! work of a part from the same functions (`crate/tests/limits.rs` runs every parameter
+//! of every lab at its extremes, and runs the parts whose cost is small).
 
 pub mod classic;
 pub mod dense;
@@ -108,8 +116,15 @@ pub struct Runner {
     /// parts whose keys changed); each lists the parameter keys it reads.
     pub parts: &'static [Part],
     /// Consistency rules across parameters (e.g. a pattern index below P), applied
-    /// after parsing; every change is reported.
+    /// after parsing; every change is reported. It fits the [`Limit`]s of `limits` with
+    /// [`fit_limits`] (before the rules that depend on the keys it may clamp).
     pub check: fn(&mut Params, &mut Vec<Notice>),
+    /// Every limit the parts enforce, at these parameters ([`no_limits`] when there are none).
+    pub limits: fn(&Params) -> Vec<Limit>,
+    /// An estimate of the work of one part at these parameters (multiply–adds and the
+    /// like; for one shard when the part is sharded), from the functions the part itself
+    /// sizes its work, progress or shards with. Tests run the cheap ones.
+    pub cost: fn(&Params, &str) -> f64,
     /// Compute the selected parts.
     pub run: RunFn,
     /// Whether `run` can use the GPU; the page opens a GPU device only for such labs.
@@ -214,8 +229,8 @@ pub enum RunError {
     NotBuilt(&'static str),
     #[error("unknown part {0:?} (this lab has: {1})")]
     UnknownPart(String, String),
-    #[error("{what} is too large: {size} exceeds the limit of {limit}")]
-    TooLarge { what: &'static str, size: usize, limit: usize },
+    #[error("{what} is too large: {} exceeds the limit of {} ({why})", count(*size), count(*limit))]
+    TooLarge { what: &'static str, size: u64, limit: u64, why: String },
     #[error("{0}")]
     Invalid(String),
     #[error("the computation diverged: {0}")]
@@ -320,5 +335,224 @@ pub async fn run(
     }
     let all: Vec<&str> = runner.parts.iter().map(|d| d.name).collect();
     let parts = if parts.is_empty() { &all } else { parts };
+    if let Some(l) = (runner.limits)(params).into_iter().find(|l| !l.ok() && l.applies_to(parts)) {
+        return Err(l.error());
+    }
     (runner.run)(params, parts, progress, compute).await
+}
+
+/// A limit a part enforces, evaluated at some parameters: `size` may not exceed `limit`.
+///
+/// A lab lists its limits in one function `limits(&Params) -> Vec<Limit>` that computes
+/// each `size` with the same functions the part sizes its arrays or its work with, and
+/// each `limit` from the same constants; [`run`] refuses a part whose limit fails, and
+/// the lab's `check` calls [`fit_limits`], which clamps the first of `keys` (then the
+/// next, when even its extreme does not do) as little as possible until the limit holds.
+/// List first the key the limit depends on last: `cap_max` for `round(cap_max·N) ≤
+/// limit`, not `n`, which every part reads. `size` must not decrease when a key moves
+/// away from its clamp direction (monotone), and each key's extreme must be allowed or
+/// a later key must fix the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    /// What is limited, with its formula: "the capacity curve's largest P = round(cap_max·N)".
+    pub what: &'static str,
+    pub size: u64,
+    pub limit: u64,
+    /// Where the limit comes from (constants, the N it depends on).
+    pub why: String,
+    /// The keys `check` moves to satisfy it, in order.
+    pub keys: &'static [&'static str],
+    /// The parts that refuse to run past it.
+    pub parts: &'static [&'static str],
+}
+
+impl Limit {
+    pub fn ok(&self) -> bool {
+        self.size <= self.limit
+    }
+
+    /// Whether any of `parts` enforces it.
+    pub fn applies_to(&self, parts: &[&str]) -> bool {
+        self.parts.iter().any(|p| parts.contains(p))
+    }
+
+    /// The refusal of a part.
+    pub fn error(&self) -> RunError {
+        RunError::TooLarge { what: self.what, size: self.size, limit: self.limit, why: self.why.clone() }
+    }
+}
+
+/// The `limits` of a lab whose parts enforce none.
+pub fn no_limits(_: &Params) -> Vec<Limit> {
+    Vec::new()
+}
+
+/// A count for a message: digits up to a million, then 3 significant digits (`2.15e14`).
+pub fn count(x: u64) -> String {
+    if x <= 1_000_000 {
+        x.to_string()
+    } else {
+        let s = format!("{:.2e}", x as f64);
+        s.replace(".00e", "e").replace("0e", "e")
+    }
+}
+
+/// Clamp `p` until every limit of `limits` holds: for each failing limit, move its keys in
+/// order (see [`Limit`]), each as little as possible, with a notice naming the limit.
+pub fn fit_limits(p: &mut Params, limits: fn(&Params) -> Vec<Limit>, notices: &mut Vec<Notice>) {
+    let names: Vec<&'static str> = limits(p).iter().map(|l| l.what).collect();
+    for what in names {
+        let find = |q: &Params| limits(q).into_iter().find(|l| l.what == what);
+        let Some(first) = find(p).filter(|l| !l.ok()) else { continue };
+        let holds = |q: &Params| find(q).is_none_or(|l| l.ok());
+        let (mut moves, mut moved) = (Vec::new(), None);
+        for &key in first.keys {
+            let old = crate::params::format_value(p.get(key));
+            let Some(raised) = fit_key(p, key, &holds) else { continue };
+            let new = crate::params::format_value(p.get(key));
+            if new != old {
+                moved.get_or_insert(key);
+                moves.push(format!("{key}={old} {} to {new}", if raised { "raised" } else { "lowered" }));
+            }
+            if holds(p) {
+                break;
+            }
+        }
+        notices.push(Notice::new(
+            moved.or(first.keys.first().copied()).unwrap_or(""),
+            format!(
+                "{} would be {}, beyond its limit of {} ({}); {}",
+                first.what,
+                count(first.size),
+                count(first.limit),
+                first.why,
+                if moves.is_empty() { "nothing could be clamped".to_string() } else { moves.join(", ") }
+            ),
+        ));
+    }
+}
+
+/// Move `key` as little as possible towards the end of its range where `holds` is true
+/// (or to its lower end when neither end helps). `Some(true)` when it was raised.
+fn fit_key(p: &mut Params, key: &str, holds: &dyn Fn(&Params) -> bool) -> Option<bool> {
+    use crate::params::{Kind, Value};
+    let spec = p.spec(key)?;
+    let at = |v: Value| {
+        let mut q = p.clone();
+        q.set(key, v);
+        holds(&q)
+    };
+    // Bisect between the current value (the limit fails there) and the end where it holds.
+    match (spec.kind, p.get(key).clone()) {
+        (Kind::Int { min, max }, Value::Int(cur)) => {
+            let (mut good, raise) = if at(Value::Int(min)) {
+                (min, false)
+            } else if at(Value::Int(max)) {
+                (max, true)
+            } else {
+                p.set(key, Value::Int(min));
+                return Some(false);
+            };
+            let mut bad = cur;
+            while (good - bad).abs() > 1 {
+                let mid = bad + (good - bad) / 2;
+                if at(Value::Int(mid)) { good = mid } else { bad = mid }
+            }
+            p.set(key, Value::Int(good));
+            Some(raise)
+        }
+        (Kind::Float { min, max, .. }, Value::Float(cur)) => {
+            let (mut good, raise) = if at(Value::Float(min)) {
+                (min, false)
+            } else if at(Value::Float(max)) {
+                (max, true)
+            } else {
+                p.set(key, Value::Float(min));
+                return Some(false);
+            };
+            let mut bad = cur;
+            for _ in 0..200 {
+                let mid = 0.5 * (good + bad);
+                if mid == good || mid == bad {
+                    break;
+                }
+                if at(Value::Float(mid)) { good = mid } else { bad = mid }
+            }
+            // The shortest number within 1% of the boundary that still holds (0.5, not 0.50024).
+            let nice = (1..=17)
+                .map(|digits| round_sig(good, digits, raise))
+                .find(|&v| {
+                    (v - good).abs() <= 0.01 * good.abs() && (min..=max).contains(&v) && at(Value::Float(v))
+                })
+                .unwrap_or(good);
+            p.set(key, Value::Float(nice));
+            Some(raise)
+        }
+        _ => None,
+    }
+}
+
+/// `x` rounded to `digits` significant digits, up or down.
+fn round_sig(x: f64, digits: i32, up: bool) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let e = x.abs().log10().floor() as i32;
+    let s = digits - 1 - e;
+    let r = |v: f64| if up { v.ceil() } else { v.floor() };
+    if s >= 0 {
+        let f = 10f64.powi(s);
+        r(x * f) / f
+    } else {
+        let f = 10f64.powi(-s);
+        r(x / f) * f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::from_query;
+    use crate::params::Value;
+
+    #[test]
+    fn round_sig_rounds_in_the_asked_direction() {
+        assert_eq!(round_sig(0.500244, 1, false), 0.5);
+        assert_eq!(round_sig(0.001005, 3, true), 0.00101);
+        assert_eq!(round_sig(1234.0, 2, false), 1200.0);
+        assert_eq!(round_sig(1234.0, 2, true), 1300.0);
+        assert_eq!(round_sig(3.98965, 3, false), 3.98);
+    }
+
+    #[test]
+    fn counts_are_short() {
+        assert_eq!(count(8192), "8192");
+        assert_eq!(count(10_000_000), "1e7");
+        assert_eq!(count(15_000_000), "1.5e7");
+        assert_eq!(count(215_000_000_000_000), "2.15e14");
+    }
+
+    /// A limit that its first key cannot satisfy alone (one row of 64 loads of P ≈ 3000–4000
+    /// at 20 000 epochs is still too much work) moves the next key, as little as possible.
+    #[test]
+    fn fit_limits_moves_the_next_key_when_the_first_cannot_do() {
+        let parsed = from_query("lab=klr&n=100&sweep=1&epochs=20000&sw_gn=64&sw_ln=64&sw_lmin=30&sw_lmax=40");
+        let p = parsed.state().expect("klr").params;
+        let runner = find("klr").and_then(|l| l.runner.as_ref()).expect("klr runs");
+        let ln = p.int("sw_ln");
+        assert_eq!(p.int("sw_gn"), 1);
+        assert!((2..64).contains(&ln), "{ln}");
+        assert!((runner.limits)(&p).iter().all(Limit::ok));
+        let mut more = p.clone();
+        more.set("sw_ln", Value::Int(ln + 1));
+        let work = |q: &Params| (runner.limits)(q).into_iter().find(|l| l.what == "the sweep's work");
+        assert!(work(&more).is_some_and(|l| !l.ok()), "sw_ln = {ln} is the largest that fits");
+        let n = parsed.notices.iter().find(|n| n.key == "sw_gn").expect("a notice");
+        assert!(
+            n.message.contains(&format!("sw_gn=64 lowered to 1, sw_ln=64 lowered to {ln}")),
+            "{}",
+            n.message
+        );
+        assert!(n.message.starts_with("the sweep's work would be "), "{}", n.message);
+    }
 }

@@ -4,7 +4,7 @@
 //! m = 1), which fails near `P = N / (2 ln N)`, and near recall (m ≥ 0.9), which
 //! fails near the Amit–Gutfreund–Sompolinsky load `P/N ≈ 0.138`.
 
-use super::model::{Hebbian, Mode, corrupt};
+use super::model::{Hebbian, Mode, corrupt, recall_work};
 use crate::labs::Progress;
 use crate::rng::{self, for_trial};
 use serde::Serialize;
@@ -59,11 +59,23 @@ pub fn grid(n: usize, max_load: f64, points: usize) -> Vec<usize> {
     ps
 }
 
+/// An estimate of the operations of one trial with `p` patterns: drawing them and one recall.
+pub fn trial_work(cfg: &CapacityConfig, p: usize) -> f64 {
+    (p * cfg.n) as f64 + recall_work(cfg.n, p, cfg.max_steps, false)
+}
+
+/// An estimate of the operations of the whole curve (its progress counts them).
+pub fn work(cfg: &CapacityConfig) -> f64 {
+    grid(cfg.n, cfg.max_load, cfg.points).iter().map(|&p| cfg.trials as f64 * trial_work(cfg, p)).sum()
+}
+
 /// Run every trial: for trial `t` at grid point `k`, draw `P` random patterns,
 /// corrupt pattern 0 and recall it; each trial has its own RNG stream.
 pub fn capacity_curve(cfg: &CapacityConfig, progress: &mut dyn Progress) -> CapacityCurve {
     let ps = grid(cfg.n, cfg.max_load, cfg.points);
-    let total = ps.len() * cfg.trials;
+    // Progress in millionths of the estimated work (large-P points take longer).
+    let scale = 1e6 / work(cfg).max(1.0);
+    let mut done = 0.0;
     let (mut exact, mut near, mut mean_overlap) = (Vec::new(), Vec::new(), Vec::new());
     for (k, &p) in ps.iter().enumerate() {
         let (mut ok_exact, mut ok_near, mut sum_m) = (0usize, 0usize, 0.0);
@@ -77,7 +89,8 @@ pub fn capacity_curve(cfg: &CapacityConfig, progress: &mut dyn Progress) -> Capa
             ok_exact += usize::from(m == 1.0);
             ok_near += usize::from(m >= 0.9);
             sum_m += m;
-            progress.step(k * cfg.trials + t + 1, total);
+            done += trial_work(cfg, p);
+            progress.step((done * scale).round() as usize, 1_000_000);
         }
         let tr = cfg.trials.max(1) as f64;
         exact.push(ok_exact as f64 / tr);

@@ -11,10 +11,10 @@ mod params;
 
 pub use self::params::{MAX_N, MAX_P};
 
-use self::capacity::{CapacityConfig, capacity_curve};
+use self::capacity::capacity_curve;
 use self::model::{Hebbian, Mode, Recall, corrupt};
-use self::params::{PARAMS, check, effective_n};
-use super::{Cell, LabDef, LabFuture, Output, Part, Preset, Progress, RunError, Runner, Table};
+use self::params::{PARAMS, capacity_config, check, cost, effective_n, mode};
+use super::{Cell, LabDef, LabFuture, Output, Part, Preset, Progress, RunError, Runner, Table, no_limits};
 use crate::compute::Compute;
 use crate::data;
 use crate::params::Params;
@@ -37,6 +37,8 @@ pub const LAB: LabDef = LabDef {
             },
         ],
         check,
+        limits: no_limits,
+        cost,
         run,
         gpu: false,
         presets: PRESETS,
@@ -139,10 +141,6 @@ fn patterns(p: &Params) -> (Vec<Vec<i8>>, usize) {
     }
 }
 
-fn mode(p: &Params) -> Mode {
-    if p.choice("mode") == "sync" { Mode::Sync } else { Mode::Async }
-}
-
 /// The `recall` part's JSON fields.
 #[derive(Serialize)]
 struct RecallOut<'a> {
@@ -234,17 +232,7 @@ fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Ou
         out.tables.push(table);
     }
     if parts.contains(&"capacity") {
-        let cfg = CapacityConfig {
-            n: p.usize("cap_n"),
-            max_load: p.float("cap_max"),
-            points: p.usize("cap_points"),
-            trials: p.usize("cap_trials"),
-            flip: p.float("flip"),
-            mode: mode(p),
-            max_steps: p.usize("steps"),
-            seed: p.seed(),
-        };
-        let curve = capacity_curve(&cfg, progress);
+        let curve = capacity_curve(&capacity_config(p), progress);
         let mut table = Table {
             name: "capacity",
             columns: ["load", "patterns", "exact", "near", "mean_overlap"].map(String::from).to_vec(),

@@ -220,6 +220,14 @@ impl Hebbian {
     }
 }
 
+/// An estimate of the operations of [`Hebbian::recall`] for `max_steps` steps: each step
+/// computes every neuron's field from the `P` overlaps and updates them (`2·P·N`);
+/// recording adds the energy after every update (`P·N`) and the frames.
+pub fn recall_work(n: usize, p: usize, max_steps: usize, record: bool) -> f64 {
+    let per_step = if record { 3 * p * n + n + p } else { 2 * p * n };
+    (p * n) as f64 + max_steps as f64 * per_step as f64
+}
+
 /// Flip `round(fraction·N)` distinct random bits of `pattern`, then toggle the
 /// listed `extra` indices (the pixels a visitor clicked). Returns the probe and
 /// the indices flipped by the noise.

@@ -1,5 +1,10 @@
-//! The classic lab's parameter table and the consistency rules between its keys.
+//! The classic lab's parameter table, the consistency rules between its keys and the
+//! work of its parts. Its parts enforce no limit beyond the table's ranges: recall holds
+//! `P × N` patterns and the `N × N` weights (8 MiB at N = 1024), the capacity curve one
+//! network at a time.
 
+use super::capacity::{self, CapacityConfig};
+use super::model::{self, Mode};
 use crate::params::{Kind, Notice, ParamSpec, Params, Value};
 
 /// Largest network of the recall view.
@@ -109,6 +114,39 @@ pub const PARAMS: &[ParamSpec] = &[
 /// Digit data has 64 neurons and at most 10 class means.
 pub fn effective_n(p: &Params) -> usize {
     if p.choice("data") == "random" { p.usize("n") } else { 64 }
+}
+
+pub fn mode(p: &Params) -> Mode {
+    if p.choice("mode") == "sync" { Mode::Sync } else { Mode::Async }
+}
+
+pub fn capacity_config(p: &Params) -> CapacityConfig {
+    CapacityConfig {
+        n: p.usize("cap_n"),
+        max_load: p.float("cap_max"),
+        points: p.usize("cap_points"),
+        trials: p.usize("cap_trials"),
+        flip: p.float("flip"),
+        mode: mode(p),
+        max_steps: p.usize("steps"),
+        seed: p.seed(),
+    }
+}
+
+/// An estimate of the operations of `part`: the recall part builds the weights
+/// (`P·N²`), records one recall and writes the weights, the frames and the energy trace
+/// as JSON (about 100 operations a number); the capacity curve is what its progress
+/// counts ([`capacity::work`]).
+pub fn cost(p: &Params, part: &str) -> f64 {
+    match part {
+        "recall" => {
+            let (n, count, steps) = (effective_n(p), p.usize("p"), p.usize("steps"));
+            let numbers = n * n + (steps + 1) * (2 * n + count);
+            (count * n * n) as f64 + model::recall_work(n, count, steps, true) + 100.0 * numbers as f64
+        }
+        "capacity" => capacity::work(&capacity_config(p)),
+        _ => 0.0,
+    }
 }
 
 pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {

@@ -85,10 +85,19 @@ pub struct Limits {
     pub h_max: f64,
 }
 
+/// The default step budget of one integration.
+pub const MAX_STEPS: usize = 200_000;
+
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_steps: 200_000, blowup: 1e12, h_max: f64::INFINITY }
+        Self { max_steps: MAX_STEPS, blowup: 1e12, h_max: f64::INFINITY }
     }
+}
+
+/// The steps RK4 takes to `t_end` with step `dt` (the last one may be shorter).
+pub fn rk4_steps(t_end: f64, dt: f64) -> usize {
+    let dt = if dt > 0.0 { dt } else { 1e-2 };
+    (t_end / dt).ceil().max(0.0) as usize
 }
 
 /// What an integration did.
@@ -185,8 +194,8 @@ fn rk4(
         stats.stop = stop;
         return stats;
     }
+    let total = rk4_steps(t_end, dt);
     let dt = if dt > 0.0 { dt } else { 1e-2 };
-    let total = (t_end / dt).ceil().max(0.0) as usize;
     let mut strikes = 0;
     for s in 0..total {
         if s >= limits.max_steps {

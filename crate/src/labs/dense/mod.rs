@@ -24,271 +24,25 @@ pub mod lagrangian;
 pub mod landscape;
 pub mod lyapunov;
 pub mod matrices;
+pub mod params;
 pub mod particles;
 pub mod prop3;
 pub mod system;
 pub mod trajectory;
 
+pub use self::params::{MAX_ENTRY, MAX_RK4_STEPS, MAX_VIEW};
+
 use self::integrate::{Limits, Method};
 use self::lagrangian::Lagrangian;
 use self::landscape::LandscapeOptions;
-use self::system::{Dynamics, Energy, RChoice, System, SystemError};
+use self::params::{FIXED_POINT_LATTICE, PARAMS, TRAJECTORY_POINTS, check, cost, limits};
+use self::system::{Dynamics, Energy, System, SystemError};
 use super::{Cell, LabDef, LabFuture, Output, Part, Progress, RunError, Runner, Table};
 use crate::compute::Compute;
-use crate::params::{Kind, Notice, ParamSpec, Params, Value};
+use crate::params::Params;
 use crate::rng::seeded;
 use serde::Serialize;
 use serde_json::json;
-
-/// Largest |entry| of W and b, of the start point and of the view.
-pub const MAX_ENTRY: f64 = 1000.0;
-/// Largest |coordinate| of the view window.
-pub const MAX_VIEW: f64 = 10_000.0;
-/// Most steps of a fixed-step (RK4) run; `dt` is raised to respect it.
-pub const MAX_RK4_STEPS: f64 = 100_000.0;
-
-#[allow(clippy::too_many_arguments)]
-const fn float(
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    group: &'static str,
-    min: f64,
-    max: f64,
-    log: bool,
-    default: f64,
-) -> ParamSpec {
-    ParamSpec { key, label, help, group, kind: Kind::Float { min, max, log }, default: Value::Float(default) }
-}
-
-const fn int(
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    group: &'static str,
-    min: i64,
-    max: i64,
-    default: i64,
-) -> ParamSpec {
-    ParamSpec { key, label, help, group, kind: Kind::Int { min, max }, default: Value::Int(default) }
-}
-
-const fn choice(
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    group: &'static str,
-    options: &'static [&'static str],
-    default: &'static str,
-) -> ParamSpec {
-    ParamSpec { key, label, help, group, kind: Kind::Choice { options }, default: Value::Choice(default) }
-}
-
-const SYS: &str = "System";
-const DYN: &str = "Dynamics";
-const TRAJ: &str = "Trajectory";
-const VIEW: &str = "View";
-const DEAD: &str = "Dead neurons";
-const P3: &str = "Proposition 3";
-const APPC: &str = "Appendix C";
-const EX7: &str = "Example 7";
-
-const PARAMS: &[ParamSpec] = &[
-    choice(
-        "lagrangian",
-        "Lagrangian L",
-        "relu: Σ½ReLU(y)²; sigmoid: Σlog(1+eʸ); softmax: log Σeʸ; tanh: Σlog cosh y; sleaky: smooth leaky ReLU of Example 7; identity: ½‖y‖².",
-        SYS,
-        Lagrangian::NAMES,
-        "relu",
-    ),
-    float(
-        "w11",
-        "W₁₁",
-        "Weight matrix W of the 2-D system, row 1 column 1 (drag the numbers above the plot, or type).",
-        SYS,
-        -MAX_ENTRY,
-        MAX_ENTRY,
-        false,
-        0.0,
-    ),
-    float("w12", "W₁₂", "Weight matrix W, row 1 column 2.", SYS, -MAX_ENTRY, MAX_ENTRY, false, -2.0),
-    float(
-        "w21",
-        "W₂₁",
-        "Weight matrix W, row 2 column 1 (W ≠ Wᵀ is allowed: only some energies are then Lyapunov functions).",
-        SYS,
-        -MAX_ENTRY,
-        MAX_ENTRY,
-        false,
-        -2.0,
-    ),
-    float("w22", "W₂₂", "Weight matrix W, row 2 column 2.", SYS, -MAX_ENTRY, MAX_ENTRY, false, 0.0),
-    float("b1", "b₁", "Bias b, first entry.", SYS, -MAX_ENTRY, MAX_ENTRY, false, 1.0),
-    float("b2", "b₂", "Bias b, second entry.", SYS, -MAX_ENTRY, MAX_ENTRY, false, 1.0),
-    choice(
-        "dynamics",
-        "Dynamics",
-        "kh: (1) ẏ = Wg(y) − y + b; mod: (9) with R = I − WΛ as printed; mod_t: (9) with R = I − ΛWᵀ, the gradient flow of E3; u: the u-form (5) u̇ = R(g(Wu+b) − u) with R from `r`.",
-        DYN,
-        Dynamics::NAMES,
-        "kh",
-    ),
-    choice(
-        "r",
-        "R of the u-form",
-        "w: R = W (Example 5.1); polar: R = O with W = OP (Example 5.2); i_wtl: R = I − WᵀΛ (Examples 6–7); i: R = I (no guarantee).",
-        DYN,
-        RChoice::NAMES,
-        "i_wtl",
-    ),
-    choice(
-        "energy",
-        "Energy (left map, monitor)",
-        "kh: Krotov–Hopfield energy (2); e3: ½‖residual‖² ((10) on the y-form, Prop. 5 on the u-form); e1, e2: Proposition 5 (u-form only).",
-        DYN,
-        Energy::NAMES,
-        "kh",
-    ),
-    choice(
-        "energy2",
-        "Energy (right map)",
-        "The energy drawn beside the first, as in Figure 1.",
-        DYN,
-        Energy::NAMES,
-        "e3",
-    ),
-    float(
-        "x0",
-        "Start x₀",
-        "First coordinate of the trajectory's start (click the plot to set both).",
-        TRAJ,
-        -MAX_ENTRY,
-        MAX_ENTRY,
-        false,
-        -1.5,
-    ),
-    float(
-        "y0",
-        "Start y₀",
-        "Second coordinate of the trajectory's start.",
-        TRAJ,
-        -MAX_ENTRY,
-        MAX_ENTRY,
-        false,
-        2.0,
-    ),
-    choice(
-        "integrator",
-        "Integrator",
-        "dopri: adaptive Dormand–Prince 5(4) with tolerance `tol`; rk4: classical Runge–Kutta with fixed step `dt`. Used by every trajectory of the lab.",
-        TRAJ,
-        &["dopri", "rk4"],
-        "dopri",
-    ),
-    float(
-        "dt",
-        "RK4 step dt",
-        "Fixed step of RK4 (raised so that a run takes at most 100 000 steps).",
-        TRAJ,
-        1e-4,
-        1.0,
-        true,
-        0.01,
-    ),
-    float(
-        "tol",
-        "Tolerance",
-        "Relative and absolute tolerance of Dormand–Prince.",
-        TRAJ,
-        1e-12,
-        1e-2,
-        true,
-        1e-8,
-    ),
-    float("t_end", "End time", "Length of every trajectory in model time.", TRAJ, 0.1, 1000.0, true, 20.0),
-    float("xmin", "View x min", "Left edge of the phase portrait.", VIEW, -MAX_VIEW, MAX_VIEW, false, -3.0),
-    float("xmax", "View x max", "Right edge of the phase portrait.", VIEW, -MAX_VIEW, MAX_VIEW, false, 3.0),
-    float("ymin", "View y min", "Bottom edge of the phase portrait.", VIEW, -MAX_VIEW, MAX_VIEW, false, -3.0),
-    float("ymax", "View y max", "Top edge of the phase portrait.", VIEW, -MAX_VIEW, MAX_VIEW, false, 3.0),
-    int(
-        "grid",
-        "Grid points",
-        "Energy grid points per axis (heatmaps, level sets, flat regions).",
-        VIEW,
-        16,
-        300,
-        121,
-    ),
-    int(
-        "particles",
-        "Particles",
-        "Particles of the animated flow (advected in the page only; 0 turns the animation off).",
-        VIEW,
-        0,
-        100_000,
-        20_000,
-    ),
-    float("speed", "Speed", "Model time per second of animation.", VIEW, 0.01, 100.0, true, 1.0),
-    ParamSpec {
-        key: "streamlines",
-        label: "Streamlines",
-        help: "Draw evenly spaced streamlines of the flow.",
-        group: VIEW,
-        kind: Kind::Bool,
-        default: Value::Bool(false),
-    },
-    float(
-        "flat_tol",
-        "Flat tolerance",
-        "A point is shaded flat when ‖∇E‖ ≤ flat_tol·‖F‖ (the energy does not see the motion).",
-        VIEW,
-        1e-6,
-        0.5,
-        true,
-        0.02,
-    ),
-    choice(
-        "nd_system",
-        "System",
-        "goe: random symmetric W (GOE, scaled to ‖W‖₂ ≈ nd_scale), b ~ N(0, nd_bias²), random start; plane: the 2-D system above from (x₀, y₀).",
-        DEAD,
-        &["goe", "plane"],
-        "goe",
-    ),
-    int("nd_n", "Neurons N", "Size of the random system.", DEAD, 2, 200, 40),
-    float("nd_scale", "‖W‖₂ about", "Scale of the random W (W = s·GOE/√(2N)).", DEAD, 0.0, 20.0, false, 1.5),
-    float("nd_bias", "Bias spread", "Standard deviation of the random b.", DEAD, 0.0, 10.0, false, 0.5),
-    float(
-        "dead_tol",
-        "Dead tolerance",
-        "An eigenvalue of Λ counts as zero (a dead direction) when ≤ dead_tol·max(1, λmax).",
-        DEAD,
-        1e-15,
-        1e-2,
-        true,
-        1e-9,
-    ),
-    int("p3_n", "N", "Size of the GOE matrices.", P3, 4, 1000, 200),
-    int("p3_trials", "Trials", "Independent GOE matrices.", P3, 1, 2000, 40),
-    int("p3_points", "Points", "Values of k/N from 0 to 0.9.", P3, 2, 40, 10),
-    int(
-        "c_n",
-        "Neurons N",
-        "Size of the ReLU memory (the plot shows the first two coordinates).",
-        APPC,
-        1,
-        300,
-        2,
-    ),
-    float("eps", "ε", "Spectral radius ρ(W) = 1 − ε.", APPC, 0.001, 0.99, true, 0.1),
-    int("c_starts", "Trajectories", "Random starts.", APPC, 1, 200, 40),
-    float("c_t", "End time", "Length of each trajectory.", APPC, 1.0, 2000.0, true, 40.0),
-    int("e7_layers", "Layers", "Number of layers of the hierarchical memory.", EX7, 2, 8, 3),
-    int("e7_width", "Width", "Neurons per layer.", EX7, 1, 32, 4),
-    int("e7_starts", "Trajectories", "Random starts.", EX7, 1, 64, 8),
-    float("e7_t", "End time", "Length of each trajectory.", EX7, 1.0, 1000.0, true, 40.0),
-];
 
 /// The registry entry.
 pub const LAB: LabDef = LabDef {
@@ -394,6 +148,8 @@ pub const LAB: LabDef = LabDef {
             },
         ],
         check,
+        limits,
+        cost,
         run,
         // Small planar and N ≤ a few hundred dense problems: the parts run on the CPU. The
         // particle animation is not a part: `web::dense` advects it on the page, on the GPU
@@ -433,63 +189,6 @@ pub fn method(p: &Params) -> Method {
         Method::Rk4 { dt: p.float("dt") }
     } else {
         Method::Dopri { tol: p.float("tol") }
-    }
-}
-
-fn fix_interval(p: &mut Params, lo: &str, hi: &str, notices: &mut Vec<Notice>) {
-    let (a, b) = (p.float(lo), p.float(hi));
-    if a < b {
-        return;
-    }
-    if a > b {
-        p.set(lo, Value::Float(b));
-        p.set(hi, Value::Float(a));
-        notices.push(Notice::new(lo, format!("{lo}={a} is above {hi}={b}; swapped")));
-    } else if b + 1.0 <= MAX_VIEW {
-        p.set(hi, Value::Float(b + 1.0));
-        notices
-            .push(Notice::new(hi, format!("{lo} = {hi} = {a} gives an empty view; {hi} set to {}", b + 1.0)));
-    } else {
-        p.set(lo, Value::Float(a - 1.0));
-        notices
-            .push(Notice::new(lo, format!("{lo} = {hi} = {a} gives an empty view; {lo} set to {}", a - 1.0)));
-    }
-}
-
-fn fit_energy(p: &mut Params, key: &str, notices: &mut Vec<Notice>) {
-    let d = dynamics(p);
-    let e = Energy::from_name(p.choice(key));
-    if !e.fits(d) {
-        let repl = if d.is_u() { Energy::E1 } else { Energy::Kh };
-        notices.push(Notice::new(
-            key,
-            format!(
-                "{key}={} is not defined on the state space of dynamics={}; using {}",
-                e.name(),
-                p.choice("dynamics"),
-                repl.name()
-            ),
-        ));
-        p.set(key, Value::Choice(repl.name()));
-    }
-}
-
-fn check(p: &mut Params, notices: &mut Vec<Notice>) {
-    fix_interval(p, "xmin", "xmax", notices);
-    fix_interval(p, "ymin", "ymax", notices);
-    fit_energy(p, "energy", notices);
-    fit_energy(p, "energy2", notices);
-    let (t_end, dt) = (p.float("t_end"), p.float("dt"));
-    if (t_end / dt).ceil() > MAX_RK4_STEPS {
-        let mut nd = t_end / MAX_RK4_STEPS;
-        while (t_end / nd).ceil() > MAX_RK4_STEPS {
-            nd = nd.next_up();
-        }
-        p.set("dt", Value::Float(nd));
-        notices.push(Notice::new(
-            "dt",
-            format!("dt={dt} would take more than {MAX_RK4_STEPS} steps to t_end={t_end}; raised to {nd}"),
-        ));
     }
 }
 
@@ -542,7 +241,7 @@ fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Ou
     let dead_tol = p.float("dead_tol");
     if parts.contains(&"fixed_points") {
         let s = plane_system(p).map_err(invalid)?;
-        let fp = fixed::find(&s, extent(p), 15, dead_tol);
+        let fp = fixed::find(&s, extent(p), FIXED_POINT_LATTICE, dead_tol);
         let mut table = Table {
             name: "fixed_points",
             columns: ["x", "y", "stability", "re1", "im1", "re2", "im2", "residual", "steady", "dead"]
@@ -631,7 +330,7 @@ fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Ou
             t_end,
             method(p),
             &limits,
-            2000,
+            TRAJECTORY_POINTS,
         );
         let mut columns = vec!["t".to_string(), "x".into(), "y".into()];
         columns.extend(rec.energies.iter().map(|e| format!("energy_{}", e.energy.name())));
@@ -836,6 +535,29 @@ mod tests {
         assert_eq!(parsed.notices.len(), 3);
         let again = from_query(&parsed.state().expect("dense").to_query());
         assert!(again.notices.is_empty(), "{:?}", again.notices);
+    }
+
+    /// RK4 runs of Appendix C (and Example 7, and the dead-neuron run) have a budget of
+    /// 200 000 steps; only the trajectory's ceil(t_end/dt) was checked, so with c_t = 201
+    /// and dt = 0.001 the Appendix C paths ran out of steps at t = 200 and stopped. Now `dt`
+    /// is raised up front, with a notice naming the limit, and they reach c_t.
+    #[test]
+    fn dense_rk4_c_t_201_dt_0_001_raises_dt_instead_of_running_out_of_steps() {
+        let parsed = from_query("lab=dense&integrator=rk4&dt=0.001&c_t=201&c_n=2&c_starts=1");
+        let p = parsed.state().expect("dense").params;
+        assert!(integrate::rk4_steps(201.0, p.float("dt")) <= integrate::MAX_STEPS);
+        // The shortest number within 1% above the boundary 201/200 000 = 0.001005.
+        assert_eq!(p.float("dt"), 0.00101);
+        assert_eq!(parsed.notices.len(), 1);
+        assert!(
+            parsed.notices[0].message.contains("ceil(c_t/dt) would be 201000, beyond its limit of 200000"),
+            "{}",
+            parsed.notices[0].message
+        );
+        let out = run_cpu(&p, &["appc"], &mut NoProgress).expect("runs");
+        assert_eq!(out.json["appendix_c"]["paths"][0]["stop"], "finished");
+        // Dormand–Prince does not read dt: nothing to clamp.
+        assert!(from_query("lab=dense&dt=0.0001&c_t=2000").notices.is_empty());
     }
 
     #[test]

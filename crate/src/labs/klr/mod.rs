@@ -15,269 +15,24 @@
 pub mod geometry;
 pub mod kernel;
 pub mod network;
+pub mod params;
 pub mod recall;
 pub mod spectra;
 pub mod sweep;
 pub mod train;
 
-use self::network::{Learner, NO_STATS, Setup, inspect_on, summarize, train_network_on};
-use self::sweep::{CapacityConfig, Grid, capacity_loads, spaced};
-use self::train::{GdConfig, OnDiverge};
+pub use self::params::{MAX_P, MAX_PN, pattern_limit};
+
+use self::network::{Learner, NO_STATS, inspect_on, summarize, train_network_on};
+use self::params::{
+    PARAMS, capacity_config, check, cost, limits, section_grid, setup, sweep_base, sweep_grid,
+};
+use self::train::OnDiverge;
 use super::{Cell, LabDef, LabFuture, Output, Part, Progress, RunError, Runner, Table};
 use crate::compute::Compute;
-use crate::params::{Kind, Notice, ParamSpec, Params, Value};
+use crate::params::Params;
 use serde::Serialize;
 use serde_json::Value as Json;
-
-/// Largest number of stored patterns the CPU path accepts (the `P × P` kernel is 128 MiB in f64).
-pub const MAX_P: usize = 4096;
-/// Largest `P × N` (entries of α; each such matrix is 16 MiB in f64).
-pub const MAX_PN: usize = 1 << 21;
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        key: "n",
-        label: "Neurons N",
-        help: "Neurons per network (pattern length); also the N of the capacity curve and the sweeps.",
-        group: "Network",
-        kind: Kind::Int { min: 4, max: 2048 },
-        default: Value::Int(100),
-    },
-    ParamSpec {
-        key: "p",
-        label: "Stored patterns P",
-        help: "Random ±1 patterns stored in the network shown (load P/N). The patterns are the first P of the seed's stream.",
-        group: "Network",
-        kind: Kind::Int { min: 1, max: 8192 },
-        default: Value::Int(200),
-    },
-    ParamSpec {
-        key: "gamma",
-        label: "Kernel width γ",
-        help: "RBF kernel K(x,y) = exp(−γ‖x−y‖²), no 1/N: with N = 100, γ = 0.001 is global, γ > 0.05 local.",
-        group: "Network",
-        kind: Kind::Float { min: 1e-6, max: 1e3, log: true },
-        default: Value::Float(0.02),
-    },
-    ParamSpec {
-        key: "learner",
-        label: "Learner",
-        help: "gd: kernel logistic regression by full-batch gradient descent from α = 0 (the author's protocol); krr: kernel ridge regression α = (K + λI)⁻¹Ξ.",
-        group: "Training",
-        kind: Kind::Choice { options: &["gd", "krr"] },
-        default: Value::Choice("gd"),
-    },
-    ParamSpec {
-        key: "lambda",
-        label: "Ridge λ",
-        help: "Regularisation (λ/2)·αᵀKα per neuron (krr: the ridge added to K).",
-        group: "Training",
-        kind: Kind::Float { min: 1e-6, max: 10.0, log: true },
-        default: Value::Float(0.01),
-    },
-    ParamSpec {
-        key: "lr",
-        label: "Step size η",
-        help: "Gradient-descent step. Stable when the curvature λ_max(K)²/4 + λ·λ_max(K) is below 2/η.",
-        group: "Training",
-        kind: Kind::Float { min: 1e-4, max: 10.0, log: true },
-        default: Value::Float(0.1),
-    },
-    ParamSpec {
-        key: "epochs",
-        label: "Epochs",
-        help: "Budget of full-batch gradient steps.",
-        group: "Training",
-        kind: Kind::Int { min: 1, max: 20000 },
-        default: Value::Int(300),
-    },
-    ParamSpec {
-        key: "tol",
-        label: "Tolerance",
-        help: "Stop when the loss changes by less than this fraction in one epoch (0: always run the budget).",
-        group: "Training",
-        kind: Kind::Float { min: 0.0, max: 0.01, log: false },
-        default: Value::Float(1e-6),
-    },
-    ParamSpec {
-        key: "diverge",
-        label: "On divergence",
-        help: "When the loss rises above its starting value: stop (report no numbers) or continue the budget (numbers flagged as diverged). NaN/∞ always stops.",
-        group: "Training",
-        kind: Kind::Choice { options: &["stop", "continue"] },
-        default: Value::Choice("stop"),
-    },
-    ParamSpec {
-        key: "target",
-        label: "Pattern μ",
-        help: "The stored pattern where the network view shows M, ρ and the forces, and the one the animated probe starts from (sweeps always use pattern 0).",
-        group: "Recall",
-        kind: Kind::Int { min: 0, max: 8191 },
-        default: Value::Int(0),
-    },
-    ParamSpec {
-        key: "flip",
-        label: "Bits flipped f",
-        help: "Fraction of a probe's bits flipped at random (author's protocol: 0.2).",
-        group: "Recall",
-        kind: Kind::Float { min: 0.0, max: 0.5, log: false },
-        default: Value::Float(0.2),
-    },
-    ParamSpec {
-        key: "steps",
-        label: "Max steps",
-        help: "Cap on synchronous updates (author's protocol: 30).",
-        group: "Recall",
-        kind: Kind::Int { min: 1, max: 500 },
-        default: Value::Int(30),
-    },
-    ParamSpec {
-        key: "tests",
-        label: "Test probes",
-        help: "Probes per network in the recall test: patterns 0…tests−1 (author's protocol: up to 10).",
-        group: "Recall",
-        kind: Kind::Int { min: 1, max: 1000 },
-        default: Value::Int(10),
-    },
-    ParamSpec {
-        key: "cap_max",
-        label: "Max load P/N",
-        help: "Right end of the capacity curve (the paper reports storage beyond P/N = 4).",
-        group: "Capacity",
-        kind: Kind::Float { min: 0.05, max: 40.0, log: false },
-        default: Value::Float(4.0),
-    },
-    ParamSpec {
-        key: "cap_points",
-        label: "Load points",
-        help: "Loads on the capacity curve.",
-        group: "Capacity",
-        kind: Kind::Int { min: 1, max: 40 },
-        default: Value::Int(8),
-    },
-    ParamSpec {
-        key: "cap_trials",
-        label: "Networks per load",
-        help: "Independent pattern sets per load (each tested with the test probes).",
-        group: "Capacity",
-        kind: Kind::Int { min: 1, max: 20 },
-        default: Value::Int(1),
-    },
-    ParamSpec {
-        key: "sweep",
-        label: "Compute the phase diagram",
-        help: "Run the γ × P/N sweep (the author's 30×30 grid takes minutes in a browser).",
-        group: "Phase diagram",
-        kind: Kind::Bool,
-        default: Value::Bool(false),
-    },
-    ParamSpec {
-        key: "sw_gmin",
-        label: "γ from",
-        help: "Smallest γ of the sweep (log-spaced).",
-        group: "Phase diagram",
-        kind: Kind::Float { min: 1e-6, max: 1e3, log: true },
-        default: Value::Float(1e-4),
-    },
-    ParamSpec {
-        key: "sw_gmax",
-        label: "γ to",
-        help: "Largest γ of the sweep.",
-        group: "Phase diagram",
-        kind: Kind::Float { min: 1e-6, max: 1e3, log: true },
-        default: Value::Float(10.0),
-    },
-    ParamSpec {
-        key: "sw_gn",
-        label: "γ values",
-        help: "Rows of the sweep.",
-        group: "Phase diagram",
-        kind: Kind::Int { min: 1, max: 64 },
-        default: Value::Int(30),
-    },
-    ParamSpec {
-        key: "sw_lmin",
-        label: "P/N from",
-        help: "Smallest load of the sweep and the cross-section.",
-        group: "Phase diagram",
-        kind: Kind::Float { min: 0.01, max: 40.0, log: false },
-        default: Value::Float(0.1),
-    },
-    ParamSpec {
-        key: "sw_lmax",
-        label: "P/N to",
-        help: "Largest load of the sweep and the cross-section.",
-        group: "Phase diagram",
-        kind: Kind::Float { min: 0.01, max: 40.0, log: false },
-        default: Value::Float(6.0),
-    },
-    ParamSpec {
-        key: "sw_ln",
-        label: "P/N values",
-        help: "Columns of the sweep (points of the cross-section).",
-        group: "Phase diagram",
-        kind: Kind::Int { min: 1, max: 64 },
-        default: Value::Int(30),
-    },
-    ParamSpec {
-        key: "section",
-        label: "Compute the cross-section",
-        help: "Forces against P/N at one γ (Figure 3).",
-        group: "Phase diagram",
-        kind: Kind::Bool,
-        default: Value::Bool(false),
-    },
-    ParamSpec {
-        key: "sec_gamma",
-        label: "Cross-section γ",
-        help: "The γ of the cross-section (the paper: 0.001).",
-        group: "Phase diagram",
-        kind: Kind::Float { min: 1e-6, max: 1e3, log: true },
-        default: Value::Float(0.001),
-    },
-    ParamSpec {
-        key: "pins",
-        label: "Pinned cells",
-        help: "Sweep cells (index = row·columns + column) whose networks are inspected side by side (Figure 5).",
-        group: "Phase diagram",
-        kind: Kind::IntList { min: 0, max: 4095, max_len: 6 },
-        default: Value::IntList(Vec::new()),
-    },
-    ParamSpec {
-        key: "show",
-        label: "Heatmap",
-        help: "The quantity on the phase diagram (view only; nothing is recomputed).",
-        group: "View",
-        kind: Kind::Choice {
-            options: &["log10_m", "rho", "ratio", "stable_rank", "lambda_max", "recall", "curvature"],
-        },
-        default: Value::Choice("log10_m"),
-    },
-    ParamSpec {
-        key: "stat",
-        label: "Per cell",
-        help: "pattern: the value at pattern μ (as the paper); median: the median over all stored patterns.",
-        group: "View",
-        kind: Kind::Choice { options: &["pattern", "median"] },
-        default: Value::Choice("pattern"),
-    },
-    ParamSpec {
-        key: "shard",
-        label: "Shard",
-        help: "Compute only shard `shard` of `shards` of the sweep, cross-section and capacity cells (the page splits them across workers).",
-        group: "hidden",
-        kind: Kind::Int { min: 0, max: 63 },
-        default: Value::Int(0),
-    },
-    ParamSpec {
-        key: "shards",
-        label: "Shards",
-        help: "Number of shards the cells are split into.",
-        group: "hidden",
-        kind: Kind::Int { min: 1, max: 64 },
-        default: Value::Int(1),
-    },
-];
 
 /// The registry entry.
 pub const LAB: LabDef = LabDef {
@@ -354,6 +109,8 @@ pub const LAB: LabDef = LabDef {
             },
         ],
         check,
+        limits,
+        cost,
         run,
         gpu: true,
         presets: &[],
@@ -362,81 +119,6 @@ pub const LAB: LabDef = LabDef {
     }),
     about: "",
 };
-
-fn check(p: &mut Params, notices: &mut Vec<Notice>) {
-    if p.int("target") >= p.int("p") {
-        let t = p.int("p") - 1;
-        notices.push(Notice::new(
-            "target",
-            format!("target={} is not below p={}; using {t}", p.int("target"), p.int("p")),
-        ));
-        p.set("target", Value::Int(t));
-    }
-    for (lo, hi) in [("sw_gmin", "sw_gmax"), ("sw_lmin", "sw_lmax")] {
-        let (a, b) = (p.float(lo), p.float(hi));
-        if a > b {
-            notices.push(Notice::new(lo, format!("{lo}={a} is above {hi}={b}; swapped")));
-            p.set(lo, Value::Float(b));
-            p.set(hi, Value::Float(a));
-        }
-    }
-    if p.int("shard") >= p.int("shards") {
-        let s = p.int("shards") - 1;
-        notices.push(Notice::new(
-            "shard",
-            format!("shard={} is not below shards={}; using {s}", p.int("shard"), p.int("shards")),
-        ));
-        p.set("shard", Value::Int(s));
-    }
-    let cells = p.int("sw_gn") * p.int("sw_ln");
-    let pins = p.list("pins").to_vec();
-    if pins.iter().any(|&i| i >= cells) {
-        notices
-            .push(Notice::new("pins", format!("pinned cells beyond the {cells} cells of the sweep dropped")));
-        p.set("pins", Value::IntList(pins.into_iter().filter(|&i| i < cells).collect()));
-    }
-}
-
-fn setup(p: &Params) -> Setup {
-    Setup {
-        n: p.usize("n"),
-        p: p.usize("p"),
-        gamma: p.float("gamma"),
-        learner: if p.choice("learner") == "krr" { Learner::Krr } else { Learner::Gd },
-        gd: GdConfig {
-            lambda: p.float("lambda"),
-            lr: p.float("lr"),
-            epochs: p.usize("epochs"),
-            tol: p.float("tol"),
-            on_diverge: if p.choice("diverge") == "continue" { OnDiverge::Continue } else { OnDiverge::Stop },
-        },
-        flip: p.float("flip"),
-        steps: p.usize("steps"),
-        tests: p.usize("tests"),
-        target: p.usize("target"),
-        seed: p.seed(),
-        trial: 0,
-    }
-}
-
-fn sweep_grid(p: &Params, gammas: Vec<f64>) -> Grid {
-    Grid::new(p.usize("n"), gammas, spaced(p.float("sw_lmin"), p.float("sw_lmax"), p.usize("sw_ln"), false))
-}
-
-fn sweep_gammas(p: &Params) -> Vec<f64> {
-    spaced(p.float("sw_gmin"), p.float("sw_gmax"), p.usize("sw_gn"), true)
-}
-
-/// Refuse networks the CPU path cannot hold.
-fn check_size(what: &'static str, p: usize, n: usize) -> Result<(), RunError> {
-    if p > MAX_P {
-        return Err(RunError::TooLarge { what, size: p, limit: MAX_P });
-    }
-    if p * n > MAX_PN {
-        return Err(RunError::TooLarge { what: "P × N (entries of α)", size: p * n, limit: MAX_PN });
-    }
-    Ok(())
-}
 
 /// Worker threads for the cells natively (`HOPFIELD_THREADS` overrides); one in the browser.
 fn threads() -> usize {
@@ -560,8 +242,8 @@ async fn run_network(
     out: &mut Output,
     compute: &Compute,
 ) -> Result<(), RunError> {
+    // The sizes were checked against `params::limits` (labs::run refuses a part past one).
     let s = setup(p);
-    check_size("stored patterns P", s.p, s.n)?;
     let xi = kernel::random_patterns(s.seed, 0, s.n, s.p);
     let k = kernel::kernel_from_gram(&kernel::pattern_gram(&xi), s.n, s.gamma);
     let extra = 3;
@@ -720,28 +402,20 @@ async fn run_parts(
 ) -> Result<Output, RunError> {
     let mut out = Output::default();
     out.merge(serde_json::json!({ "backend": if compute.uses_gpu() { "gpu" } else { "cpu" } }));
-    let base = Setup { target: SWEEP_TARGET, ..setup(p) };
+    let base = sweep_base(p);
     let (shard, shards) = (p.usize("shard"), p.usize("shards"));
     let mut first: Vec<Table> = Vec::new();
     if parts.contains(&"network") {
         run_network(p, progress, &mut out, compute).await?;
     }
     if parts.contains(&"capacity") {
-        let cfg = CapacityConfig {
-            loads: capacity_loads(base.n, p.float("cap_max"), p.usize("cap_points")),
-            trials: p.usize("cap_trials"),
-        };
-        let max_p =
-            cfg.loads.iter().map(|l| ((l * base.n as f64).round() as usize).max(1)).max().unwrap_or(1);
-        check_size("the capacity curve's largest P", max_p, base.n)?;
-        let c = sweep::capacity(&base, &cfg, shard, shards, threads(), progress)?;
+        let c = sweep::capacity(&base, &capacity_config(p), shard, shards, threads(), progress)?;
         out.tables.push(records_table("capacity", &to_records(&c.points)));
         out.merge(serde_json::json!({ "capacity": c }));
     }
     if parts.contains(&"sweep") {
         if p.flag("sweep") {
-            let grid = sweep_grid(p, sweep_gammas(p));
-            check_size("the sweep's largest P", grid.max_p(), base.n)?;
+            let grid = sweep_grid(p);
             let s = sweep::sweep_on(compute, &base, &grid, shard, shards, threads(), "sweep_cell", progress)
                 .await?;
             first.push(records_table("sweep", &to_records(&s.cells)));
@@ -753,8 +427,7 @@ async fn run_parts(
     }
     if parts.contains(&"section") {
         if p.flag("section") {
-            let grid = sweep_grid(p, vec![p.float("sec_gamma")]);
-            check_size("the cross-section's largest P", grid.max_p(), base.n)?;
+            let grid = section_grid(p);
             let s =
                 sweep::sweep_on(compute, &base, &grid, shard, shards, threads(), "section_cell", progress)
                     .await?;
@@ -766,11 +439,7 @@ async fn run_parts(
         }
     }
     if parts.contains(&"pins") {
-        let grid = sweep_grid(p, sweep_gammas(p));
-        let indices: Vec<usize> = p.list("pins").iter().filter_map(|&i| usize::try_from(i).ok()).collect();
-        let max_p = indices.iter().map(|&i| grid.patterns[grid.coords(i).1]).max().unwrap_or(1);
-        check_size("a pinned cell's P", max_p, base.n)?;
-        let pins = sweep::pins(&base, &grid, &indices, progress)?;
+        let pins = sweep::pins(&base, &sweep_grid(p), &params::pins(p), progress)?;
         out.tables.push(records_table(
             "pins",
             &pins

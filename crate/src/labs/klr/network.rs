@@ -75,6 +75,26 @@ impl Network {
     }
 }
 
+/// An estimate of the multiply–adds of one network of a sweep cell or a capacity trial:
+/// the kernel and the training (`P²·N` per epoch; kernel ridge: a Cholesky
+/// factorisation), `λ_max(K)`, the forces at every pattern, the spectral summary (two
+/// `N × N` Grams and their eigenvalues) and the recall test (two `P·N` products per probe
+/// and step). An upper estimate: training may stop early, probes may settle early.
+pub fn work(s: &Setup) -> f64 {
+    let (p, n) = (s.p as f64, s.n as f64);
+    let train = match s.learner {
+        Learner::Gd => p * p * n * (s.gd.epochs as f64 + 2.0),
+        Learner::Krr => p * p * p / 3.0 + 2.0 * p * p * n,
+    };
+    let probes = s.tests.min(s.p) as f64;
+    train
+        + 100.0 * p * p
+        + 3.0 * p * p * n
+        + 2.0 * n * n * p
+        + 20.0 * n * n * n
+        + 2.0 * probes * s.steps as f64 * p * n
+}
+
 /// Train on patterns `xi` with kernel `k` (`on_epoch(t, L_t)` reports each evaluated epoch).
 pub fn train_network(
     setup: &Setup,

@@ -46,9 +46,14 @@ pub fn spaced(lo: f64, hi: f64, count: usize, log: bool) -> Vec<f64> {
         .collect()
 }
 
+/// The P of load `load` at N = `n`: `max(1, round(load·N))` (sweeps, capacity curve, limits).
+pub fn patterns_at(load: f64, n: usize) -> usize {
+    ((load * n as f64).round() as usize).max(1)
+}
+
 impl Grid {
     pub fn new(n: usize, gammas: Vec<f64>, loads: Vec<f64>) -> Self {
-        let patterns = loads.iter().map(|l| ((l * n as f64).round() as usize).max(1)).collect();
+        let patterns = loads.iter().map(|&l| patterns_at(l, n)).collect();
         Self { n, gammas, loads, patterns }
     }
 
@@ -257,7 +262,8 @@ pub async fn eval_cell_on(
     Ok(cell_of(grid, index, &setup, &net, &insp))
 }
 
-fn cell_setup(base: &Base, grid: &Grid, index: usize) -> Setup {
+/// The network of cell `index`.
+pub fn cell_setup(base: &Base, grid: &Grid, index: usize) -> Setup {
     let (ig, il) = grid.coords(index);
     Setup { gamma: grid.gammas[ig], p: grid.patterns[il], ..*base }
 }
@@ -343,10 +349,15 @@ pub async fn sweep_on(
     Ok(finish_sweep(base, grid, shard, shards, cells))
 }
 
-/// Work of a cell, in units of `P²·N`.
+/// The work of a cell ([`network::work`] of its network).
 fn cell_cost(base: &Base, grid: &Grid, c: usize) -> f64 {
-    let p = grid.patterns[grid.coords(c).1] as f64;
-    p * p * base.n as f64
+    super::network::work(&cell_setup(base, grid, c))
+}
+
+/// The work of every cell of `grid`, by index: what shards are balanced, progress is
+/// reported and the sweep's work limit is checked with.
+pub fn cell_costs(base: &Base, grid: &Grid) -> Vec<f64> {
+    (0..grid.cells()).map(|c| cell_cost(base, grid, c)).collect()
 }
 
 /// The shared patterns and this shard's cells, after announcing the grid (so a page can
@@ -360,8 +371,7 @@ fn plan_sweep(
     progress: &mut dyn Progress,
 ) -> (Shared, Vec<usize>) {
     let shared = Shared::new(base.seed, 0, base.n, grid.max_p());
-    let costs: Vec<f64> = (0..grid.cells()).map(|c| cell_cost(base, grid, c)).collect();
-    let order = shard_cells(&costs, shard, shards);
+    let order = shard_cells(&cell_costs(base, grid), shard, shards);
     progress.partial(&serde_json::json!({ key.replace("_cell", "_grid"): grid }));
     (shared, order)
 }
@@ -413,13 +423,32 @@ pub struct CapacityConfig {
     pub trials: usize,
 }
 
+impl CapacityConfig {
+    /// The largest P of the curve at N = `n`.
+    pub fn max_p(&self, n: usize) -> usize {
+        self.loads.iter().map(|&l| patterns_at(l, n)).max().unwrap_or(1)
+    }
+}
+
+/// The work of one trial of a capacity point with `p` patterns: the network and its
+/// Hebbian baseline (one `P·N` field per probe and step).
+pub fn trial_work(base: &Base, p: usize) -> f64 {
+    let hebbian = base.tests.min(p) as f64 * base.steps as f64 * (p * base.n) as f64;
+    super::network::work(&Setup { p, ..*base }) + hebbian
+}
+
+/// The work of every point of the curve: its trials.
+pub fn capacity_costs(base: &Base, cfg: &CapacityConfig) -> Vec<f64> {
+    cfg.loads.iter().map(|&l| cfg.trials.max(1) as f64 * trial_work(base, patterns_at(l, base.n))).collect()
+}
+
 /// `loads = max_load·k/points`, `k = 1..=points`, with distinct `P = round(load·N) ≥ 1`.
 pub fn capacity_loads(n: usize, max_load: f64, points: usize) -> Vec<f64> {
     let mut out: Vec<f64> = Vec::new();
     let mut last = 0usize;
     for k in 1..=points {
         let load = max_load * k as f64 / points as f64;
-        let p = ((load * n as f64).round() as usize).max(1);
+        let p = patterns_at(load, n);
         if p != last {
             out.push(load);
             last = p;
@@ -428,17 +457,16 @@ pub fn capacity_loads(n: usize, max_load: f64, points: usize) -> Vec<f64> {
     out
 }
 
-fn capacity_point(
-    base: &Base,
-    shared: &[Shared],
-    load: f64,
-    index: usize,
-) -> Result<CapacityPoint, RunError> {
-    let p = ((load * base.n as f64).round() as usize).max(1);
+/// One point: `trials` networks of P patterns. Each trial's patterns (and their Gram) are
+/// drawn here, for this point's P only, so that memory stays that of one network per
+/// thread whatever the number of trials (the first P patterns of a trial are the same at
+/// every load).
+fn capacity_point(base: &Base, trials: usize, load: f64, index: usize) -> Result<CapacityPoint, RunError> {
+    let p = patterns_at(load, base.n);
     let (mut ok, mut probes, mut overlap, mut diverged, mut heb_ok) = (0usize, 0usize, 0.0, 0usize, 0usize);
-    for (t, sh) in shared.iter().enumerate() {
+    for t in 0..trials {
         let setup = Setup { p, trial: t as u64, ..*base };
-        let net = sh.network(&setup)?;
+        let net = Shared::new(base.seed, t as u64, base.n, p).network(&setup)?;
         if net.trained.status.diverged() {
             diverged += 1;
         }
@@ -461,14 +489,14 @@ fn capacity_point(
             probes += s.tests;
         }
     }
-    let tested = (shared.len() * base.tests.min(p)).max(1) as f64;
+    let tested = (trials * base.tests.min(p)).max(1) as f64;
     Ok(CapacityPoint {
         index,
         load,
         p,
         success: if probes > 0 { ok as f64 / probes as f64 } else { f64::NAN },
         mean_overlap: if probes > 0 { overlap / probes as f64 } else { f64::NAN },
-        diverged: diverged as f64 / shared.len().max(1) as f64,
+        diverged: diverged as f64 / trials.max(1) as f64,
         hebbian_success: heb_ok as f64 / tested,
     })
 }
@@ -497,16 +525,10 @@ pub fn capacity(
     threads: usize,
     progress: &mut dyn Progress,
 ) -> Result<CapacityOut, RunError> {
-    let max_p = cfg.loads.iter().map(|l| ((l * base.n as f64).round() as usize).max(1)).max().unwrap_or(1);
-    let shared: Vec<Shared> =
-        (0..cfg.trials.max(1)).map(|t| Shared::new(base.seed, t as u64, base.n, max_p)).collect();
-    let cost = |i: usize| {
-        let p = (cfg.loads[i] * base.n as f64).round().max(1.0);
-        p * p * base.n as f64 * cfg.trials.max(1) as f64
-    };
-    let costs: Vec<f64> = (0..cfg.loads.len()).map(cost).collect();
+    let costs = capacity_costs(base, cfg);
     let order = shard_cells(&costs, shard, shards);
-    let eval = |i: usize| capacity_point(base, &shared, cfg.loads[i], i);
+    let cost = |i: usize| costs[i];
+    let eval = |i: usize| capacity_point(base, cfg.trials.max(1), cfg.loads[i], i);
     let to_json = |_: usize, pt: &CapacityPoint| serde_json::to_value(pt).unwrap_or(Json::Null);
     let mut points = run_cells(&order, &cost, &eval, &to_json, "capacity_point", threads, progress)?;
     points.sort_by_key(|p| p.index);
@@ -545,7 +567,11 @@ pub fn pins(
     indices: &[usize],
     progress: &mut dyn Progress,
 ) -> Result<Vec<Pin>, RunError> {
-    let shared = Shared::new(base.seed, 0, base.n, grid.max_p());
+    // The patterns (and their Gram) of the largest pinned P only: none without pins.
+    let Some(max_p) = indices.iter().map(|&i| grid.patterns[grid.coords(i).1]).max() else {
+        return Ok(Vec::new());
+    };
+    let shared = Shared::new(base.seed, 0, base.n, max_p);
     let mut out = Vec::new();
     for (k, &index) in indices.iter().enumerate() {
         let (ig, il) = grid.coords(index);

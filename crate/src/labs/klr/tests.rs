@@ -1,6 +1,7 @@
 //! Lab-level tests: the parts, the JSON fields, the refusals, and that a sweep cell and
 //! the single-network view agree.
 
+use super::params::PARAMS;
 use super::*;
 use crate::api::from_query;
 use crate::api::run_query_cpu;
@@ -102,15 +103,144 @@ fn kernel_ridge_is_a_second_learner() {
     assert_eq!(arr(&j["training"]["loss"]).len(), 1);
 }
 
+/// Parameters as a link would give them without `check` (to reach the parts' refusals).
+fn unchecked(q: &str) -> Params {
+    let mut p = Params::defaults(PARAMS);
+    for (k, v) in crate::params::split_query(q).0 {
+        p.set_raw(&k, &v);
+    }
+    p
+}
+
+fn run_unchecked(q: &str, part: &str) -> Result<Output, RunError> {
+    let lab = crate::labs::find("klr").expect("klr");
+    let cpu = Compute::cpu("test");
+    pollster::block_on(crate::labs::run(lab, &unchecked(q), &[part], &mut NoProgress, &cpu))
+}
+
+/// `labs::run` refuses a part past a limit, naming it; a link never gets there because
+/// `check` clamps it to the same limits (below).
 #[test]
 fn sizes_beyond_the_limits_are_refused_with_the_limit() {
-    let err = run_query_cpu("lab=klr&p=5000", &["network"], &mut NoProgress).expect_err("too large");
-    assert!(err.to_string().contains("exceeds the limit of 4096"), "{err}");
-    let err = run_query_cpu("lab=klr&n=2048&p=2000", &["network"], &mut NoProgress).expect_err("too large");
-    assert!(err.to_string().contains(&format!("limit of {MAX_PN}")), "{err}");
-    let err = run_query_cpu("lab=klr&sweep=1&n=2048&sw_lmax=40", &["sweep"], &mut NoProgress)
-        .expect_err("too large");
+    let err = run_unchecked("n=2048&p=2000", "network").expect_err("too large");
+    assert!(
+        err.to_string().contains("the network's P is too large: 2000 exceeds the limit of 1024"),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&format!("P·N at most {MAX_PN}")), "{err}");
+    let err = run_unchecked("n=2048", "capacity").expect_err("too large");
+    assert!(
+        err.to_string().contains("round(cap_max·N) is too large: 8192 exceeds the limit of 1024"),
+        "{err}"
+    );
+    let err = run_unchecked("sweep=1&n=2048&sw_lmax=40", "sweep").expect_err("too large");
     assert!(err.to_string().contains("sweep's largest P"), "{err}");
+    let err = run_unchecked("sweep=1&epochs=20000", "sweep").expect_err("too much work");
+    assert!(err.to_string().contains("the sweep's work is too large"), "{err}");
+    // The same links, read as links, are clamped and refused nothing.
+    for q in ["n=2048&p=2000", "n=2048", "sweep=1&n=2048&sw_lmax=40", "sweep=1&epochs=20000"] {
+        let parsed = from_query(&format!("lab=klr&{q}"));
+        let p = parsed.state().expect("klr").params;
+        assert!(limits(&p).iter().all(|l| l.ok()), "{q}: {:?}", limits(&p));
+        assert!(!parsed.notices.is_empty(), "{q}");
+    }
+}
+
+/// The smallest N where the default capacity curve (cap_max = 4) passes the pattern limit
+/// `min(4096, 2²¹/N)`: 4·725 = 2900 > 2892. The capacity part used to fail with "exceeds
+/// the limit"; the link now lowers `cap_max` (the key the limit depends on last, not N)
+/// and says so, naming the limit.
+#[test]
+fn klr_n_725_lowers_cap_max_to_the_pattern_limit() {
+    let ok = from_query("lab=klr&n=724").state().expect("klr").params;
+    assert_eq!(ok.float("cap_max"), 4.0, "4·724 = 2896 fits");
+    let parsed = from_query("lab=klr&n=725");
+    let p = parsed.state().expect("klr").params;
+    assert_eq!(p.int("n"), 725);
+    assert_eq!(p.float("cap_max"), 3.98);
+    assert!(sweep::patterns_at(3.98, 725) <= pattern_limit(725));
+    let notice = parsed.notices.iter().find(|n| n.key == "cap_max").expect("a notice on cap_max");
+    assert!(
+        notice.message.contains("round(cap_max·N) would be 2900, beyond its limit of 2892")
+            && notice.message.contains("cap_max=4 lowered to 3.98"),
+        "{}",
+        notice.message
+    );
+    assert!(limits(&p).iter().all(|l| l.ok()));
+}
+
+/// The largest capacity point the table allows (P = 4096 at N = 512, every budget at its
+/// maximum) is exactly the work limit: one trial of it fits, the rest is lowered.
+#[test]
+fn klr_largest_capacity_point_fits_its_work_limit() {
+    let parsed =
+        from_query("lab=klr&n=512&cap_max=8&epochs=20000&tests=1000&steps=500&cap_points=40&cap_trials=20");
+    let p = parsed.state().expect("klr").params;
+    assert_eq!((p.int("cap_trials"), p.int("cap_points"), p.float("cap_max")), (1, 1, 8.0));
+    assert!(limits(&p).iter().all(|l| l.ok()), "{:?}", limits(&p));
+    let n = parsed.notices.iter().find(|n| n.key == "cap_trials").expect("a notice");
+    assert!(n.message.contains("cap_trials=20 lowered to 1, cap_points=40 lowered to 1"), "{}", n.message);
+}
+
+/// The link of issue 9: clamped with notices, then every part runs (the capacity curve
+/// at P ≤ 1024 for N = 2048) instead of failing with "8192 exceeds the limit of 4096".
+#[test]
+fn klr_issue_link_n_999999_p_minus_3_gamma_abc_refuses_no_part() {
+    let parsed = from_query("v=1&lab=klr&n=999999&p=-3&gamma=abc");
+    let p = parsed.state().expect("klr").params;
+    assert_eq!((p.int("n"), p.int("p"), p.float("gamma")), (2048, 1, 0.02));
+    assert_eq!(p.float("cap_max"), 0.5);
+    let keys: Vec<&str> = parsed.notices.iter().map(|n| n.key.as_str()).collect();
+    assert_eq!(keys, ["n", "p", "gamma", "cap_max"]);
+    assert!(limits(&p).iter().all(|l| l.ok()), "{:?}", limits(&p));
+    // The network part is small here; the capacity part's refusal is what failed before.
+    let lab = crate::labs::find("klr").expect("klr");
+    let cpu = Compute::cpu("test");
+    pollster::block_on(crate::labs::run(lab, &p, &["network"], &mut NoProgress, &cpu)).expect("network runs");
+    let mut small = p.clone();
+    small.set("cap_points", crate::params::Value::Int(1));
+    small.set("epochs", crate::params::Value::Int(1));
+    small.set("tests", crate::params::Value::Int(1));
+    small.set("cap_max", crate::params::Value::Float(0.1));
+    pollster::block_on(crate::labs::run(lab, &small, &["capacity"], &mut NoProgress, &cpu))
+        .expect("capacity runs");
+}
+
+/// Without pins the pins part used to draw the patterns and the Gram of the sweep's
+/// largest P anyway (here 81 920 × 81 920, 54 GB: the process died); now it builds nothing.
+#[test]
+fn klr_pins_part_without_pins_at_n_2048_sw_lmax_40_builds_nothing() {
+    assert_eq!(params::cost(&unchecked("n=2048&sw_lmax=40"), "pins"), 0.0);
+    let j = run_json("n=2048&sw_lmax=40", &["pins"]);
+    assert_eq!(j["pins"], Json::Array(Vec::new()));
+}
+
+/// The capacity curve draws each trial's patterns per point (memory of one network per
+/// thread, not one Gram of the largest P per trial): the numbers are those of the
+/// patterns' prefixes, as before.
+#[test]
+fn capacity_trials_are_the_prefixes_of_one_draw() {
+    let j = run_json("n=40&gamma=0.05&cap_max=1&cap_points=2&cap_trials=2&epochs=30", &["capacity"]);
+    let pts = arr(&j["capacity"]["points"]);
+    let base =
+        params::sweep_base(&from_query("lab=klr&n=40&gamma=0.05&epochs=30").state().expect("klr").params);
+    for (i, pt) in pts.iter().enumerate() {
+        let p = pt["p"].as_u64().expect("P") as usize;
+        let (mut ok, mut probes) = (0usize, 0usize);
+        for t in 0..2u64 {
+            let big = sweep::Shared::new(base.seed, t, 40, 40);
+            let setup = network::Setup { p, trial: t, ..base };
+            let net = big.network(&setup).expect("trains");
+            let tp = recall::test_probes(&net.xi, setup.seed, t, setup.tests, setup.flip);
+            if net.has_numbers(&setup) {
+                let r = recall::recall_batch(&net.xi, &net.trained.alpha, setup.gamma, &tp, setup.steps);
+                let s = recall::summarize(&net.xi, &r, setup.flip, setup.steps);
+                ok += s.success.iter().filter(|&&x| x).count();
+                probes += s.tests;
+            }
+        }
+        assert_eq!(pt["success"].as_f64(), Some(ok as f64 / probes as f64), "point {i}");
+    }
 }
 
 const SMALL_SWEEP: &str =
