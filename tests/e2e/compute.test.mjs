@@ -10,8 +10,14 @@ after(() => srv.server.close());
 test('with WebGPU: every kernel matches the CPU and the page says WebGPU', async () => {
   const ctx = await browser({ webgpu: true });
   try {
-    const { page, errors } = await open(ctx, srv.base, '?v=1&lab=classic');
-    const status = await page.evaluate(() => window.hp.compute_status());
+    // auto passes over a software adapter (SwiftShader here) and says why.
+    const { page: auto } = await open(ctx, srv.base, '?v=1&lab=klr');
+    await auto.waitForFunction(() => /software renderer/.test(document.querySelector('#backend-status').textContent), null, { timeout: 60000 });
+    assert.equal(await auto.$eval('#backend-status', (e) => e.dataset.backend), 'cpu');
+    await auto.close();
+    // backend=gpu uses it once every kernel passes.
+    const { page, errors } = await open(ctx, srv.base, '?v=1&lab=classic&backend=gpu');
+    const status = await page.evaluate(() => window.hp.compute_status(true));
     assert.equal(status.backend, 'gpu', `no WebGPU adapter: ${status.description}`);
     assert.equal(status.software, true, 'SwiftShader is a software adapter');
     const kernels = await page.evaluate(() => window.hp.check_kernels());

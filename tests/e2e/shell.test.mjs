@@ -55,9 +55,10 @@ test('garbage in the URL shows a notice and a working lab', async () => {
   assert.equal(await page.isVisible('#notices'), true);
   await page.waitForFunction(() => document.body.dataset.ranRecall !== undefined, null, { timeout: 30000 });
   const url = new URL(page.url());
-  assert.equal(url.searchParams.get('n'), '100');
+  // Defaults are left out of the link.
+  assert.equal(url.searchParams.get('n'), null);
   assert.equal(url.searchParams.get('p'), '512');
-  assert.equal(url.searchParams.get('mode'), 'async');
+  assert.equal(url.searchParams.get('mode'), null);
   assert.equal(url.searchParams.get('seed'), '0');
   assert.equal(url.searchParams.get('flips'), '1');
   assert.equal(url.searchParams.get('zzz'), null);
@@ -168,11 +169,13 @@ test('the Embed snippet is responsive and copied; the JSON button saves the resu
   const { page, errors } = await open(ctx, srv.base, `?${q}`);
   await page.waitForFunction(() => document.body.dataset.ranRecall !== undefined && document.body.dataset.ranCapacity !== undefined, null, { timeout: 60000 });
   await page.click('#show-embed');
+  await page.click('#embed-copy');
   const snippet = await page.evaluate(() => navigator.clipboard.readText());
   assert.match(snippet, /^<iframe /);
   assert.match(snippet, /width:100%/);
   assert.doesNotMatch(snippet, /width="900"/);
-  assert.match(await page.textContent('#share-state'), /Copied/);
+  assert.match(await page.textContent('#embed-state'), /Copied/);
+  await page.click('#embed-close');
   // JSON: no recomputation (nothing runs), the fields of the CLI's output.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
   assert.equal(await page.$('#runs .run'), null, 'the JSON button started no run');
@@ -190,7 +193,8 @@ test('presets come from the registry; preset=NAME in a link runs it', async () =
     const { page, errors } = await open(ctx, srv.base, `?v=1&lab=${id}&preset=${presets[0][0]}`);
     const url = new URL(page.url());
     assert.equal(url.searchParams.get('preset'), null, 'the link shows the preset\'s keys');
-    for (const [k, v] of new URLSearchParams(presets[0][1])) assert.equal(url.searchParams.get(k), v, `${id} preset ${presets[0][0]}: ${k}`);
+    const text = JSON.parse(await page.evaluate(() => window.hp.parse_query(location.search))).text;
+    for (const [k, v] of new URLSearchParams(presets[0][1])) assert.equal(text[k], v, `${id} preset ${presets[0][0]}: ${k}`);
     const buttons = await page.$$eval('.presets button[data-preset]', (bs) => bs.map((b) => b.dataset.preset));
     assert.deepEqual(buttons, presets.map((p) => p[0]));
     assert.deepEqual(errors, []);

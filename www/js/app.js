@@ -7,6 +7,7 @@ import { Compute } from './compute.js';
 import * as charts from './charts.js';
 import { mountLab } from './labview.js';
 import { renderers } from './labs/index.js';
+import { initShare } from './share.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -104,7 +105,7 @@ function renderLanding() {
     el('article', { class: `card${lab.built ? '' : ' planned'}`, 'data-lab': lab.id },
       el('h2', {}, lab.built ? el('a', { href: `?v=1&lab=${lab.id}`, 'data-nav': lab.id }, lab.title) : lab.title),
       el('p', {}, lab.summary),
-      el('p', { class: 'source' }, lab.source),
+      el('p', { class: 'source' }, lab.sources?.length ? lab.sources[0].text : lab.source),
       lab.built ? el('a', { class: 'open', href: `?v=1&lab=${lab.id}`, 'data-nav': lab.id }, 'Open the lab →')
         : el('p', { class: 'status' }, 'Not built yet — this lab is planned and has no content so far.')));
   $('#app').replaceChildren(
@@ -171,11 +172,12 @@ function controlFor(spec, value, onCommit) {
   return { wrap, setValue };
 }
 
-function buildControls(lab, text) {
+/** The controls of `lab` (only `only`'s keys when given: an embed that shows a few). */
+function buildControls(lab, text, only) {
   const controls = new Map();
   const groups = new Map();
   for (const spec of lab.params) {
-    if (spec.key === 'embed' || spec.group === 'hidden') continue;
+    if (spec.group === 'hidden' || (only && !only.includes(spec.key))) continue;
     controls.set(spec.key, controlFor(spec, text[spec.key], setParam));
     if (!groups.has(spec.group)) groups.set(spec.group, []);
     groups.get(spec.group).push(spec.key);
@@ -198,7 +200,9 @@ function renderLab(parsed) {
   document.title = `${lab.title} — hopfield-playground`;
   $('#lab-title').textContent = lab.title;
   $('#share').hidden = false;
-  document.body.classList.toggle('embed', parsed.text.embed === '1');
+  const embed = parsed.text.embed === '1';
+  document.body.classList.toggle('embed', embed);
+  document.body.classList.toggle('embed-controls', embed && !!parsed.text.controls);
 
   if (!lab.built) {
     $('#share').hidden = true;
@@ -215,7 +219,7 @@ function renderLab(parsed) {
     const embedLink = el('a', { id: 'embed-open', target: '_blank', rel: 'noopener' }, 'Open in hopfield-playground ↗');
     $('#app').replaceChildren(el('div', { class: 'lab', 'data-lab': lab.id }, controls, el('section', { id: 'lab-main' }, embedLink, runs, body)));
     current = { lab: lab.id, def: lab, text: parsed.text, query: parsed.query, lastPartKeys: {}, results: {} };
-    current.controls = buildControls(lab, parsed.text);
+    current.controls = buildControls(lab, parsed.text, embed && parsed.text.controls ? parsed.text.controls.split(',') : null);
     current.contract = lab.figures?.length > 0;
     const ctx = {
       hp, charts, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part),
@@ -237,6 +241,7 @@ function renderLab(parsed) {
   current.query = parsed.query;
   $('#embed-open').href = `?${buildQuery(lab.id, { ...parsed.text, embed: '0' })}`;
   current.view?.params?.(parsed.query);
+  current.view?.embed?.(embed, parsed.text.panels ? parsed.text.panels.split(',') : []);
   showCompute();
   runChangedParts();
 }
@@ -343,40 +348,9 @@ function runPart(name) {
 }
 
 // ---------------------------------------------------------------------------
-// Share, embed, CLI, download
+// Share, embed, cite, CLI, download (share.js)
 
-function shareBox(text, copied) {
-  $('#share-text').textContent = text;
-  $('#share-state').textContent = copied ? 'Copied to the clipboard.' : '';
-  $('#share-box').hidden = false;
-}
-async function copy(text) {
-  try { await navigator.clipboard.writeText(text); shareBox(text, true); } catch { shareBox(text, false); }
-}
-$('#share-close').addEventListener('click', () => { $('#share-box').hidden = true; });
-$('#copy-link').addEventListener('click', () => copy(location.href));
-$('#show-embed').addEventListener('click', () => {
-  const url = new URL(location.href);
-  url.searchParams.set('embed', '1');
-  // Responsive: as wide as the column it is placed in.
-  copy(`<iframe src="${url.href.replace(/"/g, '&quot;')}" style="width:100%;max-width:100%;height:720px;border:0" loading="lazy" title="hopfield-playground: ${current?.def?.title ?? ''}"></iframe>`);
-});
-$('#show-cli').addEventListener('click', () => {
-  copy(`hopfield run '${current ? current.query : ''}' --format json`);
-});
-$('#download-json').addEventListener('click', () => {
-  if (!current) return;
-  // The results already on the page, with the fields of `hopfield run QUERY --format json`.
-  let text;
-  if (current.contract) text = current.view.resultJson();
-  else {
-    const merged = {};
-    for (const part of current.def.parts) Object.assign(merged, current.results[part] || {});
-    text = JSON.stringify(merged);
-  }
-  const a = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'application/json' })), download: `hopfield-${current.lab}.json` });
-  document.body.append(a); a.click(); a.remove();
-});
+initShare({ hp, el, current: () => current });
 
 // The status line: which backend the workers use (the first status opens it).
 let computeStatus = null;
@@ -401,7 +375,7 @@ function showCompute(st) {
     line.textContent = 'Compute: CPU — WebAssembly (SIMD) in Web Workers (backend=cpu in the link)';
   } else if (st.backend === 'gpu') {
     line.textContent = `Compute: WebGPU — ${st.adapter}${adapterDetail} (self-check passed)` +
-      (st.software ? '. This adapter is a software renderer: choosing Compute → cpu is usually faster.' : '');
+      (st.software ? '. This adapter is a software renderer, slower than the CPU path (backend=gpu in the link).' : '');
   } else {
     line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.reason || 'no GPU'}`;
   }
@@ -413,7 +387,8 @@ function showCompute(st) {
 compute.onCompute = showCompute;
 // Probe the GPU (open it and self-check every kernel) once, just after the first view is
 // up, so that it does not compete with the first runs; later runs reuse the verdict.
-setTimeout(() => compute.status().then(showCompute).catch((err) => {
+// Runs meanwhile go to the CPU at once (backend=gpu waits for its own check in its worker).
+setTimeout(() => compute.status(new URLSearchParams(location.search).get('backend') === 'gpu').then(showCompute).catch((err) => {
   $('#backend-status').textContent = `Compute: CPU — the compute worker failed to start (${err.message})`;
 }), 300);
 window.hp = hp; // for the console and the end-to-end tests

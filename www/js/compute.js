@@ -9,9 +9,8 @@ export class Compute {
     this.lanes = new Map();  // name -> {worker, pending}
     this.nextId = 1;
     this.workersOk = typeof Worker !== 'undefined';
-    // What the page knows of the GPU, passed to every run: '' (unknown: a worker that needs
-    // it opens and self-checks it), 'verified', or 'cpu:REASON'.
-    this.gpuHint = '';
+    // What the page knows of the GPU (the status worker's verdict; null until it answers).
+    this.gpuStatus = null;
   }
 
   _lane(name) {
@@ -68,14 +67,28 @@ export class Compute {
       return this._runHere(query, parts);
     }
     const id = this.nextId++;
+    const backend = new URLSearchParams(query).get('backend') || 'auto';
     return new Promise((resolve, reject) => {
       lane.pending = { id, resolve, reject, onProgress, onPartial };
-      lane.worker.postMessage({ id, query, parts, gpu: this.gpuHint });
+      lane.worker.postMessage({ id, query, parts, gpu: this.gpuHint(backend) });
     });
   }
 
+  /**
+   * What a run with `backend` is told of the GPU: '' (open and self-check it in the worker),
+   * 'verified', or 'cpu:REASON'. Until the status worker answers, auto runs go to the CPU at
+   * once (first results never wait for the GPU self-check); later runs use its verdict.
+   */
+  gpuHint(backend) {
+    const st = this.gpuStatus;
+    if (!st) return backend === 'gpu' ? '' : 'cpu:the GPU self-check is still running; later runs use the GPU once it passes';
+    if (st.backend === 'gpu') return 'verified';
+    if (st.software && backend === 'gpu') return '';
+    return `cpu:${st.reason || 'no GPU'}`;
+  }
+
   /** Ask a worker which backend it uses: {backend, adapter, software, description, reason, checks, fallbacks}. */
-  status() {
+  status(force = false) {
     if (!this.workersOk) return Promise.resolve({ backend: 'cpu', software: false, description: 'CPU', reason: 'WebAssembly on the main thread: no Web Workers', checks: [], fallbacks: [] });
     const lane = this._lane('status');
     const id = this.nextId++;
@@ -84,12 +97,12 @@ export class Compute {
         id,
         resolve: (v) => {
           this.close('status');
-          this.gpuHint = v.backend === 'gpu' ? 'verified' : `cpu:${v.reason || 'no GPU'}`;
+          this.gpuStatus = v;
           resolve(v);
         },
         reject: (e) => { this.close('status'); reject(e); },
       };
-      lane.worker.postMessage({ id, status: true });
+      lane.worker.postMessage({ id, status: true, force });
     });
   }
 

@@ -173,6 +173,14 @@ export function mountLab(root, lab, query, ctx) {
       }
     },
     resultJson() { return lv.result_json(); },
+    /** Embedded (`embed=1`): only the `panels` named (all when empty); no presets, no About. */
+    embed(on, names) {
+      for (const [name, p] of panels) p.section.hidden = on && names.length > 0 && !names.includes(name);
+      if (presets) presets.hidden = on;
+      if (about) about.hidden = on;
+      if (on) for (const name of panels.keys()) schedule(name, 30);
+    },
+    figureNames() { return lab.figures.map((f) => f.name); },
     destroy() {
       destroyed = true;
       resize.disconnect();

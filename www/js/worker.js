@@ -15,11 +15,11 @@ async function fetchAsset(name) {
 }
 
 self.onmessage = async (e) => {
-  const { id, query, parts, status, gpu } = e.data;
+  const { id, query, parts, status, force, gpu } = e.data;
   try {
     await ready;
     if (status) {
-      self.postMessage({ id, ok: await hp.compute_status() });
+      self.postMessage({ id, ok: await hp.compute_status(!!force) });
       return;
     }
     const progress = (done, total, partial) =>

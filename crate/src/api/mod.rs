@@ -3,7 +3,7 @@
 
 mod query;
 
-pub use query::{ParsedQuery, State, from_query};
+pub use query::{DEFAULT_CHANGES, DefaultChange, ParsedQuery, State, from_query, from_query_with};
 
 use crate::compute::Compute;
 use crate::labs::{self, FigureDef, LabDef, Output, Progress, RunError, View};

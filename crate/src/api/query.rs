@@ -30,10 +30,15 @@ impl State {
         Self { lab, params: Params::defaults(lab.params) }
     }
 
-    /// The canonical query: schema version, lab, then every parameter in table order.
+    /// The canonical query — the share link: schema version, lab, then the parameters that
+    /// differ from the lab's defaults, in table order (defaults are frozen per schema
+    /// version, see [`DEFAULT_CHANGES`], so a short link keeps its numbers).
     pub fn to_query(&self) -> String {
         let mut q = format!("v={SCHEMA_VERSION}&lab={}", self.lab.id);
-        for (k, v) in self.params.pairs() {
+        for ((k, v), spec) in self.params.pairs().zip(self.params.specs()) {
+            if v == crate::params::format_value(&spec.default) {
+                continue;
+            }
             q.push('&');
             q.push_str(k);
             q.push('=');
@@ -56,14 +61,39 @@ impl ParsedQuery {
     }
 }
 
+/// A default that changed: links of schema versions up to `until` (which omit the key when
+/// it had its default then) keep the old value. Each change of a default bumps
+/// [`SCHEMA_VERSION`] and adds an entry here, so every old link keeps its numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultChange {
+    pub lab: &'static str,
+    pub key: &'static str,
+    /// The last schema version whose default this was.
+    pub until: u32,
+    /// The old default, as written in a link.
+    pub value: &'static str,
+}
+
+/// Every change of a default since schema version 1 (none yet).
+pub const DEFAULT_CHANGES: &[DefaultChange] = &[];
+
 /// Parse a query string (with or without a leading `?` or `#`). Never fails and never panics.
 pub fn from_query(query: &str) -> ParsedQuery {
+    from_query_with(query, DEFAULT_CHANGES)
+}
+
+/// [`from_query`] with an explicit list of default changes (tests).
+pub fn from_query_with(query: &str, changes: &[DefaultChange]) -> ParsedQuery {
     let (mut pairs, mut notices) = split_query(query);
-    if let Some((_, v)) = pairs.iter().rev().find(|(k, _)| k == "v")
-        && v.trim() != SCHEMA_VERSION.to_string()
-    {
-        notices
-            .push(Notice::new("v", format!("schema version v={v} is not known; read as v={SCHEMA_VERSION}")));
+    let mut version = SCHEMA_VERSION;
+    if let Some((_, v)) = pairs.iter().rev().find(|(k, _)| k == "v") {
+        match v.trim().parse::<u32>() {
+            Ok(n) if (1..=SCHEMA_VERSION).contains(&n) => version = n,
+            _ => notices.push(Notice::new(
+                "v",
+                format!("schema version v={} is not known; read as v={SCHEMA_VERSION}", truncate(v, 20)),
+            )),
+        }
     }
     let lab = match pairs.iter().rev().find(|(k, _)| k == "lab") {
         None => None,
@@ -108,6 +138,12 @@ pub fn from_query(query: &str) -> ParsedQuery {
     }
 
     let mut params = Params::defaults(lab.params);
+    // An old link's keys that it left at their defaults of that version.
+    for c in changes.iter().filter(|c| c.lab == lab.id && version <= c.until) {
+        if !pairs.iter().any(|(k, _)| k == c.key) {
+            params.set_raw(c.key, c.value);
+        }
+    }
     for (i, (key, raw)) in pairs.iter().enumerate() {
         if key == "v" || key == "lab" || key == "preset" {
             continue;
@@ -127,7 +163,22 @@ pub fn from_query(query: &str) -> ParsedQuery {
     if let Some(runner) = &lab.runner {
         (runner.check)(&mut params, &mut notices);
     }
+    check_embed(lab, &mut params, &mut notices);
     ParsedQuery { lab: Some(lab), params: Some(params), notices }
+}
+
+/// The embed keys name figures and parameters of this lab: drop the others, with a notice.
+fn check_embed(lab: &LabDef, params: &mut Params, notices: &mut Vec<Notice>) {
+    let figures: Vec<&str> = lab.figures().iter().map(|f| f.name).collect();
+    let keys: Vec<&'static str> = params.specs().iter().filter(|s| s.group != "hidden").map(|s| s.key).collect();
+    for (key, known) in [("panels", figures), ("controls", keys)] {
+        let names = params.names(key).to_vec();
+        let (kept, dropped): (Vec<String>, Vec<String>) = names.into_iter().partition(|n| known.contains(&n.as_str()));
+        if !dropped.is_empty() {
+            notices.push(Notice::new(key, format!("{key}: this lab has no {}; dropped", dropped.join(", "))));
+            params.set(key, crate::params::Value::Names(kept));
+        }
+    }
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -163,16 +214,35 @@ mod tests {
     }
 
     #[test]
-    fn to_query_writes_every_parameter() {
+    fn to_query_writes_only_what_differs_from_the_defaults() {
         let s = State::defaults(labs::find("classic").expect("classic"));
-        let q = s.to_query();
-        assert!(q.starts_with("v=1&lab=classic&seed=42&"));
-        for spec in s.params.specs() {
-            assert!(q.contains(&format!("&{}=", spec.key)), "{} missing from {q}", spec.key);
-        }
-        let back = from_query(&q);
+        assert_eq!(s.to_query(), "v=1&lab=classic");
+        let p = from_query("lab=classic&n=64&embed=0&seed=42&flip=0.2").state().expect("classic");
+        assert_eq!(p.to_query(), "v=1&lab=classic&n=64&flip=0.2");
+        let back = from_query(&p.to_query());
+        assert!(back.notices.is_empty(), "{:?}", back.notices);
+        assert_eq!(back.state(), Some(p));
+    }
+
+    #[test]
+    fn long_links_of_every_key_still_load() {
+        // What links looked like before they were shortened: every key written out.
+        let s = from_query("lab=klr&p=150").state().expect("klr");
+        let long: String = s.params.pairs().map(|(k, v)| format!("&{k}={v}")).collect();
+        let back = from_query(&format!("v=1&lab=klr{long}"));
         assert!(back.notices.is_empty(), "{:?}", back.notices);
         assert_eq!(back.state(), Some(s));
+    }
+
+    #[test]
+    fn old_versions_keep_the_defaults_they_had() {
+        // Suppose v=1 had n=64 and v=2 made it 100: a v=1 link without n keeps 64.
+        let changes = [DefaultChange { lab: "classic", key: "n", until: 1, value: "64" }];
+        let old = from_query_with("v=1&lab=classic&p=3", &changes).state().expect("classic");
+        assert_eq!(old.params.int("n"), 64);
+        let explicit = from_query_with("v=1&lab=classic&n=100", &changes).state().expect("classic");
+        assert_eq!(explicit.params.int("n"), 100);
+        assert!(from_query_with("v=7&lab=classic", &changes).notices.iter().any(|n| n.key == "v"));
     }
 
     #[test]
@@ -202,6 +272,7 @@ mod tests {
                     .prop_map(|s| Value::IntList(s.into_iter().collect()))
                     .boxed()
             }
+            Kind::Names { .. } => Just(Value::Names(Vec::new())).boxed(),
             Kind::FloatList { min, max, max_len } => proptest::collection::vec(min..=max, 0..max_len.min(12))
                 .prop_map(|v| {
                     Value::FloatList(

@@ -146,6 +146,7 @@ pub fn main() -> ExitCode {
                         Kind::Bool => "0|1".into(),
                         Kind::IntList { min, max, .. } => format!("list of integers {min}..{max}"),
                         Kind::FloatList { min, max, .. } => format!("list of numbers {min}..{max}"),
+                        Kind::Names { .. } => "list of names".into(),
                     };
                     println!(
                         "{:<11} {:<28} default {:<8} {}",

@@ -17,6 +17,7 @@
 //! work of a part from the same functions (`crate/tests/limits.rs` runs every parameter
 //! of every lab at its extremes, and runs the parts whose cost is small).
 
+pub mod cite;
 pub mod classic;
 pub mod dense;
 pub mod klr;
@@ -55,6 +56,8 @@ pub struct LabDef {
     pub runner: Option<Runner>,
     /// The lab's "About" text (HTML: paragraphs, `<b>`, `<i>`, `<code>`, `<sub>`, `<sup>`, MathML).
     pub about: &'static str,
+    /// The papers the lab implements (first: the main source), for its Cite box.
+    pub sources: &'static [&'static cite::Citation],
 }
 
 impl LabDef {
@@ -162,32 +165,37 @@ pub static LABS: &[LabDef] = &[
         "hhd",
         "Hebbian networks as spiked covariance",
         "The Hebbian coupling as a spiked sample covariance, Marchenko–Pastur edges, and the Hierarchical Hopfield Decomposition of digits.",
-        "Hierarchical Hopfield Decomposition (seeds/hierarchical-hopfield-decomposition)",
+        "Sargolzaei & Rueda, Hierarchical Hopfield Network Decomposition (NFAM workshop at ICLR 2025)",
+        &[&cite::SARGOLZAEI_RUEDA_2025, &cite::MNIST],
     ),
     dense::LAB,
     planned(
         "hetero",
         "Correlated random matrices and hetero-associative stability",
         "Eigenvalues of J = Σ η ξᵀ with correlated keys and values, the elliptic law, and where the linear dynamics turn unstable.",
-        "Tomoto & Teramae, arXiv:2505.11948 (seeds/hetero-associative-spectral-density)",
+        "Tomoto & Teramae, arXiv:2505.11948 (2025); established theory: the non-Hermitian Wishart ensemble",
+        &[&cite::TOMOTO_TERAMAE_2025],
     ),
     planned(
         "softkmeans",
         "Soft k-means and implicit differentiation",
         "Soft k-means as an attention fixed point, with unrolled, implicit and Jacobian-free gradients checked against finite differences.",
-        "Jaffe, dissertation, Chapter 2 (seeds/jaffe-dissertation-dynamical-systems-memory)",
+        "Jaffe, PhD dissertation (UC Santa Barbara, 2024), Chapter 2",
+        &[&cite::JAFFE_2024],
     ),
     planned(
         "khopfield",
         "Modern Hopfield retrieval and k-nearest memories",
         "Modern continuous Hopfield retrieval and the k-softmax layer that returns the k nearest memories, on occluded MNIST.",
-        "Jaffe, dissertation, Chapter 3 (seeds/jaffe-dissertation-dynamical-systems-memory)",
+        "Jaffe, PhD dissertation (UC Santa Barbara, 2024), Chapter 3",
+        &[&cite::JAFFE_2024, &cite::MNIST],
     ),
     planned(
         "elcd",
         "Learning contracting dynamics",
         "Vector fields that are contracting by construction, trained on demonstrations in the browser, against an unconstrained network.",
-        "Jaffe, dissertation, Chapter 4 (seeds/jaffe-dissertation-dynamical-systems-memory)",
+        "Jaffe, PhD dissertation (UC Santa Barbara, 2024), Chapter 4",
+        &[&cite::JAFFE_2024],
     ),
 ];
 
@@ -196,8 +204,9 @@ const fn planned(
     title: &'static str,
     summary: &'static str,
     source: &'static str,
+    sources: &'static [&'static cite::Citation],
 ) -> LabDef {
-    LabDef { id, title, summary, source, params: &[], runner: None, about: "" }
+    LabDef { id, title, summary, source, params: &[], runner: None, about: "", sources }
 }
 
 /// The lab with URL id `id` (case-insensitive).

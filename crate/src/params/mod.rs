@@ -50,6 +50,9 @@ pub enum Kind {
     Bool,
     /// A comma-separated list of distinct integers in `min..=max`, at most `max_len` long.
     IntList { min: i64, max: i64, max_len: usize },
+    /// A comma-separated list of distinct names (`[a-z0-9_-]`, at most 32 characters each),
+    /// at most `max_len` long (figure names, parameter keys).
+    Names { max_len: usize },
     /// A comma-separated list of finite numbers in `min..=max`, at most `max_len` long
     /// (points drawn with the mouse: `x0,y0,x1,y1,…`; written with 4 significant digits).
     FloatList { min: f64, max: f64, max_len: usize },
@@ -65,6 +68,7 @@ pub enum Value {
     Bool(bool),
     IntList(Vec<i64>),
     FloatList(Vec<f64>),
+    Names(Vec<String>),
 }
 
 /// One row of a lab's parameter table.
@@ -168,6 +172,35 @@ impl ParamSpec {
                     show(&self.default)
                 )),
             },
+            Kind::Names { max_len } => {
+                let mut out: Vec<String> = Vec::new();
+                let mut problems = Vec::new();
+                for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    let ok = part.len() <= 32
+                        && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+                    if !ok {
+                        problems.push(format!("{:?} is not a name", part.chars().take(32).collect::<String>()));
+                    } else if out.iter().any(|o| o == part) {
+                        problems.push(format!("duplicate {part}"));
+                    } else if out.len() >= max_len {
+                        problems.push(format!("more than {max_len} entries"));
+                        break;
+                    } else {
+                        out.push(part.to_string());
+                    }
+                }
+                if problems.is_empty() {
+                    Ok(Value::Names(out))
+                } else {
+                    let kept = out.len();
+                    problems.truncate(3);
+                    Err(Rejected {
+                        value: Value::Names(out),
+                        message: format!("{}: dropped {}; kept {kept} entries", self.key, problems.join(", ")),
+                        unreadable: false,
+                    })
+                }
+            }
             Kind::FloatList { min, max, max_len } => {
                 let mut out: Vec<f64> = Vec::new();
                 let mut problems = Vec::new();
@@ -266,6 +299,7 @@ pub fn format_value(v: &Value) -> String {
         Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
         Value::IntList(xs) => xs.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
         Value::FloatList(xs) => xs.iter().map(|x| format!("{x}")).collect::<Vec<_>>().join(","),
+        Value::Names(xs) => xs.join(","),
     }
 }
 
@@ -305,18 +339,34 @@ pub const COMMON: &[ParamSpec] = &[
     ParamSpec {
         key: "backend",
         label: "Compute",
-        help: "auto uses WebGPU when the browser offers it; cpu forces the CPU path.",
+        help: "auto uses WebGPU when the browser offers a hardware adapter that passes the self-check (a software renderer such as SwiftShader is slower than the CPU path, so auto skips it); cpu forces the CPU path; gpu uses any adapter that passes the self-check.",
         group: "Run",
-        kind: Kind::Choice { options: &["auto", "cpu"] },
+        kind: Kind::Choice { options: &["auto", "cpu", "gpu"] },
         default: Value::Choice("auto"),
     },
     ParamSpec {
         key: "embed",
         label: "Embed view",
         help: "1 hides the header and the controls (for an <iframe>); the numbers do not change.",
-        group: "Run",
+        group: "hidden",
         kind: Kind::Bool,
         default: Value::Bool(false),
+    },
+    ParamSpec {
+        key: "panels",
+        label: "Embedded figures",
+        help: "With embed=1: the figures shown, by name (empty: all).",
+        group: "hidden",
+        kind: Kind::Names { max_len: 32 },
+        default: Value::Names(Vec::new()),
+    },
+    ParamSpec {
+        key: "controls",
+        label: "Embedded controls",
+        help: "With embed=1: the parameter controls shown to the reader, by key (empty: none).",
+        group: "hidden",
+        kind: Kind::Names { max_len: 64 },
+        default: Value::Names(Vec::new()),
     },
 ];
 
@@ -425,6 +475,13 @@ impl Params {
         match self.get(key) {
             Value::IntList(xs) => xs,
             other => panic!("parameter {key:?} is not a list: {other:?}"),
+        }
+    }
+
+    pub fn names(&self, key: &str) -> &[String] {
+        match self.get(key) {
+            Value::Names(xs) => xs,
+            other => panic!("parameter {key:?} is not a list of names: {other:?}"),
         }
     }
 

@@ -44,10 +44,19 @@ pub fn labs() -> String {
                 "presets": lab.presets(),
                 "figures": lab.figures(),
                 "shards": lab.runner.as_ref().and_then(|r| r.shards.as_ref()).map(|s| s.parts),
+                "sources": lab.sources.iter().map(|c| json!({
+                    "text": c.text(), "bibtex": c.bibtex(), "note": c.note, "arxiv": c.arxiv,
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
     Json::Array(list).to_string()
+}
+
+/// The playground's own BibTeX entry (the Cite box adds the link that pins the numbers).
+#[wasm_bindgen]
+pub fn playground_bibtex() -> String {
+    crate::labs::cite::PLAYGROUND.bibtex()
 }
 
 /// Parse a query: `{lab, query, values, notices}` with `lab`/`query` null for the landing page.
@@ -109,46 +118,87 @@ impl Progress for JsProgress {
     }
 }
 
-thread_local! {
-    /// This thread's compute backend, opened on first use (a GPU device is expensive to open).
-    static COMPUTE: RefCell<Option<(Compute, Vec<check::CheckItem>)>> = const { RefCell::new(None) };
+/// What this thread knows of the browser's GPU.
+#[derive(Clone)]
+struct Opened {
+    /// The adapter, when the browser offers one (and the page did not rule it out).
+    gpu: Option<Arc<Gpu>>,
+    /// Why there is no GPU.
+    reason: String,
+    /// The self-check's verdict, once run (or learnt from the page).
+    verdict: Option<Result<(), String>>,
+    checks: Vec<check::CheckItem>,
 }
 
-/// The shared backend: the browser's WebGPU adapter when it offers one and every kernel
-/// passes its self-check against the CPU, else the CPU with the reason. `verified` is
-/// what another worker of this page already found (the page runs the self-check once):
-/// `Some(Ok(()))` skips the check, `Some(Err(why))` skips the GPU.
-#[allow(clippy::arc_with_non_send_sync)] // one thread in the browser
-async fn shared_compute(verified: Option<Result<(), String>>) -> (Compute, Vec<check::CheckItem>) {
-    if let Some(c) = COMPUTE.with(|c| c.borrow().clone()) {
-        return c;
+thread_local! {
+    /// This thread's GPU, opened on first use (a GPU device is expensive to open).
+    static OPENED: RefCell<Option<Opened>> = const { RefCell::new(None) };
+}
+
+/// What the page already knows of the GPU (another worker ran the self-check): `verified`,
+/// `software` (verified, a software renderer), `cpu:REASON` (no usable GPU), or nothing.
+fn hint_verdict(hint: Option<&str>) -> (Option<Result<(), String>>, Option<String>) {
+    match hint {
+        Some("verified") | Some("software") => (Some(Ok(())), None),
+        Some(h) if h.starts_with("cpu:") => (None, Some(h[4..].to_string())),
+        _ => (None, None),
     }
-    let opened = match verified {
-        Some(Err(why)) => (Compute::cpu(why), Vec::new()),
-        _ => match Gpu::new().await {
-            Ok(gpu) if verified.is_some() => (Compute::with_gpu(Arc::new(gpu)), Vec::new()),
-            Ok(gpu) => {
-                let checks = check::self_check(&gpu).await;
-                let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.kernel).collect();
-                if failed.is_empty() {
-                    (Compute::with_gpu(Arc::new(gpu)), checks)
-                } else {
-                    let why = format!(
-                        "the WebGPU adapter {} failed the self-check of {}",
-                        gpu.describe(),
-                        failed.join(", ")
-                    );
-                    (Compute::cpu(why), checks)
-                }
-            }
-            Err(GpuError::NoAdapter(_)) => {
-                (Compute::cpu("no WebGPU: this browser offers no adapter"), Vec::new())
-            }
-            Err(e) => (Compute::cpu(format!("no WebGPU: {e}")), Vec::new()),
+}
+
+/// Open this thread's GPU (once). `hint` is what the page knows (see [`hint_verdict`]).
+#[allow(clippy::arc_with_non_send_sync)] // one thread in the browser
+async fn opened(hint: Option<&str>) -> Opened {
+    if let Some(o) = OPENED.with(|o| o.borrow().clone()) {
+        return o;
+    }
+    let (verdict, ruled_out) = hint_verdict(hint);
+    let o = match ruled_out {
+        Some(reason) => Opened { gpu: None, reason, verdict: None, checks: Vec::new() },
+        None => match Gpu::new().await {
+            Ok(gpu) => Opened { gpu: Some(Arc::new(gpu)), reason: String::new(), verdict, checks: Vec::new() },
+            Err(GpuError::NoAdapter(_)) => Opened {
+                gpu: None,
+                reason: "no WebGPU: this browser offers no adapter".into(),
+                verdict: None,
+                checks: Vec::new(),
+            },
+            Err(e) => Opened { gpu: None, reason: format!("no WebGPU: {e}"), verdict: None, checks: Vec::new() },
         },
     };
-    COMPUTE.with(|c| *c.borrow_mut() = Some(opened.clone()));
-    opened
+    OPENED.with(|c| *c.borrow_mut() = Some(o.clone()));
+    o
+}
+
+/// The backend for a run: the GPU when there is one, it passed (or passes now) the self-check
+/// against the CPU, and it is a hardware adapter — or a software one with `force`
+/// (`backend=gpu`); else the CPU, with the reason.
+async fn shared_compute(hint: Option<&str>, force: bool) -> (Compute, Vec<check::CheckItem>) {
+    let mut o = opened(hint).await;
+    let Some(gpu) = o.gpu.clone() else {
+        return (Compute::cpu(o.reason.clone()), Vec::new());
+    };
+    if gpu.is_software() && !force {
+        let why = format!(
+            "the WebGPU adapter {} is a software renderer, slower than this CPU path (backend=gpu uses it anyway)",
+            gpu.name()
+        );
+        return (Compute::cpu(why), o.checks.clone());
+    }
+    if o.verdict.is_none() {
+        let checks = check::self_check(&gpu).await;
+        let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.kernel).collect();
+        o.verdict = Some(if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("the WebGPU adapter {} failed the self-check of {}", gpu.describe(), failed.join(", ")))
+        });
+        o.checks = checks;
+        OPENED.with(|c| *c.borrow_mut() = Some(o.clone()));
+    }
+    match &o.verdict {
+        Some(Err(why)) => (Compute::cpu(why.clone()), o.checks.clone()),
+        _ => (Compute::with_gpu(gpu), o.checks.clone()),
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -170,21 +220,32 @@ pub fn check_kernels() -> Vec<String> {
     check::KERNELS.iter().map(|k| k.to_string()).collect()
 }
 
-/// The backend this thread uses, as an object `{backend: "gpu"|"cpu", adapter, software,
-/// description, reason, fallbacks, checks}` (opens it on first call).
+/// The backend this thread would use, as an object `{backend: "gpu"|"cpu", adapter,
+/// software, description, reason, fallbacks, checks}`; opens the GPU on first call and runs
+/// the self-check unless the adapter is a software renderer (`force`: check and use it anyway,
+/// as `backend=gpu` does). `software` is also true when a software adapter was passed over.
 #[wasm_bindgen]
-pub async fn compute_status() -> JsValue {
-    let (compute, checks) = shared_compute(None).await;
-    status_value(&compute, &checks)
+pub async fn compute_status(force: Option<bool>) -> JsValue {
+    let (compute, checks) = shared_compute(None, force.unwrap_or(false)).await;
+    let mut status = compute.status();
+    if let Some(g) = opened(None).await.gpu {
+        status.software = g.is_software();
+        status.adapter = Some(g.name().to_string());
+    }
+    let out = StatusOut { status, checks: &checks };
+    out.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)).unwrap_or(JsValue::NULL)
 }
 
-/// The backend this thread has opened, if any (does not open one): the same object as
-/// [`compute_status`], or `undefined`.
+thread_local! {
+    /// The backend of this thread's last run (for the status line).
+    static USED: RefCell<Option<(Compute, Vec<check::CheckItem>)>> = const { RefCell::new(None) };
+}
+
+/// The backend this thread's last run used, if any: the same object as [`compute_status`],
+/// or `undefined`.
 #[wasm_bindgen]
 pub fn compute_used() -> JsValue {
-    COMPUTE.with(|c| {
-        c.borrow().as_ref().map_or(JsValue::UNDEFINED, |(compute, checks)| status_value(compute, checks))
-    })
+    USED.with(|c| c.borrow().as_ref().map_or(JsValue::UNDEFINED, |(compute, checks)| status_value(compute, checks)))
 }
 
 /// Compute `reps` Gram products `X·Xᵀ` of a random `p × n` f32 matrix on `backend`
@@ -213,7 +274,7 @@ pub async fn bench_gram(p: usize, n: usize, reps: usize, backend: String) -> Res
         }
     });
     let compute = if backend == "gpu" {
-        let (c, _) = shared_compute(None).await;
+        let (c, _) = shared_compute(None, true).await;
         if !c.uses_gpu() {
             return Err(JsError::new(&c.describe()));
         }
@@ -232,7 +293,8 @@ pub async fn bench_gram(p: usize, n: usize, reps: usize, backend: String) -> Res
 /// and return the same JSON text as `hopfield run QUERY --format json`.
 ///
 /// `gpu` is what the page already knows of the GPU: `"verified"` (another worker's
-/// self-check passed), `"cpu:REASON"` (use the CPU), or empty (open and check it here).
+/// self-check passed), `"software"` (passed, but a software renderer: used only with
+/// `backend=gpu`), `"cpu:REASON"` (use the CPU), or empty (open and check it here).
 /// Labs that never use the GPU do not open it.
 #[wasm_bindgen]
 pub async fn run(
@@ -245,19 +307,15 @@ pub async fn run(
     let mut p = JsProgress { callback: progress, last: -1 };
     let state = from_query(&query).state();
     let lab_gpu = state.as_ref().is_some_and(|s| s.lab.runner.as_ref().is_some_and(|r| r.gpu));
-    let wants_gpu = lab_gpu && state.as_ref().is_some_and(|s| s.params.choice("backend") != "cpu");
-    let verified = match gpu.as_deref() {
-        Some("verified") => Some(Ok(())),
-        Some(g) if g.starts_with("cpu:") => Some(Err(g[4..].to_string())),
-        _ => None,
-    };
-    let compute = if wants_gpu {
-        shared_compute(verified).await.0
+    let backend = state.as_ref().map_or("auto", |s| s.params.choice("backend"));
+    let (compute, checks) = if lab_gpu && backend != "cpu" {
+        shared_compute(gpu.as_deref(), backend == "gpu").await
     } else if lab_gpu {
-        Compute::cpu("backend=cpu")
+        (Compute::cpu("backend=cpu"), Vec::new())
     } else {
-        Compute::cpu("this lab runs on the CPU")
+        (Compute::cpu("this lab runs on the CPU"), Vec::new())
     };
+    USED.with(|u| *u.borrow_mut() = Some((compute.clone(), checks)));
     let report = api::run_query(&query, &parts, &mut p, &compute).await;
     report.map(|r| r.to_json()).map_err(|e| JsError::new(&e.to_string()))
 }

@@ -46,6 +46,7 @@ pub const LAB: LabDef = LabDef {
         shards: None,
     }),
     about: ABOUT,
+    sources: &[&super::cite::HOPFIELD_1982, &super::cite::AMIT_1985],
 };
 
 const PRESETS: &[Preset] = &[

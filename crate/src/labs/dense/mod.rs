@@ -160,6 +160,7 @@ pub const LAB: LabDef = LabDef {
         shards: None,
     }),
     about: "",
+    sources: &[&super::cite::FANASKOV_OSELEDETS],
 };
 
 /// The dynamics named by the query.

@@ -118,6 +118,7 @@ pub const LAB: LabDef = LabDef {
         shards: None,
     }),
     about: "",
+    sources: &[&super::cite::TAMAMORI, &super::cite::TAMAMORI_2025],
 };
 
 /// Worker threads for the cells natively (`HOPFIELD_THREADS` overrides); one in the browser.
