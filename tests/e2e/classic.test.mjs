@@ -96,3 +96,44 @@ async function buffer(download) {
   return Buffer.concat(chunks);
 }
 async function text(download) { return (await buffer(download)).toString('utf8'); }
+
+test('painted patterns: draw on one, type letters, and they are stored and recalled', async () => {
+  const { page, errors } = await open(ctx, srv.base, '?v=1&lab=classic&data=painted&pats=X.O.T&n=100&flip=0.1');
+  await ran(page, 'recall');
+  assert.match(await page.textContent('[data-figure="recall"] .caption'), /recalled pattern 0 exactly/);
+  // Drag across the top row of the editor: the letter becomes painted bits.
+  const hit = await page.$eval('[data-figure="paint"] canvas', (c) => c.scene.hits.find((h) => h.t === 'cells'));
+  const box = await (await page.$('[data-figure="paint"] canvas')).boundingBox();
+  const at = (r, c) => [box.x + hit.x + (c + 0.5) * (hit.w / hit.cols), box.y + hit.y + (r + 0.5) * (hit.h / hit.rows)];
+  await page.mouse.move(...at(0, 0));
+  await page.mouse.down();
+  for (let c = 1; c < 6; c++) await page.mouse.move(...at(0, c), { steps: 2 });
+  await page.mouse.up();
+  await page.waitForFunction(() => (new URL(location.href).searchParams.get('pats') || '').startsWith('_'));
+  // Type two letters: two more stored patterns.
+  await page.fill('[data-figure="paint"] .append input', 'xy');
+  await page.click('[data-figure="paint"] .append button');
+  await page.waitForFunction(() => /\.X\.Y$/.test(new URL(location.href).searchParams.get('pats') || ''));
+  await page.waitForFunction(() => document.querySelector('[data-figure="patterns"] .caption')?.textContent.startsWith('5 patterns'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a CSV of patterns loads as painted patterns (read locally)', async () => {
+  const { page, errors, requests } = await open(ctx, srv.base, '?v=1&lab=classic');
+  await ran(page, 'recall');
+  const before = requests.length;
+  await page.setInputFiles('.presets input[type=file]', { name: 'mine.csv', mimeType: 'text/csv', buffer: Buffer.from('1,1,-1,-1,1,-1,1,1,-1\n-1,1,-1,1,-1,1,-1,1,1\n') });
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('data') === 'painted');
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('n'), '9');
+  assert.equal(url.searchParams.get('pats').split('.').length, 2);
+  await page.waitForFunction(() => document.querySelector('[data-figure="patterns"] .caption')?.textContent.startsWith('2 patterns'));
+  assert.ok(requests.slice(before).every((u) => u.startsWith('http://127.0.0.1:') || u.startsWith('blob:')), 'nothing left the machine');
+  // A bad file gets a clear message and changes nothing.
+  await page.setInputFiles('.presets input[type=file]', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('1,2\n3\n') });
+  await page.waitForFunction(() => /bad\.csv/.test(document.querySelector('#notices')?.textContent || ''));
+  assert.equal(new URL(page.url()).searchParams.get('n'), '9');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

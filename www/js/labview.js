@@ -21,13 +21,25 @@ export function mountLab(root, lab, query, ctx) {
   let players = new Map(); // ui key -> interval
   let destroyed = false;
 
-  const presets = lab.presets?.length
+  // A visitor's own file: read here, turned into link keys by the core, never uploaded.
+  const file = el('input', { type: 'file', accept: '.csv,.txt,text/csv,image/*', hidden: true, 'aria-label': 'Load your own data' });
+  file.addEventListener('change', async () => {
+    const f = file.files?.[0];
+    if (!f) return;
+    try {
+      const q = hp.import_file(ctx.query(), f.name, new Uint8Array(await f.arrayBuffer()));
+      ctx.setQuery(q);
+    } catch (err) { ctx.notify(`${f.name}: ${err.message}`); }
+    file.value = '';
+  });
+  const loader = lab.import ? [file, el('button', { class: 'load-data', title: 'Use your own data: a CSV file read on this machine, never uploaded', onclick: () => file.click() }, 'Load data…')] : [];
+  const presets = lab.presets?.length || lab.import
     ? el('div', { class: 'presets', role: 'group', 'aria-label': 'Presets' }, el('span', { class: 'label' }, 'Presets:'),
-      lab.presets.map((p) => el('button', {
+      (lab.presets || []).map((p) => el('button', {
         'data-preset': p.name,
         title: [p.note, p.reproduces ? `Reproduces ${p.reproduces}.` : ''].filter(Boolean).join(' '),
         onclick: () => ctx.applyPreset(p.name),
-      }, p.label)))
+      }, p.label)), loader)
     : null;
   const grid = el('div', { class: 'figures' });
   for (const def of lab.figures) {
@@ -80,6 +92,11 @@ export function mountLab(root, lab, query, ctx) {
     } else if (a.t === 'ui') setUi(a.key, a.value);
     else if (a.t === 'append') ctx.setMany({ [a.key]: [...list(a.key), a.x, a.y].join(',') });
     else if (a.t === 'stroke') ctx.setMany({ [a.key]: a.pts.join(',') });
+    else if (a.t === 'paints' || a.t === 'paint') {
+      try {
+        ctx.setMany({ [a.key]: lv.paint(a.key, a.token, a.n, a.cols, Uint32Array.from(a.indices ?? [a.index])) });
+      } catch (err) { ctx.notify(err.message); }
+    }
   }
 
   function setUi(key, value) {
@@ -96,6 +113,19 @@ export function mountLab(root, lab, query, ctx) {
       if (c.t === 'player') kids.push(player(c));
       else if (c.t === 'params') kids.push(el('div', { class: 'inline-params' }, c.keys.map((k) => ctx.controlFor(k)).filter(Boolean)));
       else if (c.t === 'buttons') kids.push(el('div', { class: 'buttons' }, c.buttons.map((b) => el('button', { title: b.title, onclick: () => act(b.action) }, b.label))));
+      else if (c.t === 'append') {
+        // Each typed character becomes one token of the list (e.g. letters drawn into patterns).
+        const input = el('input', { type: 'text', size: 12, 'aria-label': c.label, placeholder: c.label });
+        const add = () => {
+          const chars = [...input.value.toUpperCase()].filter((ch) => c.allowed.includes(ch));
+          if (!chars.length) return;
+          const cur = (ctx.get(c.key) || '').split('.').filter(Boolean);
+          ctx.setMany({ [c.key]: [...cur, ...chars].join('.') }, { deliberate: true });
+          input.value = '';
+        };
+        input.addEventListener('keydown', (e) => { if (e.key === 'Enter') add(); });
+        kids.push(el('div', { class: 'append' }, input, el('button', { onclick: add }, 'Add')));
+      }
     }
     p.controls.replaceChildren(...kids);
   }

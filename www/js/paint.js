@@ -114,7 +114,8 @@ function dataAt(map, p) {
 /**
  * Route pointer input on `canvas` (whose `scene` property is the painted scene) to
  * `onAction(action)`: {t:'set', values}, {t:'toggle', key, index}, {t:'toggles', key, indices},
- * {t:'ui', key, value}, {t:'append', key, x, y}, {t:'stroke', key, pts}.
+ * {t:'ui', key, value}, {t:'append', key, x, y}, {t:'stroke', key, pts},
+ * {t:'paints', key, token, n, cols, indices}.
  */
 export function attach(canvas, onAction) {
   let drag = null;
@@ -128,7 +129,7 @@ export function attach(canvas, onAction) {
     if (drag.kind === 'paint' && drag.hit && inside(drag.hit, x, y)) {
       const i = cellIndex(drag.hit, x, y);
       const a = drag.hit.actions[i];
-      if (a && a.t === 'toggle' && !drag.cells.has(i)) drag.cells.add(i);
+      if (a && a.t === drag.first.t && !drag.cells.has(i)) drag.cells.add(i);
     } else if (drag.kind === 'stroke') {
       const last = drag.px[drag.px.length - 1];
       if (!last || Math.hypot(x - last[0], y - last[1]) >= 4) drag.px.push([x, y]);
@@ -146,8 +147,8 @@ export function attach(canvas, onAction) {
     if (h.t === 'cells') {
       const i = cellIndex(h, x, y);
       const a = (e.shiftKey && h.shift?.length ? h.shift : h.actions)[i];
-      if (h.paint && a && a.t === 'toggle') {
-        drag = { kind: 'paint', hit: h, cells: new Set([i]), key: a.key };
+      if (h.paint && a && (a.t === 'toggle' || a.t === 'paint')) {
+        drag = { kind: 'paint', hit: h, cells: new Set([i]), first: a };
         canvas.setPointerCapture?.(e.pointerId);
       } else if (a) onAction(a);
     } else if (h.t === 'area') onAction(h.action);
@@ -163,7 +164,11 @@ export function attach(canvas, onAction) {
     if (!drag) return;
     const d = drag;
     drag = null;
-    if (d.kind === 'paint') onAction({ t: 'toggles', key: d.key, indices: [...d.cells] });
+    if (d.kind === 'paint') {
+      const a = d.first;
+      if (a.t === 'paint') onAction({ t: 'paints', key: a.key, token: a.token, n: a.n, cols: a.cols, indices: [...d.cells] });
+      else onAction({ t: 'toggles', key: a.key, indices: [...d.cells] });
+    }
     else if (d.kind === 'stroke') {
       const h = d.hit;
       const pts = [];

@@ -36,6 +36,27 @@ pub struct Report {
     pub output: Output,
 }
 
+/// Read a visitor's file for the query's lab: the query with the keys the file sets appended
+/// (later keys win), or why the file cannot be used.
+pub fn import_file(query: &str, name: &str, bytes: &[u8]) -> Result<String, String> {
+    let state = from_query(query).state().ok_or_else(|| "the query names no lab".to_string())?;
+    let import = state
+        .lab
+        .runner
+        .as_ref()
+        .and_then(|r| r.import)
+        .ok_or_else(|| format!("the {} lab takes no data files", state.lab.id))?;
+    let set = import(&state.params, name, bytes)?;
+    let mut q = state.to_query();
+    for (k, v) in set {
+        q.push('&');
+        q.push_str(&form_urlencoded::byte_serialize(k.as_bytes()).collect::<String>());
+        q.push('=');
+        q.push_str(&form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>());
+    }
+    Ok(from_query(&q).state().map_or(q, |s| s.to_query()))
+}
+
 /// The figure definition `name` of `lab` (`None`: its main figure, the first).
 pub fn figure_def(lab: &'static LabDef, name: Option<&str>) -> Result<&'static FigureDef, ApiError> {
     let all = || lab.figures().iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
@@ -64,6 +85,12 @@ pub async fn run_figure(
         return Err(ApiError::NoLab(lab_ids()));
     };
     let def = figure_def(state.lab, name)?;
+    if def.parts.is_empty() {
+        // Built from the link alone: nothing to run.
+        let report = Report { state, notices: parsed.notices, parts: Vec::new(), output: Output::default() };
+        let fig = (def.build)(&report.view());
+        return Ok((report, fig));
+    }
     let report = run_query(query, def.parts, progress, compute).await?;
     let view = report.view();
     let fig = (def.build)(&view);

@@ -170,10 +170,12 @@ pub fn from_query_with(query: &str, changes: &[DefaultChange]) -> ParsedQuery {
 /// The embed keys name figures and parameters of this lab: drop the others, with a notice.
 fn check_embed(lab: &LabDef, params: &mut Params, notices: &mut Vec<Notice>) {
     let figures: Vec<&str> = lab.figures().iter().map(|f| f.name).collect();
-    let keys: Vec<&'static str> = params.specs().iter().filter(|s| s.group != "hidden").map(|s| s.key).collect();
+    let keys: Vec<&'static str> =
+        params.specs().iter().filter(|s| s.group != "hidden").map(|s| s.key).collect();
     for (key, known) in [("panels", figures), ("controls", keys)] {
         let names = params.names(key).to_vec();
-        let (kept, dropped): (Vec<String>, Vec<String>) = names.into_iter().partition(|n| known.contains(&n.as_str()));
+        let (kept, dropped): (Vec<String>, Vec<String>) =
+            names.into_iter().partition(|n| known.contains(&n.as_str()));
         if !dropped.is_empty() {
             notices.push(Notice::new(key, format!("{key}: this lab has no {}; dropped", dropped.join(", "))));
             params.set(key, crate::params::Value::Names(kept));
@@ -273,6 +275,7 @@ mod tests {
                     .boxed()
             }
             Kind::Names { .. } => Just(Value::Names(Vec::new())).boxed(),
+            Kind::Tokens { .. } => Just(Value::Tokens(Vec::new())).boxed(),
             Kind::FloatList { min, max, max_len } => proptest::collection::vec(min..=max, 0..max_len.min(12))
                 .prop_map(|v| {
                     Value::FloatList(

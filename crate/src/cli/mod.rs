@@ -52,6 +52,10 @@ enum Command {
         /// Write to this file instead of stdout (PNG always needs it).
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// Your own data for the lab (e.g. a CSV of patterns): read as the page reads a file you
+        /// load; the keys it sets are added to the query (and printed to stderr).
+        #[arg(long)]
+        data: Option<std::path::PathBuf>,
         /// Compute only these parts of the result (repeatable; default: all).
         #[arg(long = "part")]
         parts: Vec<String>,
@@ -102,7 +106,27 @@ fn find_lab(lab: &str) -> Result<&'static crate::labs::LabDef, ExitCode> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { query, format, table, figure, out, parts, pretty, gpu } => {
+        Command::Run { query, format, table, figure, out, data, parts, pretty, gpu } => {
+            let query = match data {
+                None => query,
+                Some(path) => {
+                    let q = query.split_once('?').map_or(query.as_str(), |(_, q)| q).to_string();
+                    let name = path.file_name().map_or("data".into(), |n| n.to_string_lossy().into_owned());
+                    match std::fs::read(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                        .and_then(|b| api::import_file(&q, &name, &b))
+                    {
+                        Ok(q) => {
+                            eprintln!("notice: --data {}: running {q}", path.display());
+                            q
+                        }
+                        Err(e) => {
+                            eprintln!("error: {e}");
+                            return ExitCode::FAILURE;
+                        }
+                    }
+                }
+            };
             let opts = RunOpts { format, table, figure, out, pretty, gpu };
             run(&query, &opts, &parts)
         }
@@ -147,6 +171,7 @@ pub fn main() -> ExitCode {
                         Kind::IntList { min, max, .. } => format!("list of integers {min}..{max}"),
                         Kind::FloatList { min, max, .. } => format!("list of numbers {min}..{max}"),
                         Kind::Names { .. } => "list of names".into(),
+                        Kind::Tokens { .. } => "patterns: letters or _bits, '.'-separated".into(),
                     };
                     println!(
                         "{:<11} {:<28} default {:<8} {}",

@@ -229,6 +229,10 @@ mod tests {
         assert!(!b.contains("year") && !b.contains("eprint"), "{b}");
         let h = TOMOTO_TERAMAE_2025.bibtex();
         assert!(h.contains("eprint = {2505.11948}") && h.contains("year = {2025}"), "{h}");
-        assert!(HOPFIELD_1982.text().starts_with("J. J. Hopfield, “Neural networks"), "{}", HOPFIELD_1982.text());
+        assert!(
+            HOPFIELD_1982.text().starts_with("J. J. Hopfield, “Neural networks"),
+            "{}",
+            HOPFIELD_1982.text()
+        );
     }
 }

@@ -139,7 +139,14 @@ pub struct Runner {
     /// Parts that the page may split into shards (`shard=i&shards=n`, one Web Worker each),
     /// and how to merge the shards' results into the part's result.
     pub shards: Option<Shards>,
+    /// Turn a visitor's file (CSV, image…) into link parameters (`None`: the lab takes no files).
+    /// Read in the page, never uploaded; the CLI reads the same file with `--data FILE`.
+    pub import: Option<ImportFn>,
 }
+
+/// Read a file (its name and bytes) for a lab, given the current parameters: the keys to set
+/// (small data travels in the link), or a message saying what is wrong with the file.
+pub type ImportFn = fn(&Params, &str, &[u8]) -> Result<Vec<(String, String)>, String>;
 
 /// How a part is split across workers and merged back.
 #[derive(Debug)]

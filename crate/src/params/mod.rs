@@ -7,6 +7,8 @@
 //! fall back to the default, out-of-range values are clamped, and every change is
 //! reported as a [`Notice`]. This layer knows no lab: tables are passed in.
 
+pub mod bits;
+
 use serde::Serialize;
 
 /// Queries longer than this are cut before parsing (a hostile URL cannot make the parser slow).
@@ -50,6 +52,9 @@ pub enum Kind {
     Bool,
     /// A comma-separated list of distinct integers in `min..=max`, at most `max_len` long.
     IntList { min: i64, max: i64, max_len: usize },
+    /// A `.`-separated list of URL-safe tokens (`[A-Za-z0-9_-]`, at most `max_chars` each),
+    /// at most `max_count` of them (patterns painted in the page: see [`bits`]).
+    Tokens { max_count: usize, max_chars: usize },
     /// A comma-separated list of distinct names (`[a-z0-9_-]`, at most 32 characters each),
     /// at most `max_len` long (figure names, parameter keys).
     Names { max_len: usize },
@@ -69,6 +74,7 @@ pub enum Value {
     IntList(Vec<i64>),
     FloatList(Vec<f64>),
     Names(Vec<String>),
+    Tokens(Vec<String>),
 }
 
 /// One row of a lab's parameter table.
@@ -172,14 +178,48 @@ impl ParamSpec {
                     show(&self.default)
                 )),
             },
+            Kind::Tokens { max_count, max_chars } => {
+                let mut out: Vec<String> = Vec::new();
+                let mut problems = Vec::new();
+                for part in raw.split('.').map(str::trim).filter(|p| !p.is_empty()) {
+                    let ok = part.len() <= max_chars
+                        && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    if !ok {
+                        problems.push(format!("a token of {} characters is not valid", part.chars().count()));
+                    } else if out.len() >= max_count {
+                        problems.push(format!("more than {max_count} entries"));
+                        break;
+                    } else {
+                        out.push(part.to_string());
+                    }
+                }
+                if problems.is_empty() {
+                    Ok(Value::Tokens(out))
+                } else {
+                    let kept = out.len();
+                    problems.truncate(3);
+                    Err(Rejected {
+                        value: Value::Tokens(out),
+                        message: format!(
+                            "{}: dropped {}; kept {kept} entries",
+                            self.key,
+                            problems.join(", ")
+                        ),
+                        unreadable: false,
+                    })
+                }
+            }
             Kind::Names { max_len } => {
                 let mut out: Vec<String> = Vec::new();
                 let mut problems = Vec::new();
                 for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                     let ok = part.len() <= 32
-                        && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+                        && part
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
                     if !ok {
-                        problems.push(format!("{:?} is not a name", part.chars().take(32).collect::<String>()));
+                        problems
+                            .push(format!("{:?} is not a name", part.chars().take(32).collect::<String>()));
                     } else if out.iter().any(|o| o == part) {
                         problems.push(format!("duplicate {part}"));
                     } else if out.len() >= max_len {
@@ -196,7 +236,11 @@ impl ParamSpec {
                     problems.truncate(3);
                     Err(Rejected {
                         value: Value::Names(out),
-                        message: format!("{}: dropped {}; kept {kept} entries", self.key, problems.join(", ")),
+                        message: format!(
+                            "{}: dropped {}; kept {kept} entries",
+                            self.key,
+                            problems.join(", ")
+                        ),
                         unreadable: false,
                     })
                 }
@@ -300,6 +344,7 @@ pub fn format_value(v: &Value) -> String {
         Value::IntList(xs) => xs.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
         Value::FloatList(xs) => xs.iter().map(|x| format!("{x}")).collect::<Vec<_>>().join(","),
         Value::Names(xs) => xs.join(","),
+        Value::Tokens(xs) => xs.join("."),
     }
 }
 
@@ -401,7 +446,10 @@ impl Params {
 
     /// The keys read since [`Params::track_reads`].
     pub fn keys_read(&self) -> Vec<&'static str> {
-        self.reads.as_ref().and_then(|r| r.lock().ok().map(|s| s.iter().copied().collect())).unwrap_or_default()
+        self.reads
+            .as_ref()
+            .and_then(|r| r.lock().ok().map(|s| s.iter().copied().collect()))
+            .unwrap_or_default()
     }
 
     pub fn specs(&self) -> &[&'static ParamSpec] {
@@ -475,6 +523,13 @@ impl Params {
         match self.get(key) {
             Value::IntList(xs) => xs,
             other => panic!("parameter {key:?} is not a list: {other:?}"),
+        }
+    }
+
+    pub fn tokens(&self, key: &str) -> &[String] {
+        match self.get(key) {
+            Value::Tokens(xs) => xs,
+            other => panic!("parameter {key:?} is not a list of tokens: {other:?}"),
         }
     }
 

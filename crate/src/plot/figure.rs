@@ -45,6 +45,9 @@ pub enum Control {
     Params { keys: Vec<String> },
     /// Buttons, each doing an action.
     Buttons { buttons: Vec<Button> },
+    /// A text field whose characters are appended to the token list `key`, one token each
+    /// (typing letters into patterns); `allowed` lists the characters taken.
+    Append { key: String, label: String, allowed: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -295,6 +298,9 @@ pub enum CellClick {
     /// Toggle the cell's index (`row·cols + col`, row 0 at the top) in the list `key`,
     /// for the first `count` cells; dragging paints.
     Toggle { key: String, count: usize },
+    /// Paint the first `count` cells of token `token` of the pattern list `key` (see
+    /// `params::bits`): a drag draws, or erases when it starts on a lit cell.
+    Paint { key: String, token: usize, count: usize },
     /// One action per cell (indexed like the values), and optional Shift-click ones.
     Actions { actions: Vec<Option<Action>>, shift: Vec<Option<Action>> },
 }

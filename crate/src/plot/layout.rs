@@ -714,6 +714,21 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                             Vec::new(),
                             true,
                         )),
+                        CellClick::Paint { key, token, count } => Some((
+                            (0..cells)
+                                .map(|i| {
+                                    (i < *count).then(|| Action::Paint {
+                                        key: key.clone(),
+                                        token: *token,
+                                        index: i,
+                                        n: *count,
+                                        cols: pixels.cols,
+                                    })
+                                })
+                                .collect(),
+                            Vec::new(),
+                            true,
+                        )),
                         CellClick::Actions { actions, shift } => {
                             Some((actions.clone(), shift.clone(), false))
                         }

@@ -168,6 +168,9 @@ pub enum Action {
     Toggle { key: String, index: i64 },
     /// Set a view-state value (an animation frame, a selection).
     Ui { key: String, value: f64 },
+    /// Paint cell `index` of token `token` of the pattern list `key` (`n` cells, `cols` wide);
+    /// the page gathers a drag's cells and asks the core for the new list.
+    Paint { key: String, token: usize, index: usize, n: usize, cols: usize },
 }
 
 /// A linear map from a pixel coordinate to a data value (for a click in a plot).

@@ -120,6 +120,23 @@ impl LabView {
         }
     }
 
+    /// Paint `cells` of token `token` of the pattern list `key` (`n` cells in a grid `cols`
+    /// wide): the new text of `key` (see `params::bits::paint`).
+    pub fn paint(
+        &self,
+        key: &str,
+        token: usize,
+        n: usize,
+        cols: usize,
+        cells: Vec<u32>,
+    ) -> Result<String, JsError> {
+        let spec = self.view.params.spec(key).ok_or_else(|| err(format!("no parameter {key}")))?;
+        let text = crate::params::format_value(self.view.params.get(spec.key));
+        let cells: Vec<usize> = cells.into_iter().map(|c| c as usize).collect();
+        crate::params::bits::paint(&text, token, n, cols, &cells)
+            .ok_or_else(|| err("that pattern cannot be painted"))
+    }
+
     /// Whether `part` has a finished result.
     pub fn has(&self, part: &str) -> bool {
         self.view.has(part)
@@ -173,6 +190,13 @@ impl LabView {
         }
         api::result_json(&self.state, &self.notices, fields.iter()).to_string()
     }
+}
+
+/// Read a visitor's file (never uploaded) for the lab of `query`: the new query, with the
+/// keys the file sets; an error says what is wrong with the file.
+#[wasm_bindgen]
+pub fn import_file(query: &str, name: &str, bytes: &[u8]) -> Result<String, JsError> {
+    api::import_file(query, name, bytes).map_err(|e| JsError::new(&e))
 }
 
 /// A fresh random seed (for the page's "New seed" button; it then goes into the link).

@@ -44,6 +44,7 @@ pub fn labs() -> String {
                 "presets": lab.presets(),
                 "figures": lab.figures(),
                 "shards": lab.runner.as_ref().and_then(|r| r.shards.as_ref()).map(|s| s.parts),
+                "import": lab.runner.as_ref().is_some_and(|r| r.import.is_some()),
                 "sources": lab.sources.iter().map(|c| json!({
                     "text": c.text(), "bibtex": c.bibtex(), "note": c.note, "arxiv": c.arxiv,
                 })).collect::<Vec<_>>(),
@@ -155,14 +156,18 @@ async fn opened(hint: Option<&str>) -> Opened {
     let o = match ruled_out {
         Some(reason) => Opened { gpu: None, reason, verdict: None, checks: Vec::new() },
         None => match Gpu::new().await {
-            Ok(gpu) => Opened { gpu: Some(Arc::new(gpu)), reason: String::new(), verdict, checks: Vec::new() },
+            Ok(gpu) => {
+                Opened { gpu: Some(Arc::new(gpu)), reason: String::new(), verdict, checks: Vec::new() }
+            }
             Err(GpuError::NoAdapter(_)) => Opened {
                 gpu: None,
                 reason: "no WebGPU: this browser offers no adapter".into(),
                 verdict: None,
                 checks: Vec::new(),
             },
-            Err(e) => Opened { gpu: None, reason: format!("no WebGPU: {e}"), verdict: None, checks: Vec::new() },
+            Err(e) => {
+                Opened { gpu: None, reason: format!("no WebGPU: {e}"), verdict: None, checks: Vec::new() }
+            }
         },
     };
     OPENED.with(|c| *c.borrow_mut() = Some(o.clone()));
@@ -190,7 +195,11 @@ async fn shared_compute(hint: Option<&str>, force: bool) -> (Compute, Vec<check:
         o.verdict = Some(if failed.is_empty() {
             Ok(())
         } else {
-            Err(format!("the WebGPU adapter {} failed the self-check of {}", gpu.describe(), failed.join(", ")))
+            Err(format!(
+                "the WebGPU adapter {} failed the self-check of {}",
+                gpu.describe(),
+                failed.join(", ")
+            ))
         });
         o.checks = checks;
         OPENED.with(|c| *c.borrow_mut() = Some(o.clone()));
@@ -233,7 +242,8 @@ pub async fn compute_status(force: Option<bool>) -> JsValue {
         status.adapter = Some(g.name().to_string());
     }
     let out = StatusOut { status, checks: &checks };
-    out.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)).unwrap_or(JsValue::NULL)
+    out.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
+        .unwrap_or(JsValue::NULL)
 }
 
 thread_local! {
@@ -245,7 +255,9 @@ thread_local! {
 /// or `undefined`.
 #[wasm_bindgen]
 pub fn compute_used() -> JsValue {
-    USED.with(|c| c.borrow().as_ref().map_or(JsValue::UNDEFINED, |(compute, checks)| status_value(compute, checks)))
+    USED.with(|c| {
+        c.borrow().as_ref().map_or(JsValue::UNDEFINED, |(compute, checks)| status_value(compute, checks))
+    })
 }
 
 /// Compute `reps` Gram products `X·Xᵀ` of a random `p × n` f32 matrix on `backend`

@@ -3,8 +3,9 @@
 
 use super::super::{FigureDef, View, field, num, nums};
 use crate::params::Params;
+use crate::params::bits;
 use crate::plot::figure::{
-    Axis, Body, CellClick, Cmap, Control, Figure, ImageItem, Images, Mark, Panel, Pixels, Plot, Style,
+    Axis, Body, Button, CellClick, Cmap, Control, Figure, ImageItem, Images, Mark, Panel, Pixels, Plot, Style,
 };
 use crate::plot::scene::{Action, Color, PALETTE};
 use crate::plot::ticks::number;
@@ -17,6 +18,7 @@ const RED: Color = PALETTE[1];
 pub const FIGURES: &[FigureDef] = &[
     FigureDef { name: "recall", title: "Recall", parts: &["recall"], ui: &["frame"], build: recall },
     FigureDef { name: "patterns", title: "Stored patterns", parts: &["recall"], ui: &[], build: patterns },
+    FigureDef { name: "paint", title: "Paint your own patterns", parts: &[], ui: &[], build: paint },
     FigureDef {
         name: "overlaps",
         title: "Overlap with each stored pattern",
@@ -288,4 +290,77 @@ fn capacity(v: &View) -> Figure {
         "{} trials per load. Reference lines: exact recall fails near P = N/(2 ln N); near recall near P/N ≈ 0.138.",
         num(field(c, "trials"))
     ))
+}
+
+/// The pattern editor: the probed painted pattern as a grid to draw on, buttons to add a
+/// blank pattern or delete this one, and a field to type letters (each becomes a pattern).
+/// Built from the link alone, so a stroke shows at once.
+fn paint(v: &View) -> Figure {
+    let title = "Paint your own patterns";
+    let p = &v.params;
+    if p.choice("data") != "painted" {
+        return Figure::empty(
+            "paint",
+            title,
+            "Draw patterns with the mouse, type letters, or load a CSV of ±1 rows: choose painted patterns.",
+        )
+        .control(Control::Buttons {
+            buttons: vec![Button {
+                label: "Paint my own patterns".into(),
+                title: "Switch to patterns you draw (starting from the letters H, O, P)".into(),
+                action: Action::Set { values: vec![("data".into(), "painted".into())] },
+            }],
+        });
+    }
+    let (n, cols) = (p.usize("n"), super::params::grid_width(p));
+    let tokens = p.tokens("pats").to_vec();
+    let target = p.usize("target").min(tokens.len().saturating_sub(1));
+    let Some(pattern) = tokens.get(target).and_then(|t| bits::decode(t, n, cols)) else {
+        return Figure::empty(
+            "paint",
+            title,
+            "No painted pattern fits N: type letters or add a blank pattern.",
+        );
+    };
+    let values: Vec<f64> = pattern.iter().map(|&b| if b { 1.0 } else { -1.0 }).collect();
+    let grid = grid_plot(
+        spins(&values, cols),
+        CellClick::Paint { key: "pats".into(), token: target, count: n },
+        vec![],
+        220.0,
+    );
+    let mut with_blank = tokens.clone();
+    with_blank.push(bits::encode(&vec![false; n]));
+    let mut without = tokens.clone();
+    without.remove(target);
+    let mut buttons = vec![Button {
+        label: "+ Blank pattern".into(),
+        title: "Add an empty pattern to draw on".into(),
+        action: Action::Set {
+            values: vec![
+                ("pats".into(), with_blank.join(".")),
+                ("target".into(), (with_blank.len() - 1).to_string()),
+            ],
+        },
+    }];
+    if !without.is_empty() {
+        buttons.push(Button {
+            label: format!("Delete pattern {target}"),
+            title: "Remove this pattern from the stored ones".into(),
+            action: Action::Set {
+                values: vec![
+                    ("pats".into(), without.join(".")),
+                    ("target".into(), target.saturating_sub(1).to_string()),
+                ],
+            },
+        });
+    }
+    Figure::new("paint", title)
+        .panel(grid.panel(format!("Pattern {target} of {} — drag to draw; a stroke that starts on ink erases", tokens.len())))
+        .control(Control::Buttons { buttons })
+        .control(Control::Append { key: "pats".into(), label: "Type letters".into(), allowed: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".into() })
+        .caption(format!(
+            "{} painted pattern(s) of N = {n} in the link (pats=). Click a stored pattern to edit and probe it.",
+            tokens.len()
+        ))
 }

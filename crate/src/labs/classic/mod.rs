@@ -13,7 +13,7 @@ pub use self::params::{MAX_N, MAX_P};
 
 use self::capacity::capacity_curve;
 use self::model::{Hebbian, Mode, Recall, corrupt};
-use self::params::{PARAMS, capacity_config, check, cost, effective_n, mode};
+use self::params::{PARAMS, capacity_config, check, cost, effective_n, grid_width, mode};
 use super::{Cell, LabDef, LabFuture, Output, Part, Preset, Progress, RunError, Runner, Table, no_limits};
 use crate::compute::Compute;
 use crate::data;
@@ -30,7 +30,10 @@ pub const LAB: LabDef = LabDef {
     params: PARAMS,
     runner: Some(Runner {
         parts: &[
-            Part { name: "recall", keys: &["data", "n", "p", "target", "flip", "flips", "mode", "steps"] },
+            Part {
+                name: "recall",
+                keys: &["data", "pats", "n", "p", "target", "flip", "flips", "mode", "steps"],
+            },
             Part {
                 name: "capacity",
                 keys: &["cap_n", "cap_max", "cap_points", "cap_trials", "flip", "mode", "steps"],
@@ -44,10 +47,54 @@ pub const LAB: LabDef = LabDef {
         presets: PRESETS,
         figures: figures::FIGURES,
         shards: None,
+        import: Some(import_csv),
     }),
     about: ABOUT,
     sources: &[&super::cite::HOPFIELD_1982, &super::cite::AMIT_1985],
 };
+
+/// A CSV of patterns, one per row, values ±1 or 0/1 (any positive number is +1): stored as
+/// painted patterns, with N the number of columns.
+fn import_csv(_p: &Params, name: &str, bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| format!("{name} is not a text (CSV) file"))?;
+    let mut rows: Vec<Vec<bool>> = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let mut row = Vec::new();
+        for cell in line.split([',', ';', '\t', ' ']).map(str::trim).filter(|c| !c.is_empty()) {
+            let v: f64 =
+                cell.parse().map_err(|_| format!("{name}, line {}: {cell:?} is not a number", i + 1))?;
+            if !v.is_finite() {
+                return Err(format!("{name}, line {}: {cell} is not finite", i + 1));
+            }
+            row.push(v > 0.0);
+        }
+        rows.push(row);
+    }
+    let n = rows.first().map_or(0, Vec::len);
+    if rows.is_empty() || n == 0 {
+        return Err(format!("{name} has no numbers: expected one pattern per row"));
+    }
+    if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != n) {
+        return Err(format!("{name}: row {} has {} values, the first has {n}", i + 1, r.len()));
+    }
+    if !(4..=MAX_N as usize).contains(&n) {
+        return Err(format!("{name}: patterns of {n} values; this lab takes 4 to {MAX_N}"));
+    }
+    if rows.len() > params::MAX_PAINTED {
+        return Err(format!(
+            "{name}: {} patterns; at most {} travel in a link",
+            rows.len(),
+            params::MAX_PAINTED
+        ));
+    }
+    let pats: Vec<String> = rows.iter().map(|r| crate::params::bits::encode(r)).collect();
+    Ok(vec![
+        ("data".into(), "painted".into()),
+        ("n".into(), n.to_string()),
+        ("pats".into(), pats.join(".")),
+        ("target".into(), "0".into()),
+    ])
+}
 
 const PRESETS: &[Preset] = &[
     Preset {
@@ -84,6 +131,13 @@ const PRESETS: &[Preset] = &[
         query: "data=digits&p=10&target=3&flip=0.05",
         reproduces: "",
         note: "All ten mean digits: they are so correlated that even a nearly clean probe drifts to a mixture.",
+    },
+    Preset {
+        name: "letters",
+        label: "Letters H, O, P",
+        query: "data=painted&pats=H.O.P&n=100&target=0&flip=0.15",
+        reproduces: "",
+        note: "Three letters drawn into 10×10 grids: paint over them, type more letters, and watch recall.",
     },
     Preset {
         name: "capacity-ags",
@@ -133,11 +187,21 @@ fn patterns(p: &Params) -> (Vec<Vec<i8>>, usize) {
                 8,
             )
         }
+        "painted" => {
+            let (n, cols) = (p.usize("n"), grid_width(p));
+            let pats = p
+                .tokens("pats")
+                .iter()
+                .filter_map(|t| crate::params::bits::decode(t, n, cols))
+                .map(|bits| bits.into_iter().map(|b| if b { 1i8 } else { -1 }).collect())
+                .collect();
+            (pats, cols)
+        }
         _ => {
             let n = p.usize("n");
             let mut rng = seeded(p.seed(), stream::PATTERNS);
             let pats = (0..count).map(|_| rng::spins(&mut rng, n)).collect();
-            (pats, (n as f64).sqrt().ceil() as usize)
+            (pats, grid_width(p))
         }
     }
 }
@@ -263,6 +327,40 @@ mod tests {
 
     fn params(q: &str) -> Params {
         from_query(&format!("lab=classic&{q}")).state().expect("classic").params
+    }
+
+    #[test]
+    fn a_csv_of_patterns_becomes_painted_patterns() {
+        let csv = b"1,-1,1,-1,1,1\n0,0,1,1,0,1\n";
+        let set = import_csv(&params(""), "p.csv", csv).expect("imports");
+        let q: String = set.iter().map(|(k, v)| format!("&{k}={v}")).collect();
+        let p = params(&q);
+        assert_eq!((p.choice("data"), p.int("n"), p.int("p")), ("painted", 6, 2));
+        let (pats, _) = patterns(&p);
+        assert_eq!(pats[0], vec![1, -1, 1, -1, 1, 1]);
+        assert_eq!(pats[1], vec![-1, -1, 1, 1, -1, 1]);
+    }
+
+    #[test]
+    fn a_bad_csv_says_what_is_wrong() {
+        let p = params("");
+        assert!(import_csv(&p, "x.csv", b"1,2,3,4\n1,2\n").is_err_and(|e| e.contains("row 2 has 2 values")));
+        assert!(import_csv(&p, "x.csv", b"1,abc,3,4\n").is_err_and(|e| e.contains("not a number")));
+        assert!(
+            import_csv(&p, "x.csv", b"1,nan,3,4\n")
+                .is_err_and(|e| e.contains("not finite") || e.contains("not a number"))
+        );
+        assert!(import_csv(&p, "x.csv", b"1,1\n").is_err_and(|e| e.contains("4 to")));
+        assert!(import_csv(&p, "x.csv", &[0xff, 0xfe]).is_err_and(|e| e.contains("not a text")));
+    }
+
+    #[test]
+    fn painted_letters_are_stored_and_recalled() {
+        let out =
+            run_cpu(&params("data=painted&pats=H.O.P&n=100&target=1&flip=0.1"), &["recall"], &mut NoProgress)
+                .expect("runs");
+        assert_eq!(out.json["p"], serde_json::json!(3));
+        assert_eq!(out.json["recalled"], serde_json::json!(true));
     }
 
     #[test]

@@ -11,20 +11,32 @@ use crate::params::{Kind, Notice, ParamSpec, Params, Value};
 pub const MAX_N: i64 = 1024;
 /// Largest number of stored patterns.
 pub const MAX_P: i64 = 512;
+/// Largest number of painted patterns (they travel in the link: 32 × 172 characters at N = 1024).
+pub const MAX_PAINTED: usize = 32;
+/// The patterns a visitor starts painting from.
+pub const STARTER: &str = "H.O.P";
 
 pub const PARAMS: &[ParamSpec] = &[
     ParamSpec {
         key: "data",
         label: "Patterns",
-        help: "random: i.i.d. ±1 patterns of N neurons; digits: the mean 8×8 image of digits 0…P−1 thresholded at 8/16 (N = 64); samples: P random 8×8 digit images thresholded at 8/16.",
+        help: "random: i.i.d. ±1 patterns of N neurons; digits: the mean 8×8 image of digits 0…P−1 thresholded at 8/16 (N = 64); samples: P random 8×8 digit images thresholded at 8/16; painted: the patterns in pats (draw them, type letters, or load a CSV).",
         group: "Patterns",
-        kind: Kind::Choice { options: &["random", "digits", "samples"] },
+        kind: Kind::Choice { options: &["random", "digits", "samples", "painted"] },
         default: Value::Choice("random"),
+    },
+    ParamSpec {
+        key: "pats",
+        label: "Painted patterns",
+        help: "With data=painted: the stored patterns, '.'-separated, each a letter A–Z or 0–9 (drawn into the grid) or _ and its N bits in base64url (what painting writes). At most 32 patterns.",
+        group: "Patterns",
+        kind: Kind::Tokens { max_count: MAX_PAINTED, max_chars: 1 + (MAX_N as usize).div_ceil(6) },
+        default: Value::Tokens(Vec::new()),
     },
     ParamSpec {
         key: "n",
         label: "Neurons N",
-        help: "Number of neurons for random patterns (digit data always has N = 64).",
+        help: "Number of neurons for random and painted patterns (digit data always has N = 64).",
         group: "Patterns",
         kind: Kind::Int { min: 4, max: MAX_N },
         default: Value::Int(100),
@@ -111,9 +123,17 @@ pub const PARAMS: &[ParamSpec] = &[
     },
 ];
 
-/// Digit data has 64 neurons and at most 10 class means.
+/// Digit data has 64 neurons and at most 10 class means; random and painted data have `n`.
 pub fn effective_n(p: &Params) -> usize {
-    if p.choice("data") == "random" { p.usize("n") } else { 64 }
+    if matches!(p.choice("data"), "random" | "painted") { p.usize("n") } else { 64 }
+}
+
+/// The width of the grid a pattern of `n` neurons is drawn in.
+pub fn grid_width(p: &Params) -> usize {
+    match p.choice("data") {
+        "digits" | "samples" => 8,
+        _ => (p.usize("n") as f64).sqrt().ceil() as usize,
+    }
 }
 
 pub fn mode(p: &Params) -> Mode {
@@ -150,6 +170,27 @@ pub fn cost(p: &Params, part: &str) -> f64 {
 }
 
 pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
+    if p.choice("data") == "painted" {
+        let (n, cols) = (p.usize("n"), grid_width(p));
+        let tokens = p.tokens("pats").to_vec();
+        let (ok, bad): (Vec<String>, Vec<String>) =
+            tokens.into_iter().partition(|t| crate::params::bits::decode(t, n, cols).is_some());
+        if !bad.is_empty() {
+            notices.push(Notice::new(
+                "pats",
+                format!("{} painted pattern(s) do not fit N = {n} (a letter A–Z/0–9, or _ and {} base64url characters); dropped", bad.len(), n.div_ceil(6)),
+            ));
+        }
+        let ok = if ok.is_empty() {
+            notices.push(Notice::new("pats", format!("no painted patterns yet: starting from {STARTER}")));
+            STARTER.split('.').map(str::to_string).collect()
+        } else {
+            ok
+        };
+        // P is the number of painted patterns.
+        p.set("p", Value::Int(ok.len() as i64));
+        p.set("pats", Value::Tokens(ok));
+    }
     if p.choice("data") == "digits" && p.int("p") > 10 {
         notices.push(Notice::new("p", format!("digits has 10 classes; p={} clamped to 10", p.int("p"))));
         p.set("p", Value::Int(10));

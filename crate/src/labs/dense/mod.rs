@@ -158,6 +158,7 @@ pub const LAB: LabDef = LabDef {
         presets: &[],
         figures: &[],
         shards: None,
+        import: None,
     }),
     about: "",
     sources: &[&super::cite::FANASKOV_OSELEDETS],

@@ -116,6 +116,7 @@ pub const LAB: LabDef = LabDef {
         presets: &[],
         figures: &[],
         shards: None,
+        import: None,
     }),
     about: "",
     sources: &[&super::cite::TAMAMORI, &super::cite::TAMAMORI_2025],
