@@ -11,6 +11,7 @@
 
 pub mod classic;
 pub mod dense;
+pub mod elcd;
 pub mod klr;
 mod view;
 
