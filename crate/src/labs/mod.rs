@@ -169,12 +169,7 @@ pub static LABS: &[LabDef] = &[
         "Modern continuous Hopfield retrieval and the k-softmax layer that returns the k nearest memories, on occluded MNIST.",
         "Jaffe, dissertation, Chapter 3 (seeds/jaffe-dissertation-dynamical-systems-memory)",
     ),
-    planned(
-        "elcd",
-        "Learning contracting dynamics",
-        "Vector fields that are contracting by construction, trained on demonstrations in the browser, against an unconstrained network.",
-        "Jaffe, dissertation, Chapter 4 (seeds/jaffe-dissertation-dynamical-systems-memory)",
-    ),
+    elcd::LAB,
 ];
 
 const fn planned(

@@ -75,6 +75,8 @@ struct LayerCache {
     jac: Vec<f64>,
     /// `e^{s}`.
     es: Vec<f64>,
+    /// The conditioning inputs `x_C`.
+    a: Vec<f64>,
 }
 
 /// Values of one evaluation of the latent field.
@@ -87,6 +89,11 @@ struct LatentCache {
     oa: Vec<f64>,
     a: Vec<f64>,
     e: Vec<f64>,
+    /// Scratch of the backward pass: ∂L/∂A, ∂L/∂Ps, ∂L/∂Pa, ∂L/∂(z, z*).
+    ga: Vec<f64>,
+    gps: Vec<f64>,
+    gpa: Vec<f64>,
+    ginp: Vec<f64>,
 }
 
 impl Elcd {
@@ -116,6 +123,7 @@ impl Elcd {
             o: vec![0.0; 2 * c.free.len()],
             jac: vec![0.0; 2 * c.free.len() * c.cond.len()],
             es: vec![0.0; c.free.len()],
+            a: vec![0.0; c.cond.len()],
         }
     }
 
@@ -129,14 +137,20 @@ impl Elcd {
             oa: vec![0.0; d * d],
             a: vec![0.0; d * d],
             e: vec![0.0; d],
+            ga: vec![0.0; d * d],
+            gps: vec![0.0; d * d],
+            gpa: vec![0.0; d * d],
+            ginp: vec![0.0; 2 * d],
         }
     }
 
     /// One coupling layer forward: `z ← layer(z)`, filling the cache (input, net values, Jacobian).
     fn layer_forward(&self, p: &[f64], c: &Coupling, z: &mut [f64], cache: &mut LayerCache, jac: bool) {
         cache.z.copy_from_slice(z);
-        let a: Vec<f64> = c.cond.iter().map(|&i| z[i]).collect();
-        c.net.forward(p, &a, &mut cache.h, &mut cache.o);
+        for (k, &i) in c.cond.iter().enumerate() {
+            cache.a[k] = z[i];
+        }
+        c.net.forward(p, &cache.a, &mut cache.h, &mut cache.o);
         if jac {
             c.net.jacobian(p, &cache.h, &mut cache.jac);
         }
@@ -210,7 +224,7 @@ impl Elcd {
     fn latent_backward(
         &self,
         p: &[f64],
-        c: &LatentCache,
+        c: &mut LatentCache,
         gzd: &[f64],
         grad: &mut [f64],
         gz: &mut [f64],
@@ -218,37 +232,35 @@ impl Elcd {
         tmp: &mut [f64],
     ) {
         let d = self.d;
-        let mut ga = vec![0.0; d * d];
+        let LatentCache { inp, hs, os, ha, a, e, ga, gps, gpa, ginp, .. } = c;
         for i in 0..d {
             for j in 0..d {
-                ga[i * d + j] = gzd[i] * c.e[j];
+                ga[i * d + j] = gzd[i] * e[j];
             }
         }
         // ∂L/∂e = Aᵀ gzd.
         for j in 0..d {
             let mut s = 0.0;
             for i in 0..d {
-                s += c.a[i * d + j] * gzd[i];
+                s += a[i * d + j] * gzd[i];
             }
             gz[j] += s;
             gzs[j] -= s;
         }
         // A = −PsᵀPs + Pa − Paᵀ − αI: ∂Ps = −Ps (G + Gᵀ), ∂Pa = G − Gᵀ.
-        let mut gps = vec![0.0; d * d];
-        let mut gpa = vec![0.0; d * d];
         for k in 0..d {
             for j in 0..d {
                 let mut s = 0.0;
                 for i in 0..d {
-                    s += c.os[k * d + i] * (ga[i * d + j] + ga[j * d + i]);
+                    s += os[k * d + i] * (ga[i * d + j] + ga[j * d + i]);
                 }
                 gps[k * d + j] = -s;
                 gpa[k * d + j] = ga[k * d + j] - ga[j * d + k];
             }
         }
-        let mut ginp = vec![0.0; 2 * d];
-        self.ps.backward(p, &c.inp, &c.hs, &gps, None, grad, &mut ginp, tmp);
-        self.pa.backward(p, &c.inp, &c.ha, &gpa, None, grad, &mut ginp, tmp);
+        ginp.fill(0.0);
+        self.ps.backward(p, inp, hs, gps, None, grad, ginp, tmp);
+        self.pa.backward(p, inp, ha, gpa, None, grad, ginp, tmp);
         for i in 0..d {
             gz[i] += ginp[i];
             gzs[i] += ginp[d + i];
@@ -359,12 +371,16 @@ impl Model for Elcd {
             self.couplings.iter().map(|c| vec![0.0; 2 * c.free.len() * c.cond.len()]).collect();
         let mut gw = vec![0.0; d];
         let mut gz = vec![0.0; d];
+        let mut gu = vec![0.0; d];
+        let mut z = vec![0.0; d];
+        let mut go: Vec<Vec<f64>> = self.couplings.iter().map(|c| vec![0.0; 2 * c.free.len()]).collect();
+        let mut ga: Vec<Vec<f64>> = self.couplings.iter().map(|c| vec![0.0; c.cond.len()]).collect();
         let mut loss = 0.0;
         for &b in idx {
             let x = &xs[b * d..(b + 1) * d];
             let v = &vs[b * d..(b + 1) * d];
             // Forward.
-            let mut z = x.to_vec();
+            z.copy_from_slice(x);
             for (c, cache) in self.couplings.iter().zip(caches.iter_mut()) {
                 self.layer_forward(p, c, &mut z, cache, true);
             }
@@ -385,7 +401,6 @@ impl Model for Elcd {
                 let (nc, nf) = (c.cond.len(), c.free.len());
                 let u = &w[l + 1];
                 let wl = &w[l];
-                let mut gu = vec![0.0; d];
                 st_go[l].fill(0.0);
                 for &ci in &c.cond {
                     gu[ci] = gw[ci];
@@ -415,23 +430,24 @@ impl Model for Elcd {
             }
             // Backward through ż = A(z, z*)(z − z*).
             gz.fill(0.0);
-            self.latent_backward(p, &lat, &gw, grad, &mut gz, &mut gzs, &mut tmp);
+            self.latent_backward(p, &mut lat, &gw, grad, &mut gz, &mut gzs, &mut tmp);
             // Backward through z = φ(x).
             for l in (0..nl).rev() {
                 let c = &self.couplings[l];
                 let cache = &caches[l];
                 let nf = c.free.len();
-                let mut go = st_go[l].clone();
-                let mut ga: Vec<f64> = c.cond.iter().map(|&ci| gz[ci]).collect();
-                let mut gb = st_gb[l].clone();
+                let (go, ga, gb) = (&mut go[l], &mut ga[l], &mut st_gb[l]);
+                go.copy_from_slice(&st_go[l]);
+                for (k, &ci) in c.cond.iter().enumerate() {
+                    ga[k] = gz[ci];
+                }
                 for (i, &fi) in c.free.iter().enumerate() {
                     let gy = gz[fi];
                     gb[i] += gy * cache.es[i];
                     go[i] += gy * cache.z[fi] * cache.es[i];
                     go[nf + i] += gy;
                 }
-                let a: Vec<f64> = c.cond.iter().map(|&ci| cache.z[ci]).collect();
-                c.net.backward(p, &a, &cache.h, &go, Some(&st_gd[l]), grad, &mut ga, &mut tmp);
+                c.net.backward(p, &cache.a, &cache.h, go, Some(&st_gd[l]), grad, ga, &mut tmp);
                 for (k, &ci) in c.cond.iter().enumerate() {
                     gz[ci] = ga[k];
                 }
@@ -454,8 +470,7 @@ impl Model for Elcd {
                 go[i] = gy * cache.z[fi] * cache.es[i];
                 go[nf + i] = gy;
             }
-            let a: Vec<f64> = c.cond.iter().map(|&ci| cache.z[ci]).collect();
-            c.net.backward(p, &a, &cache.h, &go, None, grad, &mut ga, &mut tmp);
+            c.net.backward(p, &cache.a, &cache.h, &go, None, grad, &mut ga, &mut tmp);
             for (k, &ci) in c.cond.iter().enumerate() {
                 gzs[ci] = ga[k];
             }
