@@ -368,8 +368,13 @@ pub fn drawn(stroke: &[f64]) -> Result<Demos, String> {
         }
         let span = (s[seg + 1] - s[seg]).max(1e-300);
         let f = ((target - s[seg]) / span).clamp(0.0, 1.0);
-        x.push(p[seg][0] + f * (p[seg + 1][0] - p[seg][0]));
-        x.push(p[seg][1] + f * (p[seg + 1][1] - p[seg][1]));
+        if k + 1 == n {
+            // The end point exactly: it is x*.
+            x.extend_from_slice(&p[p.len() - 1]);
+        } else {
+            x.push(p[seg][0] + f * (p[seg + 1][0] - p[seg][0]));
+            x.push(p[seg][1] + f * (p[seg + 1][1] - p[seg][1]));
+        }
     }
     // Times: dt = ds / (s_rem + 0.02 L), integrated exactly: t(s_rem) = ln((1.02 L)/(s_rem + 0.02 L)).
     let t: Vec<f64> = (0..n)
