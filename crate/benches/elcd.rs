@@ -69,19 +69,35 @@ fn main() {
         std::thread::available_parallelism().map_or(1, usize::from),
         std::fs::read_to_string("/proc/cpuinfo")
             .ok()
-            .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+            .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l
+                .split(':')
+                .nth(1)
+                .unwrap_or("")
+                .trim()
+                .to_string()))
             .unwrap_or_default(),
-        std::fs::read_to_string("/proc/loadavg").map(|l| l.split(' ').take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+        std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split(' ').take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
     );
-    let date = Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    let date = Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
     let numpy_version = Command::new("python3")
         .args(["-c", "import numpy; print(numpy.__version__)"])
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    println!("ELCD training benchmark, {date}; {machine}; LASA Worm (300 samples), batch 100, hidden 16, {steps} steps, best of 3.");
+    println!(
+        "ELCD training benchmark, {date}; {machine}; LASA Worm (300 samples), batch 100, hidden 16, {steps} steps, best of 3."
+    );
     println!();
-    println!("| model | params | native steps/s | NumPy {numpy_version} steps/s | native ÷ NumPy (steps/s) | time ÷ NumPy | max |Δgrad| |");
+    println!(
+        "| model | params | native steps/s | NumPy {numpy_version} steps/s | native ÷ NumPy (steps/s) | time ÷ NumPy | max |Δgrad| |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for c in &cases {
         let m = c.model.as_ref();
@@ -102,7 +118,10 @@ fn main() {
             Ok(()) => match Command::new("python3").arg(script).arg(&path).output() {
                 Ok(o) if o.status.success() => {
                     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
-                    (v["steps_per_second"].as_f64().unwrap_or(f64::NAN), v["max_grad_diff"].as_f64().unwrap_or(f64::NAN))
+                    (
+                        v["steps_per_second"].as_f64().unwrap_or(f64::NAN),
+                        v["max_grad_diff"].as_f64().unwrap_or(f64::NAN),
+                    )
                 }
                 Ok(o) => {
                     eprintln!("NumPy script failed: {}", String::from_utf8_lossy(&o.stderr));

@@ -29,6 +29,8 @@ pub struct Rollout {
     pub diverged_at: Option<f64>,
     /// `max_t distance/bound` (≤ 1 when the bound holds).
     pub max_ratio: f64,
+    /// Whether it ends within 5% of the window's diagonal of x* (in data space).
+    pub reached: bool,
 }
 
 /// How a field is rolled out: its right-hand side in the integration coordinates `u`,
@@ -65,6 +67,7 @@ pub fn rollout(flow: &Flow, x0: &[f64], times: &[f64], kind: &'static str, index
         bound: Vec::new(),
         diverged_at: None,
         max_ratio: 0.0,
+        reached: false,
     };
     let mut t = times.first().copied().unwrap_or(0.0);
     let mut tmp = vec![0.0; d];
@@ -180,7 +183,7 @@ pub fn equilibria(f: &dyn Fn(&[f64]) -> Vec<f64>, window: [f64; 4], seeds: usize
         let mut x = s;
         let mut fx = f(&x);
         for _ in 0..60 {
-            if !(norm(&fx) > 1e-9 * typical) {
+            if norm(&fx).is_nan() || norm(&fx) <= 1e-9 * typical {
                 break;
             }
             let hstep = 1e-6 * w;
@@ -196,7 +199,7 @@ pub fn equilibria(f: &dyn Fn(&[f64]) -> Vec<f64>, window: [f64; 4], seeds: usize
                 }
             }
             let det = j[0][0] * j[1][1] - j[0][1] * j[1][0];
-            if !(det.abs() > 1e-300) {
+            if det.is_nan() || det.abs() <= 1e-300 {
                 break;
             }
             let dx = [(j[1][1] * fx[0] - j[0][1] * fx[1]) / det, (-j[1][0] * fx[0] + j[0][0] * fx[1]) / det];
@@ -218,7 +221,10 @@ pub fn equilibria(f: &dyn Fn(&[f64]) -> Vec<f64>, window: [f64; 4], seeds: usize
             }
         }
         let inside = x[0] >= window[0] && x[0] <= window[1] && x[1] >= window[2] && x[1] <= window[3];
-        if inside && norm(&fx) <= 1e-9 * typical && !found.iter().any(|q| (q[0] - x[0]).hypot(q[1] - x[1]) < 1e-3 * w) {
+        if inside
+            && norm(&fx) <= 1e-9 * typical
+            && !found.iter().any(|q| (q[0] - x[0]).hypot(q[1] - x[1]) < 1e-3 * w)
+        {
             found.push(x);
         }
     }

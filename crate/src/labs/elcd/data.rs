@@ -151,7 +151,9 @@ pub fn rosenbrock() -> Demos {
         x_star,
         labels: ["x", "y"],
         equal: false,
-        source: "Riemannian gradient flow (4.24) of the Rosenbrock function (1 − x)² + 100(y − x²)², four starts".into(),
+        source:
+            "Riemannian gradient flow (4.24) of the Rosenbrock function (1 − x)² + 100(y − x²)², four starts"
+                .into(),
     }
 }
 
@@ -202,7 +204,7 @@ pub fn pendulum() -> Demos {
         window: window_around(&trajs, &x_star),
         trajs,
         x_star,
-        labels: ["θ", "θ̇"],
+        labels: ["θ", "dθ/dt"],
         equal: false,
         source: "damped pendulum θ̈ = −4 sin θ − θ̇, three starts".into(),
     }
@@ -237,7 +239,9 @@ fn read_lasa(bytes: &[u8]) -> Result<Vec<LasaShape>, String> {
             let recs = block
                 .chunks_exact(20)
                 .map(|c| {
-                    let f = |i: usize| f64::from(f32::from_le_bytes([c[4 * i], c[4 * i + 1], c[4 * i + 2], c[4 * i + 3]]));
+                    let f = |i: usize| {
+                        f64::from(f32::from_le_bytes([c[4 * i], c[4 * i + 1], c[4 * i + 2], c[4 * i + 3]]))
+                    };
                     [f(0), f(1), f(2), f(3), f(4)]
                 })
                 .collect();
@@ -263,10 +267,9 @@ pub fn lasa_names() -> Vec<String> {
 /// common end point (the recording's origin, standardised).
 pub fn lasa(name: &str) -> Result<Demos, String> {
     let shapes = read_lasa(LASA_BIN)?;
-    let shape = shapes
-        .into_iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| format!("no LASA shape called {name:?} is shipped (have: {})", lasa_names().join(", ")))?;
+    let shape = shapes.into_iter().find(|s| s.name == name).ok_or_else(|| {
+        format!("no LASA shape called {name:?} is shipped (have: {})", lasa_names().join(", "))
+    })?;
     let mut mean = [0.0, 0.0];
     let mut count = 0.0;
     for d in &shape.demos {
@@ -467,7 +470,10 @@ mod tests {
             for t in &d.trajs {
                 assert_eq!(t.len(), 100);
                 let n = t.len();
-                assert!((t.x[2 * n - 2] - d.x_star[0]).abs() < 1e-6 && (t.x[2 * n - 1] - d.x_star[1]).abs() < 1e-6);
+                assert!(
+                    (t.x[2 * n - 2] - d.x_star[0]).abs() < 1e-6
+                        && (t.x[2 * n - 1] - d.x_star[1]).abs() < 1e-6
+                );
                 assert_eq!((t.v[2 * n - 2], t.v[2 * n - 1]), (0.0, 0.0));
                 assert!(t.t[0] == 0.0 && t.duration() > 1.0);
             }

@@ -49,7 +49,13 @@ pub const FIGURES: &[FigureDef] = &[
         ui: &[],
         build: bound,
     },
-    FigureDef { name: "dtwd", title: "DTWD per demonstration", parts: &["elcd", "mlp"], ui: &[], build: dtwd },
+    FigureDef {
+        name: "dtwd",
+        title: "DTWD per demonstration",
+        parts: &["elcd", "mlp"],
+        ui: &[],
+        build: dtwd,
+    },
 ];
 
 /// How long a training takes, for empty states.
@@ -62,7 +68,9 @@ fn eta(p: &Params) -> String {
 
 fn training_message(v: &View, part: &str, what: &str) -> String {
     match v.progress(part) {
-        Some((d, t)) if t > 0 => format!("Training {part}: step {d} of {t}… {what} appears when it finishes."),
+        Some((d, t)) if t > 0 => {
+            format!("Training {part}: step {d} of {t}… {what} appears when it finishes.")
+        }
         _ => format!("{what} appears here once the models are trained ({}).", eta(&v.params)),
     }
 }
@@ -92,7 +100,10 @@ fn demo_view(v: &View) -> Option<DemoView> {
                             pts.iter()
                                 .map(|p| {
                                     let q = nums(p);
-                                    [q.first().copied().unwrap_or(f64::NAN), q.get(1).copied().unwrap_or(f64::NAN)]
+                                    [
+                                        q.first().copied().unwrap_or(f64::NAN),
+                                        q.get(1).copied().unwrap_or(f64::NAN),
+                                    ]
                                 })
                                 .collect()
                         })
@@ -132,9 +143,12 @@ fn demo_view(v: &View) -> Option<DemoView> {
 /// A phase-plane plot over the window with the demonstrations and x*.
 fn plane(dv: &DemoView, height: f64) -> Plot {
     let w = dv.window;
-    let mut p = Plot::new(Axis::new(dv.labels[0].clone()).domain(w[0], w[1]), Axis::new(dv.labels[1].clone()).domain(w[2], w[3]))
-        .height(height)
-        .legend(LegendPos::Below);
+    let mut p = Plot::new(
+        Axis::new(dv.labels[0].clone()).domain(w[0], w[1]),
+        Axis::new(dv.labels[1].clone()).domain(w[2], w[3]),
+    )
+    .height(height)
+    .legend(LegendPos::Below);
     p.equal = dv.equal;
     p
 }
@@ -164,7 +178,7 @@ fn sampler(f: &Json) -> Option<impl Fn(f64, f64) -> (f64, f64)> {
     let w = nums(field(f, "window"));
     let u = nums(field(f, "u"));
     let vv = nums(field(f, "v"));
-    if !(n >= 2.0) || w.len() != 4 {
+    if n.is_nan() || n < 2.0 || w.len() != 4 {
         return None;
     }
     let n = n as usize;
@@ -179,7 +193,8 @@ fn sampler(f: &Json) -> Option<impl Fn(f64, f64) -> (f64, f64)> {
         let (a, b) = (fx - c0 as f64, fy - r0 as f64);
         let at = |g: &[f64], r: usize, c: usize| g[r * n + c];
         let lerp = |g: &[f64]| {
-            (1.0 - b) * ((1.0 - a) * at(g, r0, c0) + a * at(g, r0, c1)) + b * ((1.0 - a) * at(g, r1, c0) + a * at(g, r1, c1))
+            (1.0 - b) * ((1.0 - a) * at(g, r0, c0) + a * at(g, r0, c1))
+                + b * ((1.0 - a) * at(g, r1, c0) + a * at(g, r1, c1))
         };
         (lerp(&u), lerp(&vv))
     })
@@ -195,8 +210,13 @@ fn with_streamlines(mut p: Plot, f: &Json, window: [f64; 4]) -> Plot {
     let mut heads = Vec::new();
     for l in &lines {
         let n = l.len() / 2;
-        p = p.series("", l.iter().step_by(2).copied().collect(), l.iter().skip(1).step_by(2).copied().collect(), Style::line(6).color(STREAM).width(1.0));
-        if n >= 6 {
+        p = p.series(
+            "",
+            l.iter().step_by(2).copied().collect(),
+            l.iter().skip(1).step_by(2).copied().collect(),
+            Style::line(6).color(STREAM).width(1.0),
+        );
+        if n >= 16 {
             let m = n / 2;
             let (x0, y0, x1, y1) = (l[2 * m - 2], l[2 * m - 1], l[2 * m], l[2 * m + 1]);
             // Direction in units of the window, so heads look alike on both axes.
@@ -244,7 +264,14 @@ fn with_starts(p: Plot, rollouts: &Json) -> Plot {
     if xs.is_empty() {
         return p;
     }
-    p.mark(Mark::Markers { x: xs, y: ys, shape: Shape::Dot, size: 3.0, color: PURPLE, label: "random starts".into() })
+    p.mark(Mark::Markers {
+        x: xs,
+        y: ys,
+        shape: Shape::Dot,
+        size: 3.0,
+        color: PURPLE,
+        label: "random starts".into(),
+    })
 }
 
 fn with_equilibria(p: Plot, eq: &Json, label: &str) -> Plot {
@@ -273,7 +300,11 @@ fn field_figure(v: &View) -> Figure {
         plot.click = Some(PlaneClick::Stroke { key: "draw".into() });
     }
     if !v.has("elcd") {
-        let mut fig = Figure::new("field", title).plot("", plot).caption(training_message(v, "elcd", "The learned field"));
+        let mut fig = Figure::new("field", title).plot("", plot).caption(training_message(
+            v,
+            "elcd",
+            "The learned field",
+        ));
         if drawn {
             fig = fig.caption("Drag on the plot to draw a demonstration; it ends (x*) where you release.");
         }
@@ -283,7 +314,8 @@ fn field_figure(v: &View) -> Figure {
     plot = with_streamlines(plot, v.get("field"), dv.window);
     // The demonstrations on top of the field lines, the rollouts on top of both.
     plot.marks.rotate_left(dv.trajs.len() + 1);
-    plot = with_rollouts(plot, v.get("rollouts"), "demo", "ELCD rollouts", Style::line(1).width(1.8).dashed());
+    plot =
+        with_rollouts(plot, v.get("rollouts"), "demo", "ELCD rollouts", Style::line(1).width(1.8).dashed());
     let dt = nums(v.get("dtwd"));
     let mut fig = Figure::new("field", title).plot("", plot).caption(format!(
         "ELCD after {} steps (final loss {}): rollouts from each demonstration's start, DTWD {} on average.{}",
@@ -307,11 +339,19 @@ fn field_figure(v: &View) -> Figure {
 fn compare(v: &View) -> Figure {
     let title = "ELCD vs an unconstrained MLP";
     if !v.has("elcd") || !v.has("mlp") {
-        return Figure::empty("compare", title, training_message(v, if v.has("elcd") { "mlp" } else { "elcd" }, "The comparison"));
+        return Figure::empty(
+            "compare",
+            title,
+            training_message(v, if v.has("elcd") { "mlp" } else { "elcd" }, "The comparison"),
+        );
     }
     let mlp = v.get("mlp");
     if mlp.is_null() {
-        return Figure::empty("compare", title, "Set baseline=1 (MLP baseline) to train an unconstrained field beside ELCD.");
+        return Figure::empty(
+            "compare",
+            title,
+            "Set baseline=1 (MLP baseline) to train an unconstrained field beside ELCD.",
+        );
     }
     let Some(dv) = demo_view(v) else {
         return Figure::empty("compare", title, "The demonstrations could not be built from this link.");
@@ -321,26 +361,35 @@ fn compare(v: &View) -> Figure {
         p = with_demos(p, &dv);
         p = with_rollouts(p, rollouts, "random", "from random starts", Style::line(4).width(1.2));
         p = with_starts(p, rollouts);
-        p = with_rollouts(p, rollouts, "demo", &format!("{name} from the demonstrations' starts"), Style::line(color).width(1.8));
+        p = with_rollouts(
+            p,
+            rollouts,
+            "demo",
+            &format!("{name} from the demonstrations' starts"),
+            Style::line(color).width(1.8),
+        );
         with_equilibria(p, eq, "equilibria found")
     };
     let e = panel(v.get("field"), v.get("rollouts"), v.get("equilibria"), 1, "ELCD");
     let m = panel(field(mlp, "field"), field(mlp, "rollouts"), field(mlp, "equilibria"), 0, "MLP");
     let n_eq = |j: &Json| j.as_array().map_or(0, Vec::len);
-    let diverged = num(field(mlp, "diverged"));
+    let total = |j: &Json| j.as_array().map_or(0, Vec::len);
     Figure::new("compare", title)
         .columns(2)
         .plot("ELCD (contracting by construction)", e)
         .plot("MLP (unconstrained)", m)
         .caption(format!(
-            "Equilibria found in the window (Newton from an 8×8 grid): ELCD {}, MLP {}. MLP rollouts that left every bound: {} of {}.",
+            "Rollouts that do not end near x* (within 5% of the window's diagonal): ELCD {} of {}, MLP {} of {} ({} left every range). Equilibria found in the window (Newton from an 8×8 grid): ELCD {}, MLP {}.",
+            num(v.get("missed")),
+            total(v.get("rollouts")),
+            num(field(mlp, "missed")),
+            total(field(mlp, "rollouts")),
+            num(field(mlp, "diverged")),
             n_eq(v.get("equilibria")),
             n_eq(field(mlp, "equilibria")),
-            diverged,
-            field(mlp, "rollouts").as_array().map_or(0, Vec::len)
         ))
         .caption(format!(
-            "DTWD on average: ELCD {}, MLP {}. ELCD has one equilibrium, x*, whatever its weights; the MLP fits the data but nothing holds it elsewhere (Figure 4.2 compares with NCDS).",
+            "DTWD on average: ELCD {}, MLP {}. ELCD has one equilibrium, x*, whatever its weights; the MLP fits the data but nothing holds it elsewhere (Figure 4.2 makes the point against NCDS).",
             number(num(v.get("dtwd_mean"))),
             number(num(field(mlp, "dtwd_mean")))
         ))
@@ -355,7 +404,7 @@ fn loss_series(v: &View, part: &str, finished: &Json) -> Vec<f64> {
     for piece in v.pieces(part) {
         let c = field(piece, "loss_chunk");
         let from = num(field(c, "from"));
-        if !(from >= 0.0) {
+        if from.is_nan() || from < 0.0 {
             continue;
         }
         let from = from as usize;
@@ -378,7 +427,11 @@ fn loss(v: &View) -> Figure {
     }
     let steps = v.params.usize("steps").max(1) as f64;
     let x = |n: usize| (1..=n).map(|i| i as f64).collect::<Vec<f64>>();
-    let mut p = Plot::new(Axis::new("training step").domain(0.0, steps), Axis::new("mean squared velocity error").log()).height(220.0);
+    let mut p = Plot::new(
+        Axis::new("training step").domain(0.0, steps),
+        Axis::new("mean squared velocity error").log(),
+    )
+    .height(220.0);
     if !e.is_empty() {
         p = p.series("ELCD", x(e.len()), e.clone(), Style::line(1));
     }
@@ -401,7 +454,7 @@ fn loss(v: &View) -> Figure {
 fn heat(g: &Json, dv: &DemoView, label: &str) -> Option<(Plot, f64)> {
     let n = num(field(g, "n"));
     let vals = nums(field(g, "values"));
-    if !(n >= 1.0) || vals.len() != (n as usize) * (n as usize) {
+    if n.is_nan() || n < 1.0 || vals.len() != (n as usize) * (n as usize) {
         return None;
     }
     let n = n as usize;
@@ -410,7 +463,13 @@ fn heat(g: &Json, dv: &DemoView, label: &str) -> Option<(Plot, f64)> {
     let w = dv.window;
     let mut p = plane(dv, 260.0)
         .mark(Mark::Heatmap {
-            pixels: crate::plot::figure::Pixels { rows: n, cols: n, values: vals, cmap: Cmap::Diverging, domain: [-a, a] },
+            pixels: crate::plot::figure::Pixels {
+                rows: n,
+                cols: n,
+                values: vals,
+                cmap: Cmap::Diverging,
+                domain: [-a, a],
+            },
             extent: w,
             click: Default::default(),
             smooth: false,
@@ -440,16 +499,18 @@ fn contraction(v: &View) -> Figure {
     );
     let mlp = v.get("mlp");
     let mut cols = 1;
-    if v.has("mlp") && !mlp.is_null() {
-        if let Some((q, mmax)) = heat(field(mlp, "grid_jac_sym_eig"), &dv, "λmax(sym Dg)") {
-            fig = fig.plot("MLP: λmax of sym Dg(x) (no A exists)", q);
-            fig = fig.caption(format!(
-                "The MLP has no A; its Jacobian's symmetric part is positive (red: expanding in the Euclidean metric) where max = {} > 0 shows.",
-                number(mmax)
-            ));
-            cols = 2;
-        }
+    if v.has("mlp")
+        && !mlp.is_null()
+        && let Some((q, mmax)) = heat(field(mlp, "grid_jac_sym_eig"), &dv, "λmax(sym Dg)")
+    {
+        fig = fig.plot("MLP: λmax of sym Dg(x) (no A exists)", q);
+        fig = fig.caption(format!(
+            "The MLP has no A; the largest eigenvalue of its Jacobian's symmetric part reaches {} (red where positive: there the field pulls nearby points apart in the Euclidean metric).",
+            number(mmax)
+        ));
+        cols = 2;
     }
+
     let ok = max <= -alpha + 1e-9 * alpha.abs().max(1.0);
     fig.columns(cols).caption(format!(
         "Over the {0}×{0} grid the largest eigenvalue of sym(A) = −PₛᵀPₛ − αI is {1} {2} −α = {3}{4}.",
@@ -474,12 +535,7 @@ fn distance_plot(rollouts: &Json, latent: bool, color: usize) -> Plot {
         let t = nums(field(r, "t"));
         let random = field(r, "kind").as_str() == Some("random");
         let style = if random { Style::line(color).width(1.1) } else { Style::line(color).width(2.0) };
-        p = p.series(
-            if first[0] { "distance" } else { "" },
-            t.clone(),
-            nums(field(r, "distance")),
-            style,
-        );
+        p = p.series(if first[0] { "distance" } else { "" }, t.clone(), nums(field(r, "distance")), style);
         first[0] = false;
         p = p.series(
             if first[1] { "bound e^(−αt)·distance(0)" } else { "" },
@@ -500,7 +556,20 @@ fn bound(v: &View) -> Figure {
     let latent = v.get("diffeo") == &Json::Bool(true);
     let alpha = num(v.get("alpha"));
     let mut fig = Figure::new("bound", title).plot("ELCD", distance_plot(v.get("rollouts"), latent, 1));
-    let mut cols = 1;
+    let mut panels = 1;
+    let mlp = v.get("mlp");
+    if v.has("mlp") && !mlp.is_null() {
+        fig = fig.plot(
+            "MLP (no guarantee; the same curve for reference)",
+            distance_plot(field(mlp, "rollouts"), false, 0),
+        );
+        panels += 1;
+        fig = fig.caption(format!(
+            "MLP: largest distance/bound ratio {}; {} rollouts left every range.",
+            number(num(field(mlp, "bound_max_ratio"))),
+            num(field(mlp, "diverged"))
+        ));
+    }
     if latent {
         // The rollouts in the coordinates where the guarantee holds.
         let mut p = Plot::new(Axis::new("z₁"), Axis::new("z₂")).height(240.0).legend(LegendPos::Below);
@@ -509,7 +578,7 @@ fn bound(v: &View) -> Figure {
             let z = field(r, "z").as_array().cloned().unwrap_or_default();
             let random = field(r, "kind").as_str() == Some("random");
             p = p.series(
-                if first { "rollouts in latent space" } else { "" },
+                if first { "ELCD rollouts in latent space" } else { "" },
                 z.iter().map(|q| num(field(q, "0"))).collect(),
                 z.iter().map(|q| num(field(q, "1"))).collect(),
                 if random { Style::line(4).width(1.1) } else { Style::line(1).width(1.8) },
@@ -518,24 +587,21 @@ fn bound(v: &View) -> Figure {
         }
         let zs = nums(v.get("z_star"));
         if zs.len() == 2 {
-            p = p.mark(Mark::Markers { x: vec![zs[0]], y: vec![zs[1]], shape: Shape::Cross, size: 6.0, color: BLACK, label: "z* = φ(x*)".into() });
+            p = p.mark(Mark::Markers {
+                x: vec![zs[0]],
+                y: vec![zs[1]],
+                shape: Shape::Cross,
+                size: 6.0,
+                color: BLACK,
+                label: "z* = φ(x*)".into(),
+            });
         }
-        p.equal = true;
-        fig = fig.plot("Latent space z = φ(x)", p);
-        cols += 1;
+        fig = fig.plot("Latent space z = φ(x), where the guarantee holds", p);
+        panels += 1;
     }
-    let mlp = v.get("mlp");
-    if v.has("mlp") && !mlp.is_null() {
-        fig = fig.plot("MLP (no guarantee; the same curve for reference)", distance_plot(field(mlp, "rollouts"), false, 0));
-        cols += 1;
-        fig = fig.caption(format!(
-            "MLP: largest distance/bound ratio {}; {} rollouts left every range.",
-            number(num(field(mlp, "bound_max_ratio"))),
-            num(field(mlp, "diverged"))
-        ));
-    }
+    let cols = panels.min(2);
     let holds = v.get("bound_holds") == &Json::Bool(true);
-    fig.columns(cols.min(3)).caption(format!(
+    fig.columns(cols).caption(format!(
         "Every ELCD rollout (thick: from the demonstrations' starts; thin: random starts) against ‖{0}(0) − {0}*‖·e^(−αt), α = {1}: largest ratio {2} — the bound {3}{4}.",
         if latent { "z" } else { "x" },
         number(alpha),
@@ -554,7 +620,8 @@ fn dtwd(v: &View) -> Figure {
     let mlp = v.get("mlp");
     let m = if v.has("mlp") && !mlp.is_null() { Some(nums(field(mlp, "dtwd"))) } else { None };
     let demos = v.get("demos").as_array().cloned().unwrap_or_default();
-    let mut columns = vec!["demonstration".to_string(), "samples".into(), "duration".into(), "DTWD ELCD".into()];
+    let mut columns =
+        vec!["demonstration".to_string(), "samples".into(), "duration".into(), "DTWD ELCD".into()];
     if m.is_some() {
         columns.push("DTWD MLP".into());
     }

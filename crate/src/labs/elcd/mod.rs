@@ -47,6 +47,8 @@ pub mod stream {
 const RANDOM_POINTS: usize = 150;
 /// Newton seeds per axis when looking for equilibria.
 const EQ_SEEDS: usize = 8;
+/// A rollout `reached` x* when it ends within this fraction of the window's diagonal.
+pub const REACHED: f64 = 0.05;
 
 /// The registry entry.
 pub const LAB: LabDef = LabDef {
@@ -59,11 +61,17 @@ pub const LAB: LabDef = LabDef {
         parts: &[
             Part {
                 name: "elcd",
-                keys: &["demo", "draw", "alpha", "hidden", "diffeo", "lr", "batch", "steps", "horizon", "starts", "grid"],
+                keys: &[
+                    "demo", "draw", "alpha", "hidden", "diffeo", "lr", "batch", "steps", "horizon", "starts",
+                    "grid",
+                ],
             },
             Part {
                 name: "mlp",
-                keys: &["demo", "draw", "alpha", "hidden", "baseline", "lr", "batch", "steps", "horizon", "starts", "grid"],
+                keys: &[
+                    "demo", "draw", "alpha", "hidden", "baseline", "lr", "batch", "steps", "horizon",
+                    "starts", "grid",
+                ],
             },
         ],
         check,
@@ -94,9 +102,9 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "figure-4-2",
         label: "ELCD vs an unconstrained MLP",
-        query: "demo=lasa_angle&diffeo=1&alpha=0.1&steps=1500&baseline=1&starts=12",
+        query: "demo=lasa_worm&diffeo=1&alpha=0.1&steps=1500&baseline=1&starts=12",
         reproduces: "Figure 4.2 of Jaffe (2024) (with an MLP in place of NCDS)",
-        note: "Both fit the demonstrations; from random starts the MLP wanders off or stops at spurious equilibria, while every ELCD rollout reaches x* inside its bound.",
+        note: "Both fit the demonstrations; the MLP runs past x* and circles a spurious equilibrium, while every ELCD rollout reaches x* inside its bound.",
     },
     Preset {
         name: "rosenbrock",
@@ -113,11 +121,11 @@ const PRESETS: &[Preset] = &[
         note: "Spirals need the skew part Pₐ − Pₐᵀ of A: a symmetric A could not rotate.",
     },
     Preset {
-        name: "lasa-worm",
-        label: "LASA: Worm",
-        query: "demo=lasa_worm&diffeo=1&alpha=0.1&steps=4000",
+        name: "lasa-jshape",
+        label: "LASA: J shape",
+        query: "demo=lasa_jshape&diffeo=1&alpha=0.1&steps=4000",
         reproduces: "Figure 4.3 of Jaffe (2024) (one shape)",
-        note: "A handwriting shape with turns: ELCD with the transform follows it and still contracts everywhere.",
+        note: "A handwriting shape: ELCD with the transform follows the three demonstrations and still contracts everywhere.",
     },
     Preset {
         name: "drawn",
@@ -187,7 +195,10 @@ fn setup(p: &Params) -> Result<Setup, RunError> {
             let stroke = p.floats("draw");
             if stroke.is_empty() {
                 drawn_default = true;
-                note = Some("Nothing drawn yet: showing a built-in spiral. Drag on the field plot to draw your own.".into());
+                note = Some(
+                    "Nothing drawn yet: showing a built-in spiral. Drag on the field plot to draw your own."
+                        .into(),
+                );
                 data::drawn(&data::default_stroke()).map_err(RunError::Invalid)?
             } else {
                 match data::drawn(stroke) {
@@ -257,7 +268,12 @@ fn data_out(s: &Setup) -> DataOut<'_> {
         window: s.demos.window,
         labels: s.demos.labels,
         equal: s.demos.equal,
-        demos: s.demos.trajs.iter().map(|t| DemoOut { t: t.t.clone(), x: pairs(&t.x), v: pairs(&t.v) }).collect(),
+        demos: s
+            .demos
+            .trajs
+            .iter()
+            .map(|t| DemoOut { t: t.t.clone(), x: pairs(&t.x), v: pairs(&t.v) })
+            .collect(),
         samples: s.xs.len() / 2,
         drawn_default: s.drawn_default,
         note: &s.note,
@@ -346,7 +362,12 @@ fn random_starts(s: &Setup) -> Vec<[f64; 2]> {
 
 /// Rollouts, DTWD, field, eigenvalue map and equilibria of a trained field.
 /// `vel` is the data-space velocity; `eig(x)` the value mapped on the grid.
-fn analyse(flow: &mut Flow, s: &Setup, vel: &dyn Fn(&[f64]) -> Vec<f64>, eig: &dyn Fn(&[f64]) -> f64) -> Analysis {
+fn analyse(
+    flow: &mut Flow,
+    s: &Setup,
+    vel: &dyn Fn(&[f64]) -> Vec<f64>,
+    eig: &dyn Fn(&[f64]) -> f64,
+) -> Analysis {
     let w = s.demos.window;
     let n = s.grid;
     let pts = grid_points(w, n);
@@ -406,8 +427,22 @@ fn analyse(flow: &mut Flow, s: &Setup, vel: &dyn Fn(&[f64]) -> Vec<f64>, eig: &d
     for (i, x0) in random_starts(s).iter().enumerate() {
         rollouts.push(rollout(flow, x0, &times, "random", i));
     }
+    let near = REACHED * (w[1] - w[0]).hypot(w[3] - w[2]);
+    for r in &mut rollouts {
+        r.reached = r.diverged_at.is_none()
+            && r.x.last().is_some_and(|x| {
+                x.iter().zip(&s.demos.x_star).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt() <= near
+            });
+    }
     let equilibria = equilibria(vel, w, EQ_SEEDS);
-    Analysis { rollouts, dtwd: dtwds, field, eig: GridOut { n, window: w, values }, equilibria, h_max: flow.h_max }
+    Analysis {
+        rollouts,
+        dtwd: dtwds,
+        field,
+        eig: GridOut { n, window: w, values },
+        equilibria,
+        h_max: flow.h_max,
+    }
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -440,6 +475,7 @@ struct ElcdOut<'a> {
     rollouts: &'a [Rollout],
     bound_max_ratio: f64,
     bound_holds: bool,
+    missed: usize,
     equilibria: &'a [[f64; 2]],
     rk4_step: f64,
 }
@@ -462,6 +498,7 @@ struct MlpOut<'a> {
     rollouts: &'a [Rollout],
     bound_max_ratio: f64,
     diverged: usize,
+    missed: usize,
     equilibria: &'a [[f64; 2]],
     rk4_step: f64,
 }
@@ -512,6 +549,7 @@ fn run_elcd(p: &Params, s: &Setup, progress: &mut dyn Progress, out: &mut Output
         rollouts: &a.rollouts,
         bound_max_ratio: ratio,
         bound_holds: ratio <= 1.0 + BOUND_TOL,
+        missed: a.rollouts.iter().filter(|r| !r.reached).count(),
         equilibria: &a.equilibria,
         rk4_step: a.h_max,
     });
@@ -557,6 +595,7 @@ fn run_mlp(p: &Params, s: &Setup, progress: &mut dyn Progress, out: &mut Output)
         rollouts: &a.rollouts,
         bound_max_ratio: max_ratio(&a.rollouts),
         diverged: a.rollouts.iter().filter(|r| r.diverged_at.is_some()).count(),
+        missed: a.rollouts.iter().filter(|r| !r.reached).count(),
         equilibria: &a.equilibria,
         rk4_step: a.h_max,
     };
@@ -606,7 +645,8 @@ fn tables(prefix: &str, loss: &[f64], a: &Analysis, eig_name: &str, s: &Setup) -
             ]);
         }
     }
-    let mut gt = Table { name: name("grid"), columns: cols(&["x1", "x2", eig_name, "u", "v"]), rows: Vec::new() };
+    let mut gt =
+        Table { name: name("grid"), columns: cols(&["x1", "x2", eig_name, "u", "v"]), rows: Vec::new() };
     for (i, p) in grid_points(s.demos.window, a.eig.n).iter().enumerate() {
         gt.rows.push(vec![
             p[0].into(),
@@ -619,7 +659,12 @@ fn tables(prefix: &str, loss: &[f64], a: &Analysis, eig_name: &str, s: &Setup) -
     vec![lt, dt, rt, gt]
 }
 
-fn run<'a>(p: &'a Params, parts: &'a [&'a str], progress: &'a mut dyn Progress, _c: &'a Compute) -> LabFuture<'a> {
+fn run<'a>(
+    p: &'a Params,
+    parts: &'a [&'a str],
+    progress: &'a mut dyn Progress,
+    _c: &'a Compute,
+) -> LabFuture<'a> {
     // Small networks, sequential minibatch steps: the CPU path (a Web Worker in the page).
     Box::pin(async move { run_cpu(p, parts, progress) })
 }

@@ -205,7 +205,8 @@ impl Elcd {
                 for k in 0..d {
                     s += c.os[k * d + i] * c.os[k * d + j];
                 }
-                c.a[i * d + j] = -s + c.oa[i * d + j] - c.oa[j * d + i] - if i == j { self.alpha } else { 0.0 };
+                c.a[i * d + j] =
+                    -s + c.oa[i * d + j] - c.oa[j * d + i] - if i == j { self.alpha } else { 0.0 };
             }
             c.e[i] = z[i] - zs[i];
         }
@@ -573,7 +574,8 @@ mod tests {
             let (mut a, mut b) = (p.to_vec(), p.to_vec());
             a[i] += h;
             b[i] -= h;
-            let fd = (model.loss_grad(&a, xs, vs, idx, &mut scratch) - model.loss_grad(&b, xs, vs, idx, &mut scratch))
+            let fd = (model.loss_grad(&a, xs, vs, idx, &mut scratch)
+                - model.loss_grad(&b, xs, vs, idx, &mut scratch))
                 / (2.0 * h);
             let err = (fd - grad[i]).abs() / (1e-6 + fd.abs().max(grad[i].abs()));
             worst = worst.max(err.min((fd - grad[i]).abs() * 1e4));

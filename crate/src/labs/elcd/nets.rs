@@ -40,6 +40,11 @@ impl Net2 {
         self.hid * self.inp + self.hid + self.out * self.hid + self.out
     }
 
+    /// Never true for a network with a hidden layer.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     fn w1(&self) -> usize {
         self.off
     }
@@ -205,9 +210,15 @@ pub struct Net3 {
 }
 
 impl Net3 {
+    /// Number of parameters.
     pub fn len(&self) -> usize {
         let (i, h, o) = (self.inp, self.hid, self.out);
         h * i + h + h * h + h + o * h + o
+    }
+
+    /// Never true for a network with a hidden layer.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn offs(&self) -> [usize; 6] {
@@ -422,7 +433,7 @@ mod tests {
         let (mut h1, mut h2, mut o) = (vec![0.0; 4], vec![0.0; 4], vec![0.0; 2]);
         net.forward(&p, &x, &mut h1, &mut h2, &mut o);
         let mut grad = vec![0.0; p.len()];
-        net.backward(&p, &x, &h1, &h2, &go, &mut grad, &mut vec![0.0; 8]);
+        net.backward(&p, &x, &h1, &h2, &go, &mut grad, &mut [0.0; 8]);
         for i in 0..p.len() {
             let (mut a, mut b) = (p.clone(), p.clone());
             a[i] += 1e-6;

@@ -154,7 +154,8 @@ impl Progress for Collect {
 #[test]
 fn streamed_loss_chunks_rebuild_the_loss_curve() {
     let mut c = Collect(Vec::new(), 0);
-    let out = run_cpu(&params("demo=linear&steps=123&starts=0&grid=4"), &["elcd", "mlp"], &mut c).expect("runs");
+    let out =
+        run_cpu(&params("demo=linear&steps=123&starts=0&grid=4"), &["elcd", "mlp"], &mut c).expect("runs");
     for (model, want) in [("elcd", &out.json["loss"]), ("mlp", &out.json["mlp"]["loss"])] {
         let mut got: Vec<f64> = Vec::new();
         for piece in &c.0 {
@@ -169,7 +170,8 @@ fn streamed_loss_chunks_rebuild_the_loss_curve() {
     assert_eq!(c.1, 124);
     // The figure draws the same curve from the pieces while training.
     let mut v = View::new(params("demo=linear&steps=123"));
-    v.pieces.insert("elcd".into(), c.0.iter().filter(|p| p["loss_chunk"]["model"] == "elcd").cloned().collect());
+    v.pieces
+        .insert("elcd".into(), c.0.iter().filter(|p| p["loss_chunk"]["model"] == "elcd").cloned().collect());
     let fig = (figures::FIGURES[2].build)(&v);
     assert_eq!(fig.name, "loss");
     let Body::Plot(plot) = &fig.panels[0].body else { panic!("a plot") };

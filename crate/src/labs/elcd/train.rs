@@ -105,7 +105,7 @@ pub fn train(
     on_step: &mut dyn FnMut(usize, f64),
 ) -> Trained {
     let d = model.dim();
-    let n = if d == 0 { 0 } else { xs.len() / d };
+    let n = xs.len().checked_div(d).unwrap_or(0);
     let mut p = p0;
     let mut grad = vec![0.0; p.len()];
     let mut adam = Adam::new(p.len(), cfg.lr);
