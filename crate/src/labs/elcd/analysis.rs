@@ -172,12 +172,12 @@ pub fn equilibria(f: &dyn Fn(&[f64]) -> Vec<f64>, window: [f64; 4], seeds: usize
         .iter()
         .map(|p| {
             let v = f(p);
-            v[0].hypot(v[1])
+            libm::hypot(v[0], v[1])
         })
         .filter(|m| m.is_finite())
         .fold(0.0f64, f64::max)
         .max(1e-12);
-    let norm = |v: &[f64]| v[0].hypot(v[1]);
+    let norm = |v: &[f64]| libm::hypot(v[0], v[1]);
     let mut found: Vec<[f64; 2]> = Vec::new();
     for s in grid_points(window, seeds) {
         let mut x = s;
@@ -223,7 +223,7 @@ pub fn equilibria(f: &dyn Fn(&[f64]) -> Vec<f64>, window: [f64; 4], seeds: usize
         let inside = x[0] >= window[0] && x[0] <= window[1] && x[1] >= window[2] && x[1] <= window[3];
         if inside
             && norm(&fx) <= 1e-9 * typical
-            && !found.iter().any(|q| (q[0] - x[0]).hypot(q[1] - x[1]) < 1e-3 * w)
+            && !found.iter().any(|q| libm::hypot(q[0] - x[0], q[1] - x[1]) < 1e-3 * w)
         {
             found.push(x);
         }

@@ -287,7 +287,8 @@ pub fn lasa(name: &str) -> Result<Demos, String> {
     let mut var = 0.0;
     for d in &shape.demos {
         for r in d {
-            var += (r[1] - mean[0]).powi(2) + (r[2] - mean[1]).powi(2);
+            let (dx, dy) = (r[1] - mean[0], r[2] - mean[1]);
+            var += dx * dx + dy * dy;
         }
     }
     let sigma = (var / (2.0 * count)).sqrt().max(1e-9);
@@ -345,7 +346,7 @@ pub fn drawn(stroke: &[f64]) -> Result<Demos, String> {
     for q in pts {
         match p.last() {
             Some(last) => {
-                let step = (q[0] - last[0]).hypot(q[1] - last[1]);
+                let step = libm::hypot(q[0] - last[0], q[1] - last[1]);
                 if step > 1e-9 {
                     s.push(s.last().copied().unwrap_or(0.0) + step);
                     p.push(q);

@@ -221,7 +221,7 @@ fn with_streamlines(mut p: Plot, f: &Json, window: [f64; 4]) -> Plot {
             let (x0, y0, x1, y1) = (l[2 * m - 2], l[2 * m - 1], l[2 * m], l[2 * m + 1]);
             // Direction in units of the window, so heads look alike on both axes.
             let (dx, dy) = ((x1 - x0) / wx, (y1 - y0) / wy);
-            let len = dx.hypot(dy);
+            let len = libm::hypot(dx, dy);
             if len > 0.0 {
                 let (ux, uy) = (dx / len * 0.018, dy / len * 0.018);
                 for sgn in [1.0, -1.0] {

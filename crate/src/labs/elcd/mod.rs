@@ -393,7 +393,8 @@ fn analyse(
             b[k] -= scale;
             let (fa, fb) = ((flow.rhs)(&a), (flow.rhs)(&b));
             for i in 0..u.len() {
-                fro += ((fa[i] - fb[i]) / (2.0 * scale)).powi(2);
+                let j = (fa[i] - fb[i]) / (2.0 * scale);
+                fro += j * j;
             }
         }
         if fro.is_finite() {
@@ -427,7 +428,7 @@ fn analyse(
     for (i, x0) in random_starts(s).iter().enumerate() {
         rollouts.push(rollout(flow, x0, &times, "random", i));
     }
-    let near = REACHED * (w[1] - w[0]).hypot(w[3] - w[2]);
+    let near = REACHED * libm::hypot(w[1] - w[0], w[3] - w[2]);
     for r in &mut rollouts {
         r.reached = r.diverged_at.is_none()
             && r.x.last().is_some_and(|x| {
