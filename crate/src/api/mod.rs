@@ -200,10 +200,13 @@ mod tests {
     fn unknown_lab_is_an_error() {
         assert!(matches!(run_query_cpu("lab=zzz", &[], &mut NoProgress), Err(ApiError::NoLab(_))));
         assert!(matches!(run_query_cpu("", &[], &mut NoProgress), Err(ApiError::NoLab(_))));
-        assert!(matches!(
-            run_query_cpu("lab=elcd", &[], &mut NoProgress),
-            Err(ApiError::Run(RunError::NotBuilt("elcd")))
-        ));
+        // A lab that is still planned (if any is left) says so.
+        if let Some(planned) = labs::LABS.iter().find(|l| l.runner.is_none()) {
+            assert!(matches!(
+                run_query_cpu(&format!("lab={}", planned.id), &[], &mut NoProgress),
+                Err(ApiError::Run(RunError::NotBuilt(id))) if id == planned.id
+            ));
+        }
     }
 
     #[test]

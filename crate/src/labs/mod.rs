@@ -20,6 +20,7 @@
 pub mod cite;
 pub mod classic;
 pub mod dense;
+pub mod elcd;
 pub mod klr;
 mod view;
 
@@ -197,13 +198,7 @@ pub static LABS: &[LabDef] = &[
         "Jaffe, PhD dissertation (UC Santa Barbara, 2024), Chapter 3",
         &[&cite::JAFFE_2024, &cite::MNIST],
     ),
-    planned(
-        "elcd",
-        "Learning contracting dynamics",
-        "Vector fields that are contracting by construction, trained on demonstrations in the browser, against an unconstrained network.",
-        "Jaffe, PhD dissertation (UC Santa Barbara, 2024), Chapter 4",
-        &[&cite::JAFFE_2024],
-    ),
+    elcd::LAB,
 ];
 
 const fn planned(
