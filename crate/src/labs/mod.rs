@@ -12,6 +12,7 @@
 pub mod classic;
 pub mod dense;
 pub mod klr;
+pub mod softkmeans;
 mod view;
 
 pub use view::{View, field, num, nums};
@@ -156,12 +157,7 @@ pub static LABS: &[LabDef] = &[
         "Eigenvalues of J = Σ η ξᵀ with correlated keys and values, the elliptic law, and where the linear dynamics turn unstable.",
         "Tomoto & Teramae, arXiv:2505.11948 (seeds/hetero-associative-spectral-density)",
     ),
-    planned(
-        "softkmeans",
-        "Soft k-means and implicit differentiation",
-        "Soft k-means as an attention fixed point, with unrolled, implicit and Jacobian-free gradients checked against finite differences.",
-        "Jaffe, dissertation, Chapter 2 (seeds/jaffe-dissertation-dynamical-systems-memory)",
-    ),
+    softkmeans::LAB,
     planned(
         "khopfield",
         "Modern Hopfield retrieval and k-nearest memories",

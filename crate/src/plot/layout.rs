@@ -274,7 +274,7 @@ fn extents(p: &Plot) -> (Extent, Extent) {
     let (sx, sy) = (p.x.scale, p.y.scale);
     for m in &p.marks {
         match m {
-            Mark::Series { x, y, .. } | Mark::Markers { x, y, .. } => {
+            Mark::Series { x, y, .. } | Mark::Markers { x, y, .. } | Mark::Scatter { x, y, .. } => {
                 for (a, b) in x.iter().zip(y) {
                     let (a, b) = (tf(*a, sx), tf(*b, sy));
                     if a.is_finite() && b.is_finite() {
@@ -601,6 +601,16 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                     let (a, b) = (xpx(tf(*a, sx)), ypx(tf(*b, sy)));
                     if a.is_finite() && b.is_finite() {
                         marker(&mut s, a, b, *shape, *size, *color);
+                        sample.push((a, b));
+                    }
+                }
+            }
+            Mark::Scatter { x, y, colors, shape, size } => {
+                let last = colors.last().copied().unwrap_or(scene::TEXT);
+                for (i, (a, b)) in x.iter().zip(y).enumerate() {
+                    let (a, b) = (xpx(tf(*a, sx)), ypx(tf(*b, sy)));
+                    if a.is_finite() && b.is_finite() {
+                        marker(&mut s, a, b, *shape, *size, colors.get(i).copied().unwrap_or(last));
                         sample.push((a, b));
                     }
                 }
@@ -986,6 +996,35 @@ mod tests {
             .series("exact recall", load.clone(), exact, Style::line(0).with_markers())
             .vline(0.094, "1/(2 ln N) = 0.094", PALETTE[0])
             .vline(0.138, "0.138 (AGS)", PALETTE[1])
+    }
+
+    #[test]
+    fn scatter_draws_each_point_in_its_own_colour() {
+        let colors = vec![PALETTE[0], PALETTE[1]];
+        let plot = Plot::new(Axis::new("x"), Axis::new("y")).mark(Mark::Scatter {
+            x: vec![0.0, 1.0, f64::NAN, 2.0],
+            y: vec![0.0, 1.0, 1.0, 0.5],
+            colors,
+            shape: Shape::Dot,
+            size: 3.0,
+        });
+        let s = layout_plot(&plot, 300.0);
+        let fills: Vec<Color> = s
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Circle { fill: Some(c), r, .. } if *r == 3.0 => Some(*c),
+                _ => None,
+            })
+            .collect();
+        // The NaN point is skipped; the fourth point takes the last colour.
+        assert_eq!(fills, vec![PALETTE[0], PALETTE[1], PALETTE[1]]);
+    }
+
+    #[test]
+    fn rgb_pixels_keep_their_colours() {
+        let values = vec![Cmap::pack(255, 0, 10), Cmap::pack(1, 2, 3), f64::NAN];
+        assert_eq!(Cmap::Rgb.rgba(&values, [0.0, 1.0]), vec![255, 0, 10, 255, 1, 2, 3, 255, 255, 255, 255, 0]);
     }
 
     #[test]
