@@ -2,6 +2,9 @@
 //! sample of an image's colours; the shipped sample image; and the parsers for a
 //! visitor's own data (CSV points, PNG or RGBA images), tested natively.
 
+// Index loops over parallel buffers read like the formulas.
+#![allow(clippy::needless_range_loop)]
+
 use crate::compute::Mat;
 use crate::rng::{Rng, choose_distinct, normal};
 
@@ -220,14 +223,39 @@ pub fn mixture(rng: &mut Rng, m: usize, d: usize, blobs: usize) -> Mat<f64> {
     Mat { rows: m, cols: d, data }
 }
 
-/// Initial centres: `k` distinct points, each moved by `N(0, (0.01·σ)² I)` with `σ` the
-/// points' RMS distance from their mean, so that no centre starts exactly on a point
-/// (the distance `‖w − c‖` has no derivative at 0). They do not depend on the points
-/// afterwards: the gradients treat them as constants.
+/// Initial centres by k-means++ seeding (the first a uniformly drawn point, each next one
+/// a point drawn with probability proportional to its squared distance to the nearest
+/// centre so far), each then moved by `N(0, (0.01·σ)² I)` with `σ` the points' RMS
+/// distance from their mean, so that no centre starts exactly on a point (the distance
+/// `‖w − c‖` has no derivative at 0). They do not depend on the points afterwards: the
+/// gradients treat them as constants. Needs `1 ≤ k ≤ m`; coincident points may repeat.
 pub fn initial_centres(rng: &mut Rng, w: &Mat<f64>, k: usize) -> Vec<f64> {
-    let d = w.cols;
+    let (m, d) = (w.rows, w.cols);
     let sigma = spread(w).max(1e-6);
-    let picks = choose_distinct(rng, w.rows, k);
+    if m == 0 {
+        return vec![0.0; k * d];
+    }
+    let dist2 = |i: usize, j: usize| (0..d).map(|t| (w.at(i, t) - w.at(j, t)).powi(2)).sum::<f64>();
+    let mut picks = vec![crate::rng::index(rng, m)];
+    let mut near: Vec<f64> = (0..m).map(|i| dist2(i, picks[0])).collect();
+    while picks.len() < k {
+        let total: f64 = near.iter().sum();
+        let next = if total > 0.0 {
+            let target = crate::rng::uniform(rng) * total;
+            let mut acc = 0.0;
+            (0..m).find(|&i| {
+                acc += near[i];
+                acc > target && near[i] > 0.0
+            })
+            .unwrap_or(m - 1)
+        } else {
+            crate::rng::index(rng, m)
+        };
+        picks.push(next);
+        for i in 0..m {
+            near[i] = near[i].min(dist2(i, next));
+        }
+    }
     let mut c = Vec::with_capacity(k * d);
     for &i in &picks {
         for t in 0..d {

@@ -137,7 +137,7 @@ fn clusters(v: &View) -> Figure {
     let mut plot = Plot::new(Axis::new(xl), Axis::new(yl))
         .mark(Mark::Scatter { x: px, y: py, colors, shape: Shape::Dot, size: 3.2 })
         .height(320.0)
-        .legend(LegendPos::Below);
+        .legend(LegendPos::None);
     if d >= 2 {
         plot.equal = true;
     }
@@ -168,7 +168,7 @@ fn clusters(v: &View) -> Figure {
                     shape: Shape::Circle,
                     size: 4.0,
                     color,
-                    label: if j == 0 { "start".into() } else { String::new() },
+                    label: String::new(),
                 })
                 .mark(Mark::Markers {
                     x: vec![x1],
@@ -176,7 +176,7 @@ fn clusters(v: &View) -> Figure {
                     shape: Shape::Cross,
                     size: 6.0,
                     color: Color::rgb(20, 20, 20),
-                    label: if j == 0 { format!("centres after {f} updates") } else { String::new() },
+                    label: String::new(),
                 });
         }
     }
@@ -186,12 +186,12 @@ fn clusters(v: &View) -> Figure {
         .plot("", plot)
         .control(Control::Player { key: "frame".into(), frames, label: "update".into() })
         .caption(format!(
-            "{} points, k = {k}, τ = {}: {} after {iterations} update{} (‖C⁺ − C‖ < {}). Colours blend the centres' colours by A; lines are the centres' paths.",
+            "{} points, k = {k}, τ = {}: {} after {iterations} update{} (‖C⁺ − C‖ < {}). Colours blend the centres' colours by A; ○ start, lines the paths, × the centres after {f} updates.",
             points.len(),
             number(num(v.get("tau"))),
             if converged { "converged" } else { "not converged" },
             if iterations == 1.0 { "" } else { "s" },
-            number(num(v.get("cluster_eps")))
+            number(num(v.get("cluster_eps"))),
         ))
         .caption(format!(
             "Hard k-means from the same start gives the same most-likely centre for {}% of the points.",
@@ -281,40 +281,38 @@ fn gradients(v: &View) -> Figure {
         };
         return Figure::empty("gradients", TITLE, msg);
     }
-    let fd: Vec<f64> = matrix(v.get("grad_fd")).concat();
-    let lo = fd.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = fd.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let pad = ((hi - lo) * 0.05).max(1e-12);
-    let mut sc = Plot::new(Axis::new("finite differences ∂L/∂wᵢₜ"), Axis::new("method's ∂L/∂wᵢₜ"))
-        .series("y = x", vec![lo - pad, hi + pad], vec![lo - pad, hi + pad], Style::line(6).dashed().width(1.0))
-        .height(260.0);
+    let fd = matrix(v.get("grad_fd"));
+    let mut dev = Plot::new(Axis::new("point i"), Axis::new("‖g(i) − g_FD(i)‖ (log)").log()).height(260.0);
     let mut rows = Vec::new();
     let mut ex = Vec::new();
     let mut ey = Vec::new();
     let mut bar_colors = Vec::new();
     for (key, label, c) in METHODS {
-        let g: Vec<f64> = matrix(v.get(&format!("grad_{key}"))).concat();
+        let g = matrix(v.get(&format!("grad_{key}")));
         let e = num(v.get(&format!("err_{key}")));
         if !g.is_empty() {
-            sc = sc.mark(Mark::Markers {
-                x: fd.clone(),
-                y: g,
-                shape: if c == 1 { Shape::Cross } else { Shape::Circle },
-                size: 3.0,
-                color: PALETTE[c],
-                label: label.into(),
-            });
+            let (x, y): (Vec<f64>, Vec<f64>) = g
+                .iter()
+                .zip(&fd)
+                .enumerate()
+                .map(|(i, (a, b))| {
+                    let dist = a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>().sqrt();
+                    (i as f64, if dist > 0.0 { dist } else { f64::NAN })
+                })
+                .unzip();
+            dev = dev.series(label, x, y, Style::points(c));
         }
         if e.is_finite() {
             ex.push(c as f64);
             ey.push(e.max(1e-17));
             bar_colors.push(PALETTE[c]);
         }
+        let w = num(field(v.get("work"), key));
         rows.push(vec![
             label.to_string(),
             err_text(e),
             bytes_text(num(field(v.get("memory"), key))),
-            number(num(field(v.get("work"), key))),
+            if w.is_finite() { format!("{w}") } else { "—".into() },
         ]);
     }
     let ticks = METHODS.iter().map(|(_, _, c)| (*c as f64, ["DKM", "IDKM", "JFB"][*c].to_string())).collect();
@@ -323,7 +321,7 @@ fn gradients(v: &View) -> Figure {
         .height(260.0);
     let mut fig = Figure::new("gradients", TITLE)
         .columns(2)
-        .plot("each coordinate of each point", sc)
+        .plot("distance to the finite-difference gradient, per point", dev)
         .plot("‖g − g_FD‖ / ‖g_FD‖", bars)
         .panel(Panel {
             title: String::new(),
@@ -439,7 +437,7 @@ fn image(v: &View) -> Figure {
         .collect();
     Figure::new("image", TITLE)
         .panel(Panel { title: format!("k = {} colours", num(field(im, "k"))), body: Body::Images(Images { items: top, size: 192.0 }) })
-        .panel(Panel { title: "soft quantisation r_τ(w) = Σⱼ Aⱼ(w) cⱼ as τ → 0".into(), body: Body::Images(Images { items: ladder, size: 144.0 }) })
+        .panel(Panel { title: "soft quantisation r(w) = Σ A(w, c) c as τ → 0".into(), body: Body::Images(Images { items: ladder, size: 144.0 }) })
         .caption(format!(
             "Mean squared error per channel at τ = {}: soft {}, nearest centre {}.",
             number(num(field(cur, "tau"))),

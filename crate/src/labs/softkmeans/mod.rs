@@ -839,7 +839,7 @@ mod tests {
     }
 
     #[test]
-    fn quantize_is_off_by_default_and_names_its_table_when_on() {
+    fn quantize_is_off_by_default() {
         let j = json_of("", &["quantize"]);
         assert_eq!(j["quantize"], Json::Null);
     }
