@@ -78,6 +78,10 @@ fn gpu_image_quantisation_matches_the_cpu() {
         let (a, b) = (flat(&ci[key]), flat(&gi[key]));
         assert_eq!(a.len(), 96 * 64 * 3);
         let near = a.iter().zip(&b).filter(|(x, y)| (*x - *y).abs() <= 2.0).count();
-        assert!(near as f64 >= 0.99 * a.len() as f64, "{key}: {near} of {} channels within 2 levels", a.len());
+        assert!(
+            near as f64 >= 0.99 * a.len() as f64,
+            "{key}: {near} of {} channels within 2 levels",
+            a.len()
+        );
     }
 }

@@ -347,7 +347,9 @@ pub fn soft_kmeans_threads(
                     .chunks(per)
                     .map(|group| {
                         let cd = &c.data;
-                        scope.spawn(move || group.iter().map(|x| skm_sums(x, d, cd, k, tau)).collect::<Vec<_>>())
+                        scope.spawn(move || {
+                            group.iter().map(|x| skm_sums(x, d, cd, k, tau)).collect::<Vec<_>>()
+                        })
                     })
                     .collect();
                 handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()

@@ -228,7 +228,14 @@ fn layout_images(im: &Images, w: f64) -> Scene {
                 );
             }
             if let Some(a) = &it.action {
-                s.hits.push(Hit::Area { x, y, w: iw, h: ih + cap, action: a.clone(), title: it.title.clone() });
+                s.hits.push(Hit::Area {
+                    x,
+                    y,
+                    w: iw,
+                    h: ih + cap,
+                    action: a.clone(),
+                    title: it.title.clone(),
+                });
             }
         }
         y += row_h + cap + gap;
@@ -1037,7 +1044,13 @@ mod tests {
     #[test]
     fn wide_images_make_short_rows() {
         let item = |rows: usize, cols: usize| crate::plot::figure::ImageItem {
-            pixels: Pixels { rows, cols, values: vec![0.0; rows * cols], cmap: Cmap::Gray, domain: [0.0, 1.0] },
+            pixels: Pixels {
+                rows,
+                cols,
+                values: vec![0.0; rows * cols],
+                cmap: Cmap::Gray,
+                domain: [0.0, 1.0],
+            },
             caption: String::new(),
             action: None,
             outline: None,
@@ -1061,7 +1074,10 @@ mod tests {
     #[test]
     fn rgb_pixels_keep_their_colours() {
         let values = vec![Cmap::pack(255, 0, 10), Cmap::pack(1, 2, 3), f64::NAN];
-        assert_eq!(Cmap::Rgb.rgba(&values, [0.0, 1.0]), vec![255, 0, 10, 255, 1, 2, 3, 255, 255, 255, 255, 0]);
+        assert_eq!(
+            Cmap::Rgb.rgba(&values, [0.0, 1.0]),
+            vec![255, 0, 10, 255, 1, 2, 3, 255, 255, 255, 255, 0]
+        );
     }
 
     #[test]

@@ -14,8 +14,7 @@ use crate::rng::{Rng, choose_distinct, normal};
 static SAMPLE_PNG: &[u8] = include_bytes!("../../../assets/coffee96x64.png");
 
 /// Credit line of the sample image.
-pub const SAMPLE_CREDIT: &str =
-    "coffee.png from scikit-image 0.26.0 (CC0, photograph by Rachel Michetti, courtesy of Pikolo Espresso Bar), box-averaged to 96×64";
+pub const SAMPLE_CREDIT: &str = "coffee.png from scikit-image 0.26.0 (CC0, photograph by Rachel Michetti, courtesy of Pikolo Espresso Bar), box-averaged to 96×64";
 
 /// Largest image clustered whole (pixels); larger ones are box-averaged down to fit.
 pub const MAX_IMAGE_PIXELS: usize = 128 * 128;
@@ -75,12 +74,15 @@ impl RgbImage {
         let header = dec.read_header_info().map_err(|e| format!("not a readable PNG file: {e}"))?;
         let (w, h) = (header.width as usize, header.height as usize);
         if w.saturating_mul(h) > MAX_DECODE_PIXELS {
-            return Err(format!("the image is {w}×{h}: more than the {MAX_DECODE_PIXELS} pixels this page reads"));
+            return Err(format!(
+                "the image is {w}×{h}: more than the {MAX_DECODE_PIXELS} pixels this page reads"
+            ));
         }
         let mut reader = dec.read_info().map_err(|e| format!("not a readable PNG file: {e}"))?;
         let size = reader.output_buffer_size().ok_or("the PNG is too large to decode")?;
         let mut buf = vec![0; size];
-        let info = reader.next_frame(&mut buf).map_err(|e| format!("the PNG's pixels did not decode: {e}"))?;
+        let info =
+            reader.next_frame(&mut buf).map_err(|e| format!("the PNG's pixels did not decode: {e}"))?;
         let (w, h) = (info.width as usize, info.height as usize);
         let channels = match info.color_type {
             png::ColorType::Grayscale => 1,
@@ -92,7 +94,9 @@ impl RgbImage {
         let line = info.line_size;
         let mut rgba = Vec::with_capacity(4 * w * h);
         for y in 0..h {
-            let row = buf.get(y * line..y * line + w * channels).ok_or("the PNG's rows are shorter than its header")?;
+            let row = buf
+                .get(y * line..y * line + w * channels)
+                .ok_or("the PNG's rows are shorter than its header")?;
             for p in row.chunks_exact(channels) {
                 rgba.extend_from_slice(&match channels {
                     1 => [p[0], p[0], p[0], 255],
@@ -177,7 +181,12 @@ pub fn points_from_csv(text: &str) -> Result<Mat<f64>, String> {
             Err(_) => return Err(format!("line {}: {line:?} is not a list of numbers", n + 1)),
         };
         if let Some(bad) = values.iter().position(|x| !x.is_finite()) {
-            return Err(format!("line {}: coordinate {} is {} (NaN or infinite)", n + 1, bad + 1, cells[bad]));
+            return Err(format!(
+                "line {}: coordinate {} is {} (NaN or infinite)",
+                n + 1,
+                bad + 1,
+                cells[bad]
+            ));
         }
         if values.len() > MAX_CSV_DIM {
             return Err(format!("line {}: {} coordinates; at most {MAX_CSV_DIM}", n + 1, values.len()));
@@ -243,11 +252,12 @@ pub fn initial_centres(rng: &mut Rng, w: &Mat<f64>, k: usize) -> Vec<f64> {
         let next = if total > 0.0 {
             let target = crate::rng::uniform(rng) * total;
             let mut acc = 0.0;
-            (0..m).find(|&i| {
-                acc += near[i];
-                acc > target && near[i] > 0.0
-            })
-            .unwrap_or(m - 1)
+            (0..m)
+                .find(|&i| {
+                    acc += near[i];
+                    acc > target && near[i] > 0.0
+                })
+                .unwrap_or(m - 1)
         } else {
             crate::rng::index(rng, m)
         };
@@ -339,10 +349,10 @@ mod tests {
 
     #[test]
     fn bad_images_get_clear_messages() {
-        assert!(RgbImage::from_png(b"GIF89a").unwrap_err().contains("not a readable PNG"));
-        assert!(RgbImage::from_rgba(2, 2, &[0; 15]).unwrap_err().contains("needs 16 bytes"));
-        assert!(RgbImage::from_rgba(0, 5, &[]).unwrap_err().contains("empty"));
-        assert!(RgbImage::from_rgba(5000, 5000, &[]).unwrap_err().contains("more than"));
+        assert!(RgbImage::from_png(b"GIF89a").expect_err("refused").contains("not a readable PNG"));
+        assert!(RgbImage::from_rgba(2, 2, &[0; 15]).expect_err("refused").contains("needs 16 bytes"));
+        assert!(RgbImage::from_rgba(0, 5, &[]).expect_err("refused").contains("empty"));
+        assert!(RgbImage::from_rgba(5000, 5000, &[]).expect_err("refused").contains("more than"));
     }
 
     #[test]
@@ -364,11 +374,11 @@ mod tests {
         let m = points_from_csv("x,y\n1,2\n3.5, -4\n\n# note\n5;6\n").expect("parses");
         assert_eq!((m.rows, m.cols), (3, 2));
         assert_eq!(m.data, vec![1.0, 2.0, 3.5, -4.0, 5.0, 6.0]);
-        assert!(points_from_csv("1,2\n3,NaN\n").unwrap_err().contains("NaN or infinite"));
-        assert!(points_from_csv("1,2\n3\n").unwrap_err().contains("first point has 2"));
-        assert!(points_from_csv("1,2\nfoo,3\n").unwrap_err().contains("line 2"));
-        assert!(points_from_csv("\n\n").unwrap_err().contains("no points"));
-        assert!(points_from_csv("a,b\n").unwrap_err().contains("no points"));
+        assert!(points_from_csv("1,2\n3,NaN\n").expect_err("refused").contains("NaN or infinite"));
+        assert!(points_from_csv("1,2\n3\n").expect_err("refused").contains("first point has 2"));
+        assert!(points_from_csv("1,2\nfoo,3\n").expect_err("refused").contains("line 2"));
+        assert!(points_from_csv("\n\n").expect_err("refused").contains("no points"));
+        assert!(points_from_csv("a,b\n").expect_err("refused").contains("no points"));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use super::super::{FigureDef, View, field, num, nums};
 use crate::plot::figure::{
-    Axis, Body, CellClick, Cmap, Control, Figure, ImageItem, Images, LegendPos, Mark, Panel, Pixels, PlaneClick,
-    Plot, Shape, Style, Table,
+    Axis, Body, CellClick, Cmap, Control, Figure, ImageItem, Images, LegendPos, Mark, Panel, Pixels,
+    PlaneClick, Plot, Shape, Style, Table,
 };
 use crate::plot::scene::{Color, PALETTE};
 use crate::plot::ticks::number;
@@ -111,7 +111,8 @@ fn clusters(v: &View) -> Figure {
     let click = clickable.then(|| PlaneClick::Append { key: "pts".into() });
     let points = matrix(v.get("points"));
     if let Some(msg) = v.get("waiting").as_str() {
-        let mut plot = Plot::new(Axis::new("x").domain(-5.0, 5.0), Axis::new("y").domain(-5.0, 5.0)).height(320.0);
+        let mut plot =
+            Plot::new(Axis::new("x").domain(-5.0, 5.0), Axis::new("y").domain(-5.0, 5.0)).height(320.0);
         plot.equal = true;
         plot.click = click;
         return Figure::new("clusters", TITLE).plot("", plot).caption(msg);
@@ -215,7 +216,11 @@ fn clusters(v: &View) -> Figure {
 fn assignments(v: &View) -> Figure {
     const TITLE: &str = "Soft assignments A (points × centres)";
     if !v.has("cluster") || v.get("waiting").is_string() {
-        return Figure::empty("assignments", TITLE, "The attention matrix A = rowsoftmax(−D/τ) appears here once there are points.");
+        return Figure::empty(
+            "assignments",
+            TITLE,
+            "The attention matrix A = rowsoftmax(−D/τ) appears here once there are points.",
+        );
     }
     let a = matrix(v.get("attention"));
     let k = num(v.get("k")) as usize;
@@ -231,7 +236,10 @@ fn assignments(v: &View) -> Figure {
         })
     });
     let m = order.len();
-    let values: Vec<f64> = order.iter().flat_map(|&i| (0..k).map(|j| a[i].get(j).copied().unwrap_or(f64::NAN)).collect::<Vec<_>>()).collect();
+    let values: Vec<f64> = order
+        .iter()
+        .flat_map(|&i| (0..k).map(|j| a[i].get(j).copied().unwrap_or(f64::NAN)).collect::<Vec<_>>())
+        .collect();
     let ticks: Vec<(f64, String)> = (0..k).map(|j| (j as f64 + 0.5, format!("{j}"))).collect();
     let mut plot = Plot::new(
         Axis::new("centre j").domain(0.0, k as f64).ticks(ticks),
@@ -253,8 +261,11 @@ fn assignments(v: &View) -> Figure {
     ))
 }
 
-const METHODS: [(&str, &str, usize); 3] =
-    [("unrolled", "unrolled (DKM)", 0), ("implicit", "implicit (IDKM)", 1), ("jfb", "Jacobian-free (JFB)", 2)];
+const METHODS: [(&str, &str, usize); 3] = [
+    ("unrolled", "unrolled (DKM)", 0),
+    ("implicit", "implicit (IDKM)", 1),
+    ("jfb", "Jacobian-free (JFB)", 2),
+];
 
 fn err_text(x: f64) -> String {
     if x.is_finite() { format!("{:.1e}", x) } else { "—".into() }
@@ -316,9 +327,20 @@ fn gradients(v: &View) -> Figure {
         ]);
     }
     let ticks = METHODS.iter().map(|(_, _, c)| (*c as f64, ["DKM", "IDKM", "JFB"][*c].to_string())).collect();
-    let bars = Plot::new(Axis::new("").domain(-0.6, 2.6).ticks(ticks), Axis::new("relative error vs FD").log().domain(1e-16, 10.0))
-        .mark(Mark::Bars { x: ex, y: ey, width: 0.6, base: 1e-17, color: PALETTE[0], colors: bar_colors, label: String::new() })
-        .height(260.0);
+    let bars = Plot::new(
+        Axis::new("").domain(-0.6, 2.6).ticks(ticks),
+        Axis::new("relative error vs FD").log().domain(1e-16, 10.0),
+    )
+    .mark(Mark::Bars {
+        x: ex,
+        y: ey,
+        width: 0.6,
+        base: 1e-17,
+        color: PALETTE[0],
+        colors: bar_colors,
+        label: String::new(),
+    })
+    .height(260.0);
     let mut fig = Figure::new("gradients", TITLE)
         .columns(2)
         .plot("distance to the finite-difference gradient, per point", dev)
@@ -326,7 +348,12 @@ fn gradients(v: &View) -> Figure {
         .panel(Panel {
             title: String::new(),
             body: Body::Table(Table {
-                columns: vec!["method".into(), "relative error".into(), "memory held".into(), "backward multiply–adds".into()],
+                columns: vec![
+                    "method".into(),
+                    "relative error".into(),
+                    "memory held".into(),
+                    "backward multiply–adds".into(),
+                ],
                 rows,
                 highlight: vec![],
             }),
@@ -367,12 +394,17 @@ fn scaling(v: &View) -> Figure {
     let rows = field(v.get("scaling"), "rows").as_array().cloned().unwrap_or_default();
     let t: Vec<f64> = rows.iter().map(|r| num(field(r, "iterations"))).collect();
     let col = |key: &str| -> Vec<f64> { rows.iter().map(|r| num(field(r, key))).collect() };
-    let mut err = Plot::new(Axis::new("updates T").log(), Axis::new("relative error vs FD").log()).height(220.0);
-    let mut mem = Plot::new(Axis::new("updates T").log(), Axis::new("bytes held for the backward pass").log()).height(220.0);
-    let mut work = Plot::new(Axis::new("updates T").log(), Axis::new("backward multiply–adds").log()).height(220.0);
+    let mut err =
+        Plot::new(Axis::new("updates T").log(), Axis::new("relative error vs FD").log()).height(220.0);
+    let mut mem =
+        Plot::new(Axis::new("updates T").log(), Axis::new("bytes held for the backward pass").log())
+            .height(220.0);
+    let mut work =
+        Plot::new(Axis::new("updates T").log(), Axis::new("backward multiply–adds").log()).height(220.0);
     for (key, label, c) in METHODS {
         let style = Style::line(c).with_markers();
-        let e: Vec<f64> = col(&format!("err_{key}")).into_iter().map(|x| if x > 0.0 { x } else { f64::NAN }).collect();
+        let e: Vec<f64> =
+            col(&format!("err_{key}")).into_iter().map(|x| if x > 0.0 { x } else { f64::NAN }).collect();
         err = err.series(label, t.clone(), e, style.clone());
         mem = mem.series(label, t.clone(), col(&format!("bytes_{key}")), style.clone());
         work = work.series(label, t.clone(), col(&format!("work_{key}")), style);
@@ -417,15 +449,28 @@ fn palette_pixels(centres: &Json) -> Pixels {
 fn image(v: &View) -> Figure {
     const TITLE: &str = "Colour quantisation";
     if !v.has("image") {
-        return Figure::empty("image", TITLE, "The sample photograph quantised to k colours, from soft (large τ) to hard (τ → 0), appears here (about a second).");
+        return Figure::empty(
+            "image",
+            TITLE,
+            "The sample photograph quantised to k colours, from soft (large τ) to hard (τ → 0), appears here (about a second).",
+        );
     }
     let im = v.get("image");
     let (w, h) = (num(field(im, "width")) as usize, num(field(im, "height")) as usize);
     let cur = field(im, "current");
-    let item = |px: Pixels, caption: String| ImageItem { pixels: px, caption, action: None, outline: None, title: String::new() };
+    let item = |px: Pixels, caption: String| ImageItem {
+        pixels: px,
+        caption,
+        action: None,
+        outline: None,
+        title: String::new(),
+    };
     let top = vec![
         item(rgb_pixels(&nums(field(im, "original")), w, h), "original".into()),
-        item(rgb_pixels(&nums(field(cur, "soft")), w, h), format!("soft, τ = {}", number(num(field(cur, "tau"))))),
+        item(
+            rgb_pixels(&nums(field(cur, "soft")), w, h),
+            format!("soft, τ = {}", number(num(field(cur, "tau")))),
+        ),
         item(rgb_pixels(&nums(field(cur, "hard")), w, h), "nearest centre".into()),
         item(palette_pixels(field(cur, "centres")), "centres".into()),
     ];
@@ -433,11 +478,19 @@ fn image(v: &View) -> Figure {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|l| item(rgb_pixels(&nums(field(l, "soft")), w, h), format!("τ = {}", number(num(field(l, "tau"))))))
+        .map(|l| {
+            item(rgb_pixels(&nums(field(l, "soft")), w, h), format!("τ = {}", number(num(field(l, "tau")))))
+        })
         .collect();
     Figure::new("image", TITLE)
-        .panel(Panel { title: format!("k = {} colours", num(field(im, "k"))), body: Body::Images(Images { items: top, size: 192.0 }) })
-        .panel(Panel { title: "soft quantisation r(w) = Σ A(w, c) c as τ → 0".into(), body: Body::Images(Images { items: ladder, size: 144.0 }) })
+        .panel(Panel {
+            title: format!("k = {} colours", num(field(im, "k"))),
+            body: Body::Images(Images { items: top, size: 192.0 }),
+        })
+        .panel(Panel {
+            title: "soft quantisation r(w) = Σ A(w, c) c as τ → 0".into(),
+            body: Body::Images(Images { items: ladder, size: 144.0 }),
+        })
         .caption(format!(
             "Mean squared error per channel at τ = {}: soft {}, nearest centre {}.",
             number(num(field(cur, "tau"))),
@@ -455,8 +508,9 @@ fn quantize_table(v: &View) -> Figure {
             Some((dn, t)) => format!("Training: step {dn} of {t}…"),
             None => "Turn on “Train the quantised MLP” to train a small network on the 8×8 digits with quantised weights by DKM, IDKM and IDKM-JFB (a few seconds; the five-row table about half a minute).".into(),
         };
-        return Figure::empty("quantize", TITLE, msg)
-            .control(Control::Params { keys: ["quantize", "qset", "qk", "qd", "qepochs"].map(String::from).to_vec() });
+        return Figure::empty("quantize", TITLE, msg).control(Control::Params {
+            keys: ["quantize", "qset", "qk", "qd", "qepochs"].map(String::from).to_vec(),
+        });
     }
     let mut acc = Vec::new();
     let mut cost = Vec::new();

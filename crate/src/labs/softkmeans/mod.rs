@@ -206,11 +206,16 @@ impl Problem {
                 e / w.cols.max(1)
             )));
         }
-        if !(tau > 0.0) || !tau.is_finite() {
-            return Err(RunError::Invalid(format!("the temperature τ must be positive and finite, not {tau}")));
+        if !tau.is_finite() || tau <= 0.0 {
+            return Err(RunError::Invalid(format!(
+                "the temperature τ must be positive and finite, not {tau}"
+            )));
         }
         if k == 0 || k > w.rows {
-            return Err(RunError::Invalid(format!("k = {k} centres need between 1 and m = {} points", w.rows)));
+            return Err(RunError::Invalid(format!(
+                "k = {k} centres need between 1 and m = {} points",
+                w.rows
+            )));
         }
         let c0 = data::initial_centres(&mut seeded(seed, 2), &w, k);
         Ok(Self { w, c0, k, tau, eps, iters: iters.max(1), source })
@@ -266,8 +271,9 @@ async fn cluster(pr: &Problem, compute: &Compute, out: &mut Output) {
     let labels: Vec<usize> = (0..pr.w.rows)
         .map(|i| (0..k).fold(0, |b, j| if attention.at(i, j) > attention.at(i, b) { j } else { b }))
         .collect();
-    let masses: Vec<f64> = (0..k).map(|j| (0..pr.w.rows).map(|i| f64::from(attention.at(i, j))).sum()).collect();
-    let empty: Vec<usize> = (0..k).filter(|&j| !(masses[j] > 0.0)).collect();
+    let masses: Vec<f64> =
+        (0..k).map(|j| (0..pr.w.rows).map(|i| f64::from(attention.at(i, j))).sum()).collect();
+    let empty: Vec<usize> = (0..k).filter(|&j| masses[j].is_nan() || masses[j] <= 0.0).collect();
     // Hard k-means from the same start, to convergence of its labels (at most `iters` rounds).
     let (mut hard, mut hard_labels, mut hard_iters) = (pr.c0.clone(), vec![usize::MAX; pr.w.rows], 0);
     while hard_iters < pr.iters {
@@ -283,7 +289,9 @@ async fn cluster(pr: &Problem, compute: &Compute, out: &mut Output) {
     let agreement = labels.iter().zip(&hard_labels).filter(|(a, b)| a == b).count() as f64 / pr.w.rows as f64;
     let mut notes = Vec::new();
     for &j in &empty {
-        notes.push(format!("centre {j} has no mass (an empty cluster): it keeps its place and its gradient is zero"));
+        notes.push(format!(
+            "centre {j} has no mass (an empty cluster): it keeps its place and its gradient is zero"
+        ));
     }
     if !converged {
         notes.push(format!(
@@ -295,7 +303,11 @@ async fn cluster(pr: &Problem, compute: &Compute, out: &mut Output) {
     let iterations = trajectory.len() - 1;
     let mut table = Table {
         name: "trajectory",
-        columns: ["iteration", "centre"].iter().map(|s| s.to_string()).chain((0..d).map(|t| format!("x{t}"))).collect(),
+        columns: ["iteration", "centre"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain((0..d).map(|t| format!("x{t}")))
+            .collect(),
         rows: Vec::new(),
     };
     for (t, cs) in trajectory.iter().enumerate() {
@@ -392,7 +404,9 @@ fn gradients(pr: &Problem, r: &Reference, out: &mut Output) {
     }
     let fd_norm = r.fd.iter().map(|x| x * x).sum::<f64>().sqrt();
     if fd_norm == 0.0 {
-        notes.push("the finite-difference gradient is zero (hard assignments): relative errors are undefined".into());
+        notes.push(
+            "the finite-difference gradient is zero (hard assignments): relative errors are undefined".into(),
+        );
     }
     for &j in &imp.solve.empty {
         notes.push(format!("centre {j} is empty: it keeps its place and is left out of IDKM's system"));
@@ -655,7 +669,8 @@ fn quantize_part(p: &Params, progress: &mut dyn Progress, out: &mut Output) {
                 progress.step(done, total);
             }
         });
-        let mut cells: Vec<Cell> = vec![k.into(), d.into(), row.bits_per_weight.into(), row.ptq_accuracy.into()];
+        let mut cells: Vec<Cell> =
+            vec![k.into(), d.into(), row.bits_per_weight.into(), row.ptq_accuracy.into()];
         cells.extend(row.methods.iter().map(|m| Cell::Num(m.accuracy)));
         cells.extend(row.methods.iter().map(|m| Cell::Num(m.backward_work as f64)));
         cells.extend(row.methods.iter().map(|m| Cell::Num(m.peak_bytes as f64)));
@@ -792,7 +807,9 @@ mod tests {
         assert!(e.to_string().contains("point 1"), "{e}");
         let w = Mat { rows: 2, cols: 1, data: vec![0.0, 1.0] };
         assert!(Problem::new(w.clone(), 3, 0.5, 1e-9, 50, 1, "csv").is_err());
-        assert!(Problem::new(w, 1, 0.0, 1e-9, 50, 1, "csv").err().expect("τ").to_string().contains("positive"));
+        assert!(
+            Problem::new(w, 1, 0.0, 1e-9, 50, 1, "csv").err().expect("τ").to_string().contains("positive")
+        );
     }
 
     #[test]
@@ -834,7 +851,8 @@ mod tests {
         colours.dedup();
         assert!(colours.len() <= 4);
         // At τ = 0.001 soft and hard quantisation nearly agree.
-        let (ms, mh) = (im["current"]["mse_soft"].as_f64().expect("s"), im["current"]["mse_hard"].as_f64().expect("h"));
+        let (ms, mh) =
+            (im["current"]["mse_soft"].as_f64().expect("s"), im["current"]["mse_hard"].as_f64().expect("h"));
         assert!((ms - mh).abs() < 1e-3, "{ms} vs {mh}");
     }
 

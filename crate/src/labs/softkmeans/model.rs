@@ -89,7 +89,7 @@ impl Step {
 
     /// Whether centre `j` is empty.
     pub fn empty(&self, j: usize) -> bool {
-        !(self.mass[j] >= EMPTY_MASS)
+        !self.mass[j].is_finite() || self.mass[j] < EMPTY_MASS
     }
 }
 
@@ -210,7 +210,8 @@ fn attention_backward(
     let d = w.cols;
     for i in 0..w.rows {
         let wi = w.row(i);
-        let (ai, abi, di) = (&attn[i * k..(i + 1) * k], &a_bar[i * k..(i + 1) * k], &dist[i * k..(i + 1) * k]);
+        let (ai, abi, di) =
+            (&attn[i * k..(i + 1) * k], &a_bar[i * k..(i + 1) * k], &dist[i * k..(i + 1) * k]);
         let avg: f64 = ai.iter().zip(abi).map(|(a, b)| a * b).sum();
         for j in 0..k {
             // z = −D/τ, A = softmax(z): z̄ = A ⊙ (Ā − ⟨A, Ā⟩); D̄ = −z̄/τ; ∂‖e‖/∂e = e/‖e‖ (0 at e = 0).
@@ -386,7 +387,7 @@ fn frob(x: &[f64]) -> f64 {
 /// starting over whenever the iteration diverges (non-finite, or its step grew a
 /// million-fold).
 pub fn solve_m(j: &[f64], n: usize) -> (Vec<f64>, MSolve) {
-    let eye = |i: usize| if i % (n + 1) == 0 { 1.0 } else { 0.0 };
+    let eye = |i: usize| if i.is_multiple_of(n + 1) { 1.0 } else { 0.0 };
     let mut a = DAMPING;
     let (mut restarts, mut total) = (0, 0);
     loop {
@@ -662,7 +663,9 @@ mod tests {
         let (k, tau) = (3, 0.4);
         let c = init(&w, k);
         let g: Vec<f64> = (0..k * 2).map(|e| 1.0 + 0.3 * e as f64).collect();
-        let f = |w: &Mat<f64>, c: &[f64]| -> f64 { step(w, c, k, tau).next.iter().zip(&g).map(|(a, b)| a * b).sum() };
+        let f = |w: &Mat<f64>, c: &[f64]| -> f64 {
+            step(w, c, k, tau).next.iter().zip(&g).map(|(a, b)| a * b).sum()
+        };
         let s = step(&w, &c, k, tau);
         let mut wb = vec![0.0; w.data.len()];
         let cb = vjp(&w, &s, &g, tau, Some(&mut wb));

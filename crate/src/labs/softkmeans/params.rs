@@ -16,7 +16,15 @@ pub const MAX_TAPE_BYTES: usize = 64 << 20;
 /// Largest `d` (IDKM's `M` is `kd × kd` and each of its iterations costs `(kd)³`).
 pub const MAX_D: i64 = 4;
 
-const fn int(key: &'static str, label: &'static str, help: &'static str, group: &'static str, min: i64, max: i64, default: i64) -> ParamSpec {
+const fn int(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    group: &'static str,
+    min: i64,
+    max: i64,
+    default: i64,
+) -> ParamSpec {
     ParamSpec { key, label, help, group, kind: Kind::Int { min, max }, default: Value::Int(default) }
 }
 
@@ -43,9 +51,33 @@ pub const PARAMS: &[ParamSpec] = &[
         kind: Kind::Choice { options: &["mixture", "drawn", "image"] },
         default: Value::Choice("mixture"),
     },
-    int("m", "Points m", "Points of the mixture or pixels sampled from the image (at most 1000; fewer when k·d is large, so that the finite differences stay within about two seconds).", "Points", 2, MAX_M, 40),
-    int("d", "Dimension d", "Coordinates per point of the mixture (drawn points have 2, image colours 3; at most 4: IDKM's M is kd × kd).", "Points", 1, MAX_D, 2),
-    int("blobs", "Mixture blobs", "Gaussian blobs of the mixture: means from N(0, 2²I), points spread by 0.5.", "Points", 1, 16, 3),
+    int(
+        "m",
+        "Points m",
+        "Points of the mixture or pixels sampled from the image (at most 1000; fewer when k·d is large, so that the finite differences stay within about two seconds).",
+        "Points",
+        2,
+        MAX_M,
+        40,
+    ),
+    int(
+        "d",
+        "Dimension d",
+        "Coordinates per point of the mixture (drawn points have 2, image colours 3; at most 4: IDKM's M is kd × kd).",
+        "Points",
+        1,
+        MAX_D,
+        2,
+    ),
+    int(
+        "blobs",
+        "Mixture blobs",
+        "Gaussian blobs of the mixture: means from N(0, 2²I), points spread by 0.5.",
+        "Points",
+        1,
+        16,
+        3,
+    ),
     ParamSpec {
         key: "pts",
         label: "Clicked points",
@@ -55,11 +87,54 @@ pub const PARAMS: &[ParamSpec] = &[
         default: Value::FloatList(Vec::new()),
     },
     int("k", "Centres k", "Cluster centres (at most the number of points).", "Clustering", 1, 16, 3),
-    float("tau", "Temperature τ", "Softmax temperature of A = rowsoftmax(−D/τ) (must be positive; small τ is hard k-means).", "Clustering", 1e-4, 100.0, true, 0.5),
-    float("eps", "Tolerance ε", "Stop when ‖C⁺ − C‖ < ε (Algorithm 1).", "Clustering", 1e-14, 0.1, true, 1e-9),
-    int("iters", "Max iterations", "Cap on centre updates (the scaling view runs 1 … this many).", "Clustering", 1, 1000, 200),
-    int("ik", "Image colours k", "Palette size of the colour quantisation of the sample image.", "Image", 2, 32, 8),
-    float("itau", "Image τ", "Temperature of the image's soft k-means (colour distances are 0…√3).", "Image", 1e-4, 1.0, true, 0.01),
+    float(
+        "tau",
+        "Temperature τ",
+        "Softmax temperature of A = rowsoftmax(−D/τ) (must be positive; small τ is hard k-means).",
+        "Clustering",
+        1e-4,
+        100.0,
+        true,
+        0.5,
+    ),
+    float(
+        "eps",
+        "Tolerance ε",
+        "Stop when ‖C⁺ − C‖ < ε (Algorithm 1).",
+        "Clustering",
+        1e-14,
+        0.1,
+        true,
+        1e-9,
+    ),
+    int(
+        "iters",
+        "Max iterations",
+        "Cap on centre updates (the scaling view runs 1 … this many).",
+        "Clustering",
+        1,
+        1000,
+        200,
+    ),
+    int(
+        "ik",
+        "Image colours k",
+        "Palette size of the colour quantisation of the sample image.",
+        "Image",
+        2,
+        32,
+        8,
+    ),
+    float(
+        "itau",
+        "Image τ",
+        "Temperature of the image's soft k-means (colour distances are 0…√3).",
+        "Image",
+        1e-4,
+        1.0,
+        true,
+        0.01,
+    ),
     ParamSpec {
         key: "quantize",
         label: "Train the quantised MLP",
@@ -77,11 +152,45 @@ pub const PARAMS: &[ParamSpec] = &[
         default: Value::Choice("one"),
     },
     int("qk", "Codewords k", "Codewords per layer.", "Quantisation", 2, 16, 4),
-    int("qd", "Sub-vector d", "Consecutive weights quantised together (product quantisation).", "Quantisation", 1, 2, 1),
+    int(
+        "qd",
+        "Sub-vector d",
+        "Consecutive weights quantised together (product quantisation).",
+        "Quantisation",
+        1,
+        2,
+        1,
+    ),
     int("qepochs", "Epochs", "Quantisation-aware training epochs for each method.", "Quantisation", 1, 20, 3),
-    float("qtau", "Temperature τ", "Temperature of the weights' soft k-means (the source: 5·10⁻⁴).", "Quantisation", 1e-4, 1.0, true, 5e-4),
-    int("qiters", "Clustering iterations", "Cap on soft-k-means updates per training step (the source: 30).", "Quantisation", 1, 100, 30),
-    float("qlr", "Step size", "Plain SGD step of the quantisation-aware training (the source: 10⁻⁴ over 100 epochs).", "Quantisation", 1e-5, 1.0, true, 0.05),
+    float(
+        "qtau",
+        "Temperature τ",
+        "Temperature of the weights' soft k-means (the source: 5·10⁻⁴).",
+        "Quantisation",
+        1e-4,
+        1.0,
+        true,
+        5e-4,
+    ),
+    int(
+        "qiters",
+        "Clustering iterations",
+        "Cap on soft-k-means updates per training step (the source: 30).",
+        "Quantisation",
+        1,
+        100,
+        30,
+    ),
+    float(
+        "qlr",
+        "Step size",
+        "Plain SGD step of the quantisation-aware training (the source: 10⁻⁴ over 100 epochs).",
+        "Quantisation",
+        1e-5,
+        1.0,
+        true,
+        0.05,
+    ),
 ];
 
 /// Points the `cluster`, `gradients` and `scaling` parts use.
@@ -134,7 +243,10 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
     }
     let m = effective_m(p);
     if m >= 1 && k > m {
-        notices.push(Notice::new("k", format!("k={k} centres need at least k points, and there are {m}; using k={m}")));
+        notices.push(Notice::new(
+            "k",
+            format!("k={k} centres need at least k points, and there are {m}; using k={m}"),
+        ));
         p.set("k", Value::Int(m as i64));
     }
     let k = p.usize("k");
@@ -146,7 +258,7 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
             format!(
                 "iters={} would make the unrolled gradient keep {} MiB (m={m}, k={k}, d={d}); the limit is {} MiB, so iters={max_iters}",
                 p.int("iters"),
-                p.usize("iters") * per_step >> 20,
+                (p.usize("iters") * per_step) >> 20,
                 MAX_TAPE_BYTES >> 20
             ),
         ));

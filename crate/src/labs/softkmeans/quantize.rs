@@ -163,9 +163,12 @@ impl Mlp {
     }
 }
 
+/// One digit: pixels / 16 and its label.
+pub type Sample = (Vec<f64>, usize);
+
 /// The 8×8 digits as `(pixels / 16, label)`, split by a seeded shuffle into
 /// (training, test) with [`TEST`] held out.
-pub fn digit_split(seed: u64) -> (Vec<(Vec<f64>, usize)>, Vec<(Vec<f64>, usize)>) {
+pub fn digit_split(seed: u64) -> (Vec<Sample>, Vec<Sample>) {
     let mut all: Vec<(Vec<f64>, usize)> = crate::data::digits()
         .iter()
         .map(|d| (d.pixels.iter().map(|&p| f64::from(p) / 16.0).collect(), usize::from(d.label)))
@@ -331,7 +334,12 @@ pub fn train(
             let l1 = cluster_layer(&net.w1, &c1, cfg, keep);
             let l2 = cluster_layer(&net.w2, &c2, cfg, keep);
             updates += l1.solve.iterations + l2.solve.iterations;
-            let qnet = Mlp { w1: l1.quantized.clone(), b1: net.b1.clone(), w2: l2.quantized.clone(), b2: net.b2.clone() };
+            let qnet = Mlp {
+                w1: l1.quantized.clone(),
+                b1: net.b1.clone(),
+                w2: l2.quantized.clone(),
+                b2: net.b2.clone(),
+            };
             let (loss, g) = qnet.loss_grad(&batch);
             total += loss;
             batches += 1;
@@ -352,8 +360,10 @@ pub fn train(
         final_loss = total / f64::from(batches.max(1));
     }
     // The codebook of the final weights, then hard quantisation.
-    let c1 = model::solve(&subvectors(&net.w1, cfg.d), &c1, cfg.k, cfg.tau, cfg.eps, cfg.iters, false).centres;
-    let c2 = model::solve(&subvectors(&net.w2, cfg.d), &c2, cfg.k, cfg.tau, cfg.eps, cfg.iters, false).centres;
+    let c1 =
+        model::solve(&subvectors(&net.w1, cfg.d), &c1, cfg.k, cfg.tau, cfg.eps, cfg.iters, false).centres;
+    let c2 =
+        model::solve(&subvectors(&net.w2, cfg.d), &c2, cfg.k, cfg.tau, cfg.eps, cfg.iters, false).centres;
     MethodResult {
         method,
         accuracy: hard_network(&net, &c1, &c2, cfg).accuracy(test),
@@ -436,7 +446,11 @@ mod tests {
         let loss = |w: &[f64], start: &[f64]| -> f64 {
             let pts = subvectors(w, 2);
             let c = model::tight(&pts, start, 3, cfg.tau).0;
-            model::soft_quantize(&model::step(&pts, &c, 3, cfg.tau), 2).iter().zip(&rr).map(|(a, b)| a * b).sum()
+            model::soft_quantize(&model::step(&pts, &c, 3, cfg.tau), 2)
+                .iter()
+                .zip(&rr)
+                .map(|(a, b)| a * b)
+                .sum()
         };
         let ls = cluster_layer(&w, &c0, &cfg, true);
         let h = 1e-6;
