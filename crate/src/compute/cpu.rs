@@ -336,6 +336,12 @@ pub fn soft_kmeans_threads(
     let mut c = c0.clone();
     let (mut iterations, mut converged, mut last_change) = (0, false, f64::NAN);
     let chunks: Vec<&[f64]> = if d == 0 { Vec::new() } else { w.data.chunks(SKM_CHUNK * d).collect() };
+    // No threads in the browser's wasm (the page parallelises across Web Workers instead).
+    #[cfg(target_arch = "wasm32")]
+    let threads = {
+        let _ = threads;
+        1
+    };
     let threads = threads.min(chunks.len()).max(1);
     while iterations < max_iter {
         let parts: Vec<(Vec<f64>, Vec<f64>)> = if threads <= 1 {
