@@ -80,7 +80,7 @@ const PRESETS: &[Preset] = &[
         label: "Hot: centres merge",
         query: "data=mixture&m=40&d=2&blobs=3&k=3&tau=3&iters=1000",
         reproduces: "",
-        note: "Above a critical temperature all centres collapse to the mean; convergence slows down and JFB's error grows.",
+        note: "Above a critical temperature every centre collapses onto the mean of the points: one cluster, where all three gradients agree (compare τ = 0.5).",
     },
     Preset {
         name: "draw",
@@ -99,7 +99,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "colours",
         label: "Colour quantisation",
-        query: "data=image&m=150&k=6&tau=0.05&ik=8&itau=0.01",
+        query: "data=image&m=60&d=3&k=6&tau=0.05&ik=8&itau=0.01",
         reproduces: "",
         note: "The sample photograph's colours clustered into 8, from a soft blend (large τ) to a hard palette (τ → 0).",
     },
