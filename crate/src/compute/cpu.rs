@@ -258,36 +258,120 @@ pub fn kernel_hopfield_sync(
 
 /// `A_ij = softmax_j(−‖w_i − c_j‖/τ)` (Euclidean distances, eq. 2.5 of Jaffe).
 pub fn soft_assign(w: &Mat<f64>, c: &Mat<f64>, tau: f64) -> Mat<f64> {
-    let mut a = Mat::zeros(w.rows, c.rows);
+    let k = c.rows;
+    let mut a = Mat::zeros(w.rows, k);
+    let mut logits = vec![0.0; k];
     for i in 0..w.rows {
-        let logits: Vec<f64> = (0..c.rows)
-            .map(|j| -w.row(i).iter().zip(c.row(j)).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt() / tau)
-            .collect();
+        for (j, l) in logits.iter_mut().enumerate() {
+            *l = -w.row(i).iter().zip(c.row(j)).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt() / tau;
+        }
         let top = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let e: Vec<f64> = logits.iter().map(|l| (l - top).exp()).collect();
-        let total: f64 = e.iter().sum();
-        for (j, v) in e.iter().enumerate() {
-            a.data[i * c.rows + j] = v / total;
+        let row = &mut a.data[i * k..(i + 1) * k];
+        let mut total = 0.0;
+        for (o, l) in row.iter_mut().zip(&logits) {
+            *o = (l - top).exp();
+            total += *o;
+        }
+        for o in row.iter_mut() {
+            *o /= total;
         }
     }
     a
 }
 
+/// Points per chunk of the soft-k-means update: each chunk's weighted sums are added in
+/// chunk order, so the result does not depend on how many threads computed the chunks.
+const SKM_CHUNK: usize = 4096;
+
+/// `(Σ_i A_ij w_i, Σ_i A_ij)` over the points of `w` (`rows × d`, row-major), in one pass
+/// without storing A: per point the distances to every centre, the max-shifted softmax of
+/// `−D/τ`, and the accumulation.
+fn skm_sums(w: &[f64], d: usize, c: &[f64], k: usize, tau: f64) -> (Vec<f64>, Vec<f64>) {
+    let mut num = vec![0.0; k * d];
+    let mut mass = vec![0.0; k];
+    let mut e = vec![0.0; k];
+    for wi in w.chunks_exact(d) {
+        let mut best = f64::INFINITY;
+        for (j, ej) in e.iter_mut().enumerate() {
+            let cj = &c[j * d..(j + 1) * d];
+            let dist = wi.iter().zip(cj).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+            *ej = dist;
+            best = best.min(dist);
+        }
+        let mut total = 0.0;
+        for ej in e.iter_mut() {
+            *ej = ((best - *ej) / tau).exp();
+            total += *ej;
+        }
+        let inv = 1.0 / total;
+        for (j, ej) in e.iter().enumerate() {
+            let a = ej * inv;
+            mass[j] += a;
+            for (n, x) in num[j * d..(j + 1) * d].iter_mut().zip(wi) {
+                *n += a * x;
+            }
+        }
+    }
+    (num, mass)
+}
+
 /// Soft k-means (Jaffe, Algorithm 1): `C⁺ = diag(Aᵀ1)⁻¹AᵀW` until `‖C⁺ − C‖_F < ε` or
 /// `max_iter` updates; a centre with no mass keeps its place. The attention returned is
-/// that of the final centres.
+/// that of the final centres. Each update is one fused pass over the points (A is never
+/// stored), in chunks of 4096 points spread over the cores natively.
 pub fn soft_kmeans(w: &Mat<f64>, c0: &Mat<f64>, tau: f64, eps: f64, max_iter: usize) -> SoftKMeans {
+    soft_kmeans_threads(w, c0, tau, eps, max_iter, default_threads())
+}
+
+/// [`soft_kmeans`] on at most `threads` threads (the result is the same for any count).
+pub fn soft_kmeans_threads(
+    w: &Mat<f64>,
+    c0: &Mat<f64>,
+    tau: f64,
+    eps: f64,
+    max_iter: usize,
+    threads: usize,
+) -> SoftKMeans {
+    let (d, k) = (w.cols, c0.rows);
     let mut c = c0.clone();
     let (mut iterations, mut converged, mut last_change) = (0, false, f64::NAN);
+    let chunks: Vec<&[f64]> = if d == 0 { Vec::new() } else { w.data.chunks(SKM_CHUNK * d).collect() };
+    // No threads in the browser's wasm (the page parallelises across Web Workers instead).
+    #[cfg(target_arch = "wasm32")]
+    let threads = {
+        let _ = threads;
+        1
+    };
+    let threads = threads.min(chunks.len()).max(1);
     while iterations < max_iter {
-        let a = soft_assign(w, &c, tau);
-        let num = matmul(&a.transpose(), w);
+        let parts: Vec<(Vec<f64>, Vec<f64>)> = if threads <= 1 {
+            chunks.iter().map(|x| skm_sums(x, d, &c.data, k, tau)).collect()
+        } else {
+            let per = chunks.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks
+                    .chunks(per)
+                    .map(|group| {
+                        let cd = &c.data;
+                        scope.spawn(move || {
+                            group.iter().map(|x| skm_sums(x, d, cd, k, tau)).collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+            })
+        };
+        let mut num = vec![0.0; k * d];
+        let mut mass = vec![0.0; k];
+        for (pn, pm) in &parts {
+            num.iter_mut().zip(pn).for_each(|(a, b)| *a += b);
+            mass.iter_mut().zip(pm).for_each(|(a, b)| *a += b);
+        }
         let mut next = c.clone();
-        for j in 0..c.rows {
-            let mass: f64 = (0..w.rows).map(|i| a.at(i, j)).sum();
-            if mass > 0.0 {
-                for t in 0..c.cols {
-                    next.data[j * c.cols + t] = num.at(j, t) / mass;
+        for j in 0..k {
+            if mass[j] > 0.0 {
+                for t in 0..d {
+                    next.data[j * d + t] = num[j * d + t] / mass[j];
                 }
             }
         }
@@ -321,6 +405,26 @@ mod tests {
             }
         }
         c
+    }
+
+    #[test]
+    fn soft_kmeans_is_the_same_on_any_number_of_threads() {
+        let w = random(3 * SKM_CHUNK + 17, 3, 21);
+        let c0 = Mat { rows: 5, cols: 3, data: w.data[..15].to_vec() };
+        let one = soft_kmeans_threads(&w, &c0, 0.7, 0.0, 4, 1);
+        let three = soft_kmeans_threads(&w, &c0, 0.7, 0.0, 4, 3);
+        assert_eq!(one.centres, three.centres);
+        assert_eq!(one.last_change, three.last_change);
+        // One update against the written-out weighted mean of eq. (2.9).
+        let a = soft_assign(&w, &c0, 0.7);
+        let step = soft_kmeans_threads(&w, &c0, 0.7, 0.0, 1, 2);
+        for j in 0..5 {
+            let mass: f64 = (0..w.rows).map(|i| a.at(i, j)).sum();
+            for t in 0..3 {
+                let want = (0..w.rows).map(|i| a.at(i, j) * w.at(i, t)).sum::<f64>() / mass;
+                assert!((f64::from(step.centres.at(j, t)) - want).abs() < 1e-5);
+            }
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod classic;
 pub mod dense;
 pub mod elcd;
 pub mod klr;
+pub mod softkmeans;
 mod view;
 
 pub use view::{View, field, num, nums};
@@ -184,13 +185,7 @@ pub static LABS: &[LabDef] = &[
         "Tomoto & Teramae, arXiv:2505.11948 (2025); established theory: the non-Hermitian Wishart ensemble",
         &[&cite::TOMOTO_TERAMAE_2025],
     ),
-    planned(
-        "softkmeans",
-        "Soft k-means and implicit differentiation",
-        "Soft k-means as an attention fixed point, with unrolled, implicit and Jacobian-free gradients checked against finite differences.",
-        "Jaffe, PhD dissertation (UC Santa Barbara, 2024), Chapter 2",
-        &[&cite::JAFFE_2024],
-    ),
+    softkmeans::LAB,
     planned(
         "khopfield",
         "Modern Hopfield retrieval and k-nearest memories",

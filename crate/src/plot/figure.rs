@@ -129,6 +129,9 @@ pub enum Cmap {
     Gray,
     /// ±1 states: +1 dark, −1 light (for patterns).
     Spins,
+    /// Colours given directly: each value is `r·65536 + g·256 + b` (0…255 each; see
+    /// [`Cmap::pack`]), non-finite values transparent; the domain is ignored (photographs).
+    Rgb,
 }
 
 impl Cmap {
@@ -147,10 +150,28 @@ impl Cmap {
                     }
                 })
                 .collect(),
+            Cmap::Rgb => values
+                .iter()
+                .flat_map(|&v| {
+                    if v.is_finite() {
+                        let c = v.round().clamp(0.0, 16_777_215.0) as u32;
+                        [(c >> 16) as u8, (c >> 8) as u8, c as u8, 255]
+                    } else {
+                        [255, 255, 255, 0]
+                    }
+                })
+                .collect(),
             Cmap::Viridis => super::heatmap_rgba(values, domain[0], domain[1], Colormap::Viridis),
             Cmap::Diverging => super::heatmap_rgba(values, domain[0], domain[1], Colormap::Diverging),
             Cmap::Gray => super::heatmap_rgba(values, domain[0], domain[1], Colormap::Gray),
         }
+    }
+}
+
+impl Cmap {
+    /// The value that [`Cmap::Rgb`] shows as the colour `(r, g, b)`.
+    pub fn pack(r: u8, g: u8, b: u8) -> f64 {
+        f64::from((u32::from(r) << 16) | (u32::from(g) << 8) | u32::from(b))
     }
 }
 
@@ -333,6 +354,9 @@ pub enum Mark {
     Heatmap { pixels: Pixels, extent: [f64; 4], click: CellClick, smooth: bool },
     /// Markers at points, one shape and colour each (or `color` for all).
     Markers { x: Vec<f64>, y: Vec<f64>, shape: Shape, size: f64, color: Color, label: String },
+    /// Markers at points, each in its own colour (`colors[i]`; the last colour for points
+    /// past its end), e.g. a point cloud coloured by soft cluster membership. No legend entry.
+    Scatter { x: Vec<f64>, y: Vec<f64>, colors: Vec<Color>, shape: Shape, size: f64 },
     /// Line segments `[x0, y0, x1, y1]`.
     Segments { segs: Vec<[f64; 4]>, color: Color, width: f64 },
     /// Text at a data point.
@@ -501,6 +525,11 @@ impl Figure {
                             Mark::Series { x, y, label, .. } | Mark::Markers { x, y, label, .. } => {
                                 for (a, b) in x.iter().zip(y) {
                                     row("series", label, *a, *b, None);
+                                }
+                            }
+                            Mark::Scatter { x, y, .. } => {
+                                for (a, b) in x.iter().zip(y) {
+                                    row("scatter", "", *a, *b, None);
                                 }
                             }
                             Mark::Bars { x, y, label, .. } => {

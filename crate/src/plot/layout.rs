@@ -175,52 +175,72 @@ fn layout_images(im: &Images, w: f64) -> Scene {
     let cap = if im.items.iter().any(|i| !i.caption.is_empty()) { 15.0 } else { 0.0 };
     let per_row = ((w + gap) / (size + gap)).floor().max(1.0) as usize;
     let mut s = Scene { width: w, ..Scene::default() };
-    for (k, it) in im.items.iter().enumerate() {
-        let x = (k % per_row) as f64 * (size + gap);
-        let y = (k / per_row) as f64 * (size + gap + cap);
-        let p = &it.pixels;
-        let (iw, ih) = if p.cols >= p.rows {
-            (size, size * p.rows as f64 / p.cols.max(1) as f64)
-        } else {
-            (size * p.cols as f64 / p.rows.max(1) as f64, size)
-        };
-        s.items.push(Item::Image {
-            x,
-            y,
-            w: iw,
-            h: ih,
-            cols: p.cols,
-            rows: p.rows,
-            rgba: p.cmap.rgba(&p.values, p.domain),
-            smooth: false,
-        });
-        s.rect(
-            x,
-            y,
-            iw,
-            ih,
-            None,
-            Some(Stroke::solid(
-                it.outline.unwrap_or(Color::rgb(210, 214, 220)),
-                if it.outline.is_some() { 2.0 } else { 1.0 },
-            )),
-        );
-        if !it.caption.is_empty() {
-            s.text(
-                x + iw / 2.0,
-                y + ih + 12.0,
-                text::fit(&it.caption, TICK, size + gap),
-                TICK,
-                scene::MUTED,
-                Anchor::Middle,
+    // Each image fits a size × size box keeping its aspect ratio; a row is as tall as its
+    // tallest image (wide images make short rows).
+    let dims: Vec<(f64, f64)> = im
+        .items
+        .iter()
+        .map(|it| {
+            let p = &it.pixels;
+            if p.cols >= p.rows {
+                (size, size * p.rows as f64 / p.cols.max(1) as f64)
+            } else {
+                (size * p.cols as f64 / p.rows.max(1) as f64, size)
+            }
+        })
+        .collect();
+    let mut y = 0.0;
+    for (r, row) in im.items.chunks(per_row).enumerate() {
+        let row_dims = &dims[r * per_row..r * per_row + row.len()];
+        let row_h = row_dims.iter().map(|d| d.1).fold(0.0, f64::max);
+        for (c, (it, &(iw, ih))) in row.iter().zip(row_dims).enumerate() {
+            let x = c as f64 * (size + gap);
+            let p = &it.pixels;
+            s.items.push(Item::Image {
+                x,
+                y,
+                w: iw,
+                h: ih,
+                cols: p.cols,
+                rows: p.rows,
+                rgba: p.cmap.rgba(&p.values, p.domain),
+                smooth: false,
+            });
+            s.rect(
+                x,
+                y,
+                iw,
+                ih,
+                None,
+                Some(Stroke::solid(
+                    it.outline.unwrap_or(Color::rgb(210, 214, 220)),
+                    if it.outline.is_some() { 2.0 } else { 1.0 },
+                )),
             );
+            if !it.caption.is_empty() {
+                s.text(
+                    x + iw / 2.0,
+                    y + ih + 12.0,
+                    text::fit(&it.caption, TICK, size + gap),
+                    TICK,
+                    scene::MUTED,
+                    Anchor::Middle,
+                );
+            }
+            if let Some(a) = &it.action {
+                s.hits.push(Hit::Area {
+                    x,
+                    y,
+                    w: iw,
+                    h: ih + cap,
+                    action: a.clone(),
+                    title: it.title.clone(),
+                });
+            }
         }
-        if let Some(a) = &it.action {
-            s.hits.push(Hit::Area { x, y, w: iw, h: ih + cap, action: a.clone(), title: it.title.clone() });
-        }
+        y += row_h + cap + gap;
     }
-    let rows = im.items.len().div_ceil(per_row) as f64;
-    s.height = (rows * (size + gap + cap) - gap).max(0.0);
+    s.height = (y - gap).max(0.0);
     s
 }
 
@@ -274,7 +294,7 @@ fn extents(p: &Plot) -> (Extent, Extent) {
     let (sx, sy) = (p.x.scale, p.y.scale);
     for m in &p.marks {
         match m {
-            Mark::Series { x, y, .. } | Mark::Markers { x, y, .. } => {
+            Mark::Series { x, y, .. } | Mark::Markers { x, y, .. } | Mark::Scatter { x, y, .. } => {
                 for (a, b) in x.iter().zip(y) {
                     let (a, b) = (tf(*a, sx), tf(*b, sy));
                     if a.is_finite() && b.is_finite() {
@@ -601,6 +621,16 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                     let (a, b) = (xpx(tf(*a, sx)), ypx(tf(*b, sy)));
                     if a.is_finite() && b.is_finite() {
                         marker(&mut s, a, b, *shape, *size, *color);
+                        sample.push((a, b));
+                    }
+                }
+            }
+            Mark::Scatter { x, y, colors, shape, size } => {
+                let last = colors.last().copied().unwrap_or(scene::TEXT);
+                for (i, (a, b)) in x.iter().zip(y).enumerate() {
+                    let (a, b) = (xpx(tf(*a, sx)), ypx(tf(*b, sy)));
+                    if a.is_finite() && b.is_finite() {
+                        marker(&mut s, a, b, *shape, *size, colors.get(i).copied().unwrap_or(last));
                         sample.push((a, b));
                     }
                 }
@@ -1001,6 +1031,68 @@ mod tests {
             .series("exact recall", load.clone(), exact, Style::line(0).with_markers())
             .vline(0.094, "1/(2 ln N) = 0.094", PALETTE[0])
             .vline(0.138, "0.138 (AGS)", PALETTE[1])
+    }
+
+    #[test]
+    fn scatter_draws_each_point_in_its_own_colour() {
+        let colors = vec![PALETTE[0], PALETTE[1]];
+        let plot = Plot::new(Axis::new("x"), Axis::new("y")).mark(Mark::Scatter {
+            x: vec![0.0, 1.0, f64::NAN, 2.0],
+            y: vec![0.0, 1.0, 1.0, 0.5],
+            colors,
+            shape: Shape::Dot,
+            size: 3.0,
+        });
+        let s = layout_plot(&plot, 300.0);
+        let fills: Vec<Color> = s
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Circle { fill: Some(c), r, .. } if *r == 3.0 => Some(*c),
+                _ => None,
+            })
+            .collect();
+        // The NaN point is skipped; the fourth point takes the last colour.
+        assert_eq!(fills, vec![PALETTE[0], PALETTE[1], PALETTE[1]]);
+    }
+
+    #[test]
+    fn wide_images_make_short_rows() {
+        let item = |rows: usize, cols: usize| crate::plot::figure::ImageItem {
+            pixels: Pixels {
+                rows,
+                cols,
+                values: vec![0.0; rows * cols],
+                cmap: Cmap::Gray,
+                domain: [0.0, 1.0],
+            },
+            caption: String::new(),
+            action: None,
+            outline: None,
+            title: String::new(),
+        };
+        // Two per row at 100 px: a 2:1 row (50 px tall) then a square row (100 px).
+        let im = Images { items: vec![item(1, 2), item(1, 2), item(4, 4)], size: 100.0 };
+        let s = layout_images(&im, 215.0);
+        let ys: Vec<(f64, f64)> = s
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Image { y, h, .. } => Some((*y, *h)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ys, vec![(0.0, 50.0), (0.0, 50.0), (60.0, 100.0)]);
+        assert_eq!(s.height, 160.0);
+    }
+
+    #[test]
+    fn rgb_pixels_keep_their_colours() {
+        let values = vec![Cmap::pack(255, 0, 10), Cmap::pack(1, 2, 3), f64::NAN];
+        assert_eq!(
+            Cmap::Rgb.rgba(&values, [0.0, 1.0]),
+            vec![255, 0, 10, 255, 1, 2, 3, 255, 255, 255, 255, 0]
+        );
     }
 
     #[test]
