@@ -11,6 +11,7 @@
 
 pub mod classic;
 pub mod dense;
+pub mod hhd;
 pub mod klr;
 mod view;
 
@@ -143,12 +144,7 @@ pub struct Part {
 pub static LABS: &[LabDef] = &[
     classic::LAB,
     klr::LAB,
-    planned(
-        "hhd",
-        "Hebbian networks as spiked covariance",
-        "The Hebbian coupling as a spiked sample covariance, Marchenko–Pastur edges, and the Hierarchical Hopfield Decomposition of digits.",
-        "Hierarchical Hopfield Decomposition (seeds/hierarchical-hopfield-decomposition)",
-    ),
+    hhd::LAB,
     dense::LAB,
     planned(
         "hetero",

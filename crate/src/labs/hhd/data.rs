@@ -75,12 +75,31 @@ fn draw_by_class(by_class: &[Vec<usize>], classes: &[u8], count: usize, rng: &mu
     out
 }
 
-/// Digit data (`mnist` or `digits8`): `count` samples of `classes`.
-pub fn digits(which: &str, classes: &[u8], count: usize, rng: &mut Rng) -> Result<Dataset, RunError> {
+/// Indices of every digit of `classes` in the data set `which` (`mnist` or `digits8`), by class.
+pub fn digit_pool(which: &str, classes: &[u8]) -> Result<Vec<Vec<usize>>, RunError> {
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); 10];
     if which == "mnist" {
         let m = data::mnist()?;
-        let by_class: Vec<Vec<usize>> = (0..10).map(|c| m.class_indices(c)).collect();
-        let idx = draw_by_class(&by_class, classes, count, rng);
+        for c in 0..10u8 {
+            by_class[usize::from(c)] = m.class_indices(c);
+        }
+    } else {
+        for (i, d) in data::digits().iter().enumerate() {
+            by_class[usize::from(d.label.min(9))].push(i);
+        }
+    }
+    for (c, v) in by_class.iter_mut().enumerate() {
+        if !classes.contains(&(c as u8)) {
+            v.clear();
+        }
+    }
+    Ok(by_class)
+}
+
+/// The digits `idx` of the data set `which` (`mnist` or `digits8`).
+pub fn digit_rows(which: &str, idx: &[usize]) -> Result<Dataset, RunError> {
+    if which == "mnist" {
+        let m = data::mnist()?;
         let mut x = Mat::zeros(idx.len(), data::MNIST_PIXELS);
         for (r, &i) in idx.iter().enumerate() {
             for (v, &p) in x.row_mut(r).iter_mut().zip(m.pixels(i)) {
@@ -91,18 +110,13 @@ pub fn digits(which: &str, classes: &[u8], count: usize, rng: &mut Rng) -> Resul
         return Ok(Dataset {
             x,
             labels: Some(labels),
-            source: idx,
+            source: idx.to_vec(),
             width: data::MNIST_SIDE,
             scale: 255.0,
             planted: None,
         });
     }
     let all = data::digits();
-    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); 10];
-    for (i, d) in all.iter().enumerate() {
-        by_class[usize::from(d.label.min(9))].push(i);
-    }
-    let idx = draw_by_class(&by_class, classes, count, rng);
     let mut x = Mat::zeros(idx.len(), 64);
     for (r, &i) in idx.iter().enumerate() {
         for (v, &p) in x.row_mut(r).iter_mut().zip(&all[i].pixels) {
@@ -110,7 +124,14 @@ pub fn digits(which: &str, classes: &[u8], count: usize, rng: &mut Rng) -> Resul
         }
     }
     let labels = idx.iter().map(|&i| i64::from(all[i].label)).collect();
-    Ok(Dataset { x, labels: Some(labels), source: idx, width: 8, scale: 16.0, planted: None })
+    Ok(Dataset { x, labels: Some(labels), source: idx.to_vec(), width: 8, scale: 16.0, planted: None })
+}
+
+/// Digit data (`mnist` or `digits8`): `count` samples of `classes`.
+pub fn digits(which: &str, classes: &[u8], count: usize, rng: &mut Rng) -> Result<Dataset, RunError> {
+    let by_class = digit_pool(which, classes)?;
+    let idx = draw_by_class(&by_class, classes, count, rng);
+    digit_rows(which, &idx)
 }
 
 /// Settings of the synthetic spiked-covariance generator.
@@ -462,7 +483,7 @@ mod tests {
         assert!(e(&many).contains("at most 4000"), "{}", e(&many));
         let wide = (0..=MAX_FEATURES).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
         assert!(e(&format!("{wide}\n{wide}\n")).contains("at most 1024"));
-        assert!(e("x,label\n1,0.5\n2,1\n").contains("not an integer class"));
+        assert!(e("x,y,label\n1,2,0.5\n2,3,1\n").contains("not an integer class"));
     }
 
     #[test]
