@@ -209,13 +209,21 @@ fn iterate_rows(s0: &Mat<f64>, max_steps: usize, field: impl Fn(&Mat<f64>) -> Ma
         if status.iter().all(|&st| st != RowStatus::Running) {
             break;
         }
-        let h = field(&s);
-        for r in 0..rows {
-            if status[r] != RowStatus::Running {
-                continue;
+        // The field of the running rows only (each row's field depends on that row alone):
+        // late in a recall most rows have stopped.
+        let active: Vec<usize> = (0..rows).filter(|&r| status[r] == RowStatus::Running).collect();
+        let h = if active.len() == rows {
+            field(&s)
+        } else {
+            let mut sub = Mat::zeros(active.len(), cols);
+            for (k, &r) in active.iter().enumerate() {
+                sub.row_mut(k).copy_from_slice(s.row(r));
             }
+            field(&sub)
+        };
+        for (k, &r) in active.iter().enumerate() {
             steps[r] += 1;
-            let new: Vec<f64> = h.row(r).iter().map(|&x| sgn(x)).collect();
+            let new: Vec<f64> = h.row(k).iter().map(|&x| sgn(x)).collect();
             if new.as_slice() == s.row(r) {
                 status[r] = RowStatus::Fixed;
                 continue;

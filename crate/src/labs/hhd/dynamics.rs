@@ -68,7 +68,7 @@ impl Settled {
 /// The Hebbian coupling `W = AAᵀ/N − I_M` of samples `a` (`N × M`, rows), in f64.
 pub fn coupling(a: &Mat<f64>) -> Mat<f64> {
     let n = a.rows.max(1) as f64;
-    let mut w = cpu::gram(&a.transpose());
+    let mut w = cpu::gram_threads(&a.transpose(), super::spectrum::threads());
     for v in &mut w.data {
         *v /= n;
     }

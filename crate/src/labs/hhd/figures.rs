@@ -177,11 +177,11 @@ fn spikes(v: &View) -> Figure {
         .iter()
         .enumerate()
         .map(|(k, vec)| {
-            let mut cap = format!("λ{} = {}", k + 1, number(eig.get(k).copied().unwrap_or(f64::NAN)));
+            let mut cap = number(eig.get(k).copied().unwrap_or(f64::NAN));
             if let Some(o) = &overlaps {
                 let row = nums(&o[k]);
                 let (best, c) = row.iter().enumerate().fold((0, 0.0), |b, (i, &c)| if c > b.1 { (i, c) } else { b });
-                cap = format!("u{}: |cos| {}", best + 1, number(c));
+                cap = format!("u{} {}", best + 1, number(c));
             }
             ImageItem { pixels: signed_image(v, &nums(vec)), caption: cap, action: None, outline: None, title: format!("eigenvector {}", k + 1) }
         })
@@ -191,7 +191,7 @@ fn spikes(v: &View) -> Figure {
     if spikes > MAX_SHOWN as f64 {
         fig = fig.caption(format!("The first {MAX_SHOWN} of {spikes} spikes."));
     }
-    fig = fig.caption("Unit eigenvectors of Q, blue negative, red positive, each turned so the samples project on it positively on average.");
+    fig = fig.caption("Unit eigenvectors of Q in order, captioned with their eigenvalue (synthetic data: the planted signal u_l it is closest to, and |cos|); blue negative, red positive, each turned so the samples project on it positively on average.");
     if let Some(o) = overlaps {
         // Synthetic: the planted signals, the |cos| matrix and the theory.
         let planted = v.get("planted").as_array().cloned().unwrap_or_default();
@@ -476,10 +476,12 @@ fn node(v: &View) -> Figure {
     let images = v.get("images").as_array().cloned().unwrap_or_default();
     let members: Vec<usize> = nums(&nd["members"]).into_iter().filter(|x| x.is_finite() && *x >= 0.0).map(|x| x as usize).collect();
     let labels = nums(v.get("labels"));
-    let items: Vec<ImageItem> = members
+    // Up to 32 samples spread evenly over the members (they are in class order).
+    let with_image: Vec<usize> = members.iter().copied().filter(|&i| i < images.len()).collect();
+    let stride = with_image.len().div_ceil(32).max(1);
+    let items: Vec<ImageItem> = with_image
         .iter()
-        .filter(|&&i| i < images.len())
-        .take(32)
+        .step_by(stride)
         .map(|&i| ImageItem {
             pixels: sample_image(v, &nums(&images[i])),
             caption: labels.get(i).filter(|l| l.is_finite()).map_or(String::new(), |l| format!("{l}")),

@@ -172,7 +172,10 @@ pub async fn decompose(
         loop {
             let n = node.members.len();
             if n == 0 {
+                // Entropy removal took every sample: nothing is left to describe.
                 node.reason = "no samples left";
+                node.spike_count = 0;
+                node.prototype.clear();
                 break;
             }
             let a = data.rows(&node.members);

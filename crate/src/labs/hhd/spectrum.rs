@@ -58,7 +58,7 @@ pub fn spectrum(a: &Mat<f64>, want: impl Fn(usize) -> usize) -> Option<Spectrum>
     let (edge_lower, edge_upper) = edges(m, n);
     let scale = (n as f64 / m as f64).sqrt() / n as f64;
     let gram_side = n < m;
-    let mut g = if gram_side { cpu::gram(a) } else { cpu::gram(&a.transpose()) };
+    let mut g = if gram_side { cpu::gram_threads(a, threads()) } else { cpu::gram_threads(&a.transpose(), threads()) };
     for v in &mut g.data {
         *v *= scale;
     }
@@ -69,11 +69,17 @@ pub fn spectrum(a: &Mat<f64>, want: impl Fn(usize) -> usize) -> Option<Spectrum>
     let k = want(spikes).min(side);
     let mut vectors = Vec::new();
     if k > 0 {
-        let eig = nalgebra::linalg::SymmetricEigen::try_new(dmatrix(&g), 1e-14, 100_000)?;
-        let mut order: Vec<usize> = (0..side).collect();
-        order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
-        for &c in order.iter().take(k) {
-            let w: Vec<f64> = eig.eigenvectors.column(c).iter().copied().collect();
+        let top = match top_vectors(&g, k, values.first().copied().unwrap_or(0.0)) {
+            Some(v) => v,
+            None => {
+                // Subspace iteration too slow (clustered eigenvalues): the full decomposition.
+                let eig = nalgebra::linalg::SymmetricEigen::try_new(dmatrix(&g), 1e-14, 100_000)?;
+                let mut order: Vec<usize> = (0..side).collect();
+                order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
+                order.iter().take(k).map(|&c| eig.eigenvectors.column(c).iter().copied().collect()).collect()
+            }
+        };
+        for w in top {
             let mut v = if gram_side {
                 // A w: a combination of the samples (rows of `a`).
                 let mut v = vec![0.0; m];
@@ -104,6 +110,92 @@ pub fn spectrum(a: &Mat<f64>, want: impl Fn(usize) -> usize) -> Option<Spectrum>
         }
     }
     Some(Spectrum { values, vectors, edge_lower, edge_upper, spikes })
+}
+
+/// Worker threads for the covariance products natively (`HOPFIELD_THREADS` overrides the
+/// number of cores); one in the browser.
+pub fn threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::env::var("HOPFIELD_THREADS")
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+            .filter(|&t| t > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        1
+    }
+}
+
+/// Orthonormalise the rows of `z` in place (modified Gram–Schmidt, twice); rows that
+/// vanish are replaced by zeros.
+fn orthonormalise(z: &mut Mat<f64>) {
+    let n = z.cols;
+    for i in 0..z.rows {
+        for _ in 0..2 {
+            for j in 0..i {
+                let d: f64 = (0..n).map(|t| z.data[i * n + t] * z.data[j * n + t]).sum();
+                for t in 0..n {
+                    z.data[i * n + t] -= d * z.data[j * n + t];
+                }
+            }
+        }
+        let norm = z.row(i).iter().map(|x| x * x).sum::<f64>().sqrt();
+        for x in z.row_mut(i) {
+            *x = if norm > 0.0 { *x / norm } else { 0.0 };
+        }
+    }
+}
+
+/// The unit eigenvectors of the `k` largest eigenvalues of the symmetric positive
+/// semi-definite `g`, by block subspace iteration with Rayleigh–Ritz (block `k + 10`, a
+/// fixed pseudo-random start, so the result is deterministic), until each residual
+/// `‖g v − θ v‖` is below `1e-10·λ1`; `None` when 400 iterations do not get there.
+/// One `block × side × side` product per iteration instead of a full decomposition.
+pub fn top_vectors(g: &Mat<f64>, k: usize, lambda1: f64) -> Option<Vec<Vec<f64>>> {
+    let n = g.rows;
+    let b = (k + 10).min(n);
+    if k == 0 || n == 0 {
+        return Some(Vec::new());
+    }
+    let tol = 1e-10 * lambda1.abs().max(1e-300);
+    let mut rng = crate::rng::seeded(0x5eed, 77);
+    let mut z = Mat { rows: b, cols: n, data: (0..b * n).map(|_| crate::rng::normal(&mut rng)).collect() };
+    // Rows are vectors: Z ← Z·G (G symmetric) is G applied to each.
+    z = cpu::matmul(&z, g);
+    for _ in 0..400 {
+        orthonormalise(&mut z);
+        let gq = cpu::matmul(&z, g);
+        let t = cpu::matmul_nt(&z, &gq);
+        let eig = nalgebra::linalg::SymmetricEigen::try_new(dmatrix(&t), 1e-14, 10_000)?;
+        let mut order: Vec<usize> = (0..b).collect();
+        order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
+        let mut v = Mat::zeros(b, n);
+        let mut gv = Mat::zeros(b, n);
+        for (r, &c) in order.iter().enumerate() {
+            for i in 0..b {
+                let y = eig.eigenvectors[(i, c)];
+                if y != 0.0 {
+                    for t in 0..n {
+                        v.data[r * n + t] += y * z.data[i * n + t];
+                        gv.data[r * n + t] += y * gq.data[i * n + t];
+                    }
+                }
+            }
+        }
+        let converged = order.iter().take(k).enumerate().all(|(r, &c)| {
+            let theta = eig.eigenvalues[c];
+            let res: f64 = (0..n).map(|t| (gv.data[r * n + t] - theta * v.data[r * n + t]).powi(2)).sum::<f64>().sqrt();
+            res <= tol
+        });
+        if converged {
+            return Some((0..k).map(|r| v.row(r).to_vec()).collect());
+        }
+        z = gv;
+    }
+    None
 }
 
 /// Flip `v` so the mean projection of the samples on it is positive (an eigenvector's sign
@@ -263,6 +355,24 @@ mod tests {
             assert!((c - pred[j].cosine).abs() < 0.03, "spike {j}: |cos| {c} vs theory {}", pred[j].cosine);
             let rel = (s.values[j] - pred[j].eigenvalue).abs() / pred[j].eigenvalue;
             assert!(rel < 0.08, "spike {j}: λ {} vs theory {}", s.values[j], pred[j].eigenvalue);
+        }
+    }
+
+    #[test]
+    fn subspace_iteration_finds_the_leading_eigenvectors() {
+        let d = synthetic(
+            &Synthetic { n: 80, samples: 300, rank: 4, strength: 9.0, spread: 0.6, rho: 0.2 },
+            &mut seeded(8, 1),
+        )
+        .expect("fits");
+        let g = cpu::gram(&d.x.transpose());
+        let full = nalgebra::linalg::SymmetricEigen::new(dmatrix(&g));
+        let mut order: Vec<usize> = (0..80).collect();
+        order.sort_by(|&i, &j| full.eigenvalues[j].total_cmp(&full.eigenvalues[i]));
+        let top = top_vectors(&g, 5, full.eigenvalues[order[0]]).expect("converges");
+        for (r, v) in top.iter().enumerate() {
+            let w: Vec<f64> = full.eigenvectors.column(order[r]).iter().copied().collect();
+            assert!((abs_cos(v, &w) - 1.0).abs() < 1e-8, "vector {r}: |cos| {}", abs_cos(v, &w));
         }
     }
 
