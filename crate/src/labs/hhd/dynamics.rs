@@ -110,17 +110,19 @@ pub async fn settle(compute: &Compute, a: &Mat<f64>, mode: Mode, steps: usize, r
         Mode::Async => settle_async(&w, &s0, steps, rng),
     };
     let m = a.cols;
+    // The other state of each cycle, sign(W s), for all cycling samples in one product.
+    let cycling: Vec<usize> = (0..ends.len()).filter(|&r| ends[r] == End::Cycle).collect();
+    let mut partner = Mat::zeros(cycling.len(), m);
+    for (k, &r) in cycling.iter().enumerate() {
+        partner.row_mut(k).copy_from_slice(states.row(r));
+    }
+    let partner = cpu::matmul(&partner, &w);
     let mut map: BTreeMap<(End, Vec<i8>), Vec<usize>> = BTreeMap::new();
     for (r, &end) in ends.iter().enumerate() {
         let s: Vec<i8> = states.row(r).iter().map(|&v| if v > 0.0 { 1 } else { -1 }).collect();
         let key = if end == End::Cycle {
-            // The other state of the cycle: sign(W s).
-            let other: Vec<i8> = (0..m)
-                .map(|i| {
-                    let h: f64 = w.row(i).iter().zip(states.row(r)).map(|(x, y)| x * y).sum();
-                    if h >= 0.0 { 1 } else { -1 }
-                })
-                .collect();
+            let k = cycling.binary_search(&r).unwrap_or(0);
+            let other: Vec<i8> = partner.row(k).iter().map(|&h| if h >= 0.0 { 1 } else { -1 }).collect();
             if other < s { other } else { s }
         } else {
             s
