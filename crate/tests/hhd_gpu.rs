@@ -31,7 +31,8 @@ fn gpu_recall_matches_cpu_except_at_near_zero_fields() {
     }
     let s0 = s.clone();
     // Σ_j |W_ij s_j| = Σ_j |W_ij| for ±1 states.
-    let bounds: Vec<f64> = (0..m).map(|i| 1e-5 * w.row(i).iter().map(|x| x.abs()).sum::<f64>() + 1e-6).collect();
+    let bounds: Vec<f64> =
+        (0..m).map(|i| 1e-5 * w.row(i).iter().map(|x| x.abs()).sum::<f64>() + 1e-6).collect();
     let (mut near_zero, mut mismatched) = (0usize, 0usize);
     let mut rows_with_mismatch = BTreeSet::new();
     for step in 0..40 {
@@ -63,7 +64,8 @@ fn gpu_recall_matches_cpu_except_at_near_zero_fields() {
     }
     let full_gpu = pollster::block_on(g.hopfield_sync(&w32, &s0.to_f32(), 100)).expect("GPU run");
     let full_cpu = cpu::hopfield_sync(&w, &s0, 100);
-    let differing: Vec<usize> = (0..n).filter(|&r| full_gpu.states.row(r) != full_cpu.states.row(r)).collect();
+    let differing: Vec<usize> =
+        (0..n).filter(|&r| full_gpu.states.row(r) != full_cpu.states.row(r)).collect();
     eprintln!(
         "hhd recall, N = {n} samples, M = {m} neurons: {near_zero} fields within f32 rounding of 0, \
          {mismatched} signs differed (GPU vs CPU, same state), {} samples ended differently",

@@ -1020,15 +1020,17 @@ mod tests {
     #[test]
     fn clickable_points_get_hit_areas_at_their_centres() {
         let act = |v: f64| Some(Action::Ui { key: "node".into(), value: v });
-        let p = Plot::new(Axis::new("x").domain(0.0, 10.0), Axis::new("y").domain(0.0, 10.0)).mark(Mark::Points {
-            x: vec![2.0, 8.0, f64::NAN],
-            y: vec![5.0, 5.0, 1.0],
-            radius: vec![3.0, 10.0, 3.0],
-            colors: vec![PALETTE[0], PALETTE[1], PALETTE[2]],
-            actions: vec![act(0.0), None, act(2.0)],
-            titles: vec!["node 0".into(), "node 1".into(), "node 2".into()],
-            selected: vec![1],
-        });
+        let p = Plot::new(Axis::new("x").domain(0.0, 10.0), Axis::new("y").domain(0.0, 10.0)).mark(
+            Mark::Points {
+                x: vec![2.0, 8.0, f64::NAN],
+                y: vec![5.0, 5.0, 1.0],
+                radius: vec![3.0, 10.0, 3.0],
+                colors: vec![PALETTE[0], PALETTE[1], PALETTE[2]],
+                actions: vec![act(0.0), None, act(2.0)],
+                titles: vec!["node 0".into(), "node 1".into(), "node 2".into()],
+                selected: vec![1],
+            },
+        );
         let s = layout_plot(&p, 400.0);
         let circles: Vec<(f64, f64, f64)> = s
             .items
@@ -1047,7 +1049,11 @@ mod tests {
         assert_eq!(action, &Action::Ui { key: "node".into(), value: 0.0 });
         assert_eq!(title, "node 0");
         // The selected point has the dark ring.
-        assert!(s.items.iter().any(|i| matches!(i, Item::Circle { r, stroke: Some(st), .. } if *r == 10.0 && st.width == 2.5)));
+        assert!(
+            s.items.iter().any(
+                |i| matches!(i, Item::Circle { r, stroke: Some(st), .. } if *r == 10.0 && st.width == 2.5)
+            )
+        );
     }
 
     #[test]

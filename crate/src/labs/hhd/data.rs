@@ -255,7 +255,8 @@ pub fn from_csv(text: &str) -> Result<Dataset, String> {
     } else {
         ','
     };
-    let split = |l: &str| -> Vec<String> { l.split(sep).map(|f| f.trim().trim_matches('"').to_string()).collect() };
+    let split =
+        |l: &str| -> Vec<String> { l.split(sep).map(|f| f.trim().trim_matches('"').to_string()).collect() };
     let head = split(first);
     let header = head.iter().any(|f| f.parse::<f64>().is_err());
     let label_col = if header {
@@ -273,7 +274,9 @@ pub fn from_csv(text: &str) -> Result<Dataset, String> {
         ));
     }
     if features > MAX_FEATURES {
-        return Err(format!("the file has {features} features (columns); this lab holds at most {MAX_FEATURES}"));
+        return Err(format!(
+            "the file has {features} features (columns); this lab holds at most {MAX_FEATURES}"
+        ));
     }
     if rows.len() < 2 || features < 2 {
         return Err(format!(

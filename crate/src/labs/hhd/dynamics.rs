@@ -145,7 +145,12 @@ pub async fn settle(compute: &Compute, a: &Mat<f64>, mode: Mode, steps: usize, r
 /// Asynchronous updates of each row of `s0`: sweeps over the neurons in a fresh random
 /// order, `s_i ← sign(h_i)` with the field `h = W s` kept up to date; a row is fixed after
 /// a sweep that changes nothing.
-pub fn settle_async(w: &Mat<f64>, s0: &Mat<f64>, steps: usize, rng: &mut Rng) -> (Mat<f64>, Vec<End>, Vec<u32>) {
+pub fn settle_async(
+    w: &Mat<f64>,
+    s0: &Mat<f64>,
+    steps: usize,
+    rng: &mut Rng,
+) -> (Mat<f64>, Vec<End>, Vec<u32>) {
     let m = w.rows;
     let mut s = s0.clone();
     let mut h = cpu::matmul(s0, &w.transpose());
@@ -186,9 +191,10 @@ mod tests {
     fn data() -> Mat<f64> {
         // Two noisy prototypes in 12 dimensions, 5 samples each.
         let mut rng = seeded(4, 1);
-        let p = [[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0], [
-            1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0,
-        ]];
+        let p = [
+            [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0],
+            [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0],
+        ];
         let mut a = Mat::zeros(10, 12);
         for r in 0..10 {
             for c in 0..12 {

@@ -7,8 +7,8 @@ use super::spectrum::mp_density;
 use super::table1::PAPER;
 use super::{MAX_SHOWN, PAPER_TABLE2};
 use crate::plot::figure::{
-    Axis, Body, Cmap, Control, DataTable, Figure, ImageItem, Images, LegendPos, Mark, Panel, Pixels, Plot, Shape,
-    Style, Table,
+    Axis, Body, Cmap, Control, DataTable, Figure, ImageItem, Images, LegendPos, Mark, Panel, Pixels, Plot,
+    Shape, Style, Table,
 };
 use crate::plot::scene::{Action, Color, PALETTE};
 use crate::plot::ticks::number;
@@ -19,15 +19,57 @@ const RED: Color = PALETTE[1];
 const GREEN: Color = PALETTE[2];
 
 pub const FIGURES: &[FigureDef] = &[
-    FigureDef { name: "spectrum", title: "Spectrum of the scaled covariance Q", parts: &["spectrum"], ui: &[], build: spectrum },
+    FigureDef {
+        name: "spectrum",
+        title: "Spectrum of the scaled covariance Q",
+        parts: &["spectrum"],
+        ui: &[],
+        build: spectrum,
+    },
     FigureDef { name: "spikes", title: "Spiked eigenvectors", parts: &["spectrum"], ui: &[], build: spikes },
-    FigureDef { name: "states", title: "Distinct converged Hopfield states", parts: &["spectrum", "states"], ui: &[], build: states },
-    FigureDef { name: "fig1", title: "Spikes vs distinct states over subsets (Figure 1)", parts: &["subsets"], ui: &[], build: fig1 },
-    FigureDef { name: "tree", title: "Hierarchical Hopfield Decomposition", parts: &["hhd"], ui: &["node"], build: tree },
+    FigureDef {
+        name: "states",
+        title: "Distinct converged Hopfield states",
+        parts: &["spectrum", "states"],
+        ui: &[],
+        build: states,
+    },
+    FigureDef {
+        name: "fig1",
+        title: "Spikes vs distinct states over subsets (Figure 1)",
+        parts: &["subsets"],
+        ui: &[],
+        build: fig1,
+    },
+    FigureDef {
+        name: "tree",
+        title: "Hierarchical Hopfield Decomposition",
+        parts: &["hhd"],
+        ui: &["node"],
+        build: tree,
+    },
     FigureDef { name: "node", title: "Selected node", parts: &["hhd"], ui: &["node"], build: node },
-    FigureDef { name: "prototypes", title: "Leaf prototypes", parts: &["hhd"], ui: &["node"], build: prototypes },
-    FigureDef { name: "table2", title: "Table 2: entropy removal", parts: &["table2"], ui: &[], build: table2 },
-    FigureDef { name: "table1", title: "Table 1: k-means initialisations", parts: &["table1"], ui: &[], build: table1 },
+    FigureDef {
+        name: "prototypes",
+        title: "Leaf prototypes",
+        parts: &["hhd"],
+        ui: &["node"],
+        build: prototypes,
+    },
+    FigureDef {
+        name: "table2",
+        title: "Table 2: entropy removal",
+        parts: &["table2"],
+        ui: &[],
+        build: table2,
+    },
+    FigureDef {
+        name: "table1",
+        title: "Table 1: k-means initialisations",
+        parts: &["table1"],
+        ui: &[],
+        build: table1,
+    },
 ];
 
 fn waiting(v: &View, name: &str, title: &str, part: &str, what: &str, time: &str) -> Figure {
@@ -41,7 +83,8 @@ fn waiting(v: &View, name: &str, title: &str, part: &str, what: &str, time: &str
 /// Display side of the data: image width (or a near-square grid) and rows.
 fn grid(v: &View, len: usize) -> (usize, usize) {
     let w = num(v.get("width"));
-    let width = if w.is_finite() && w >= 1.0 { w as usize } else { ((len as f64).sqrt().ceil() as usize).max(1) };
+    let width =
+        if w.is_finite() && w >= 1.0 { w as usize } else { ((len as f64).sqrt().ceil() as usize).max(1) };
     (width, len.div_ceil(width.max(1)))
 }
 
@@ -86,7 +129,14 @@ fn classes_text(j: &Json) -> String {
 fn spectrum(v: &View) -> Figure {
     const T: &str = "Spectrum of the scaled covariance Q";
     if !v.has("spectrum") {
-        return waiting(v, "spectrum", T, "spectrum", "The eigenvalue histogram with the Marchenko–Pastur law", "a second or two");
+        return waiting(
+            v,
+            "spectrum",
+            T,
+            "spectrum",
+            "The eigenvalue histogram with the Marchenko–Pastur law",
+            "a second or two",
+        );
     }
     let eig = nums(v.get("eigenvalues"));
     let (lo, hi) = (num(v.get("edge_lower")), num(v.get("edge_upper")));
@@ -112,29 +162,61 @@ fn spectrum(v: &View) -> Figure {
     let xs: Vec<f64> = (0..bins).map(|i| (i as f64 + 0.5) * w).collect();
     let grid_x: Vec<f64> = (0..=400).map(|i| lo.max(0.0) + (hi - lo.max(0.0)) * i as f64 / 400.0).collect();
     let grid_y: Vec<f64> = grid_x.iter().map(|&x| mp_density(x, y)).collect();
-    let hist = Plot::new(Axis::new("eigenvalue of Q").domain(0.0, xmax), Axis::new("density (per eigenvalue)"))
-        .mark(Mark::Bars { x: xs, y: dens, width: w, base: 0.0, color: PALETTE[0].alpha(0.6), colors: Vec::new(), label: "eigenvalues".into() })
-        .series("Marchenko–Pastur (scaled)", grid_x, grid_y, Style::line(1).width(2.0))
-        .vline(lo, format!("γ− = {}", number(lo)), GREY)
-        .vline(hi, format!("γ+ = {}", number(hi)), RED)
-        .height(220.0);
+    let hist =
+        Plot::new(Axis::new("eigenvalue of Q").domain(0.0, xmax), Axis::new("density (per eigenvalue)"))
+            .mark(Mark::Bars {
+                x: xs,
+                y: dens,
+                width: w,
+                base: 0.0,
+                color: PALETTE[0].alpha(0.6),
+                colors: Vec::new(),
+                label: "eigenvalues".into(),
+            })
+            .series("Marchenko–Pastur (scaled)", grid_x, grid_y, Style::line(1).width(2.0))
+            .vline(lo, format!("γ− = {}", number(lo)), GREY)
+            .vline(hi, format!("γ+ = {}", number(hi)), RED)
+            .height(220.0);
     // Rank plot of the leading eigenvalues, log scale, spikes in red.
     let top = eig.len().min(60);
     let rx: Vec<f64> = (1..=top).map(|i| i as f64).collect();
     let ry: Vec<f64> = eig.iter().take(top).copied().collect();
     let is_spike: Vec<bool> = ry.iter().map(|&e| e > hi).collect();
-    let (sx, sy): (Vec<f64>, Vec<f64>) = rx.iter().zip(&ry).zip(&is_spike).filter(|(_, s)| **s).map(|((a, b), _)| (*a, *b)).unzip();
-    let (bx, by): (Vec<f64>, Vec<f64>) = rx.iter().zip(&ry).zip(&is_spike).filter(|(_, s)| !**s).map(|((a, b), _)| (*a, *b)).unzip();
+    let (sx, sy): (Vec<f64>, Vec<f64>) =
+        rx.iter().zip(&ry).zip(&is_spike).filter(|(_, s)| **s).map(|((a, b), _)| (*a, *b)).unzip();
+    let (bx, by): (Vec<f64>, Vec<f64>) =
+        rx.iter().zip(&ry).zip(&is_spike).filter(|(_, s)| !**s).map(|((a, b), _)| (*a, *b)).unzip();
     let mut rank = Plot::new(Axis::new("rank"), Axis::new("eigenvalue of Q").log())
-        .mark(Mark::Markers { x: sx, y: sy, shape: Shape::Dot, size: 3.2, color: RED, label: "spikes".into() })
-        .mark(Mark::Markers { x: bx, y: by, shape: Shape::Circle, size: 2.8, color: PALETTE[0], label: "bulk".into() })
+        .mark(Mark::Markers {
+            x: sx,
+            y: sy,
+            shape: Shape::Dot,
+            size: 3.2,
+            color: RED,
+            label: "spikes".into(),
+        })
+        .mark(Mark::Markers {
+            x: bx,
+            y: by,
+            shape: Shape::Circle,
+            size: 2.8,
+            color: PALETTE[0],
+            label: "bulk".into(),
+        })
         .hline(hi, "γ+", RED)
         .height(220.0);
     let theory = v.get("theory").as_array().cloned().unwrap_or_default();
     if !theory.is_empty() {
         let tx: Vec<f64> = (1..=theory.len()).map(|i| i as f64).collect();
         let ty: Vec<f64> = theory.iter().map(|t| num(field(t, "eigenvalue"))).collect();
-        rank = rank.mark(Mark::Markers { x: tx, y: ty, shape: Shape::Cross, size: 4.5, color: GREEN, label: "BBP prediction".into() });
+        rank = rank.mark(Mark::Markers {
+            x: tx,
+            y: ty,
+            shape: Shape::Cross,
+            size: 4.5,
+            color: GREEN,
+            label: "BBP prediction".into(),
+        });
     }
     let mut fig = Figure::new("spectrum", T)
         .columns(2)
@@ -148,7 +230,11 @@ fn spectrum(v: &View) -> Figure {
         .caption(format!(
             "Histogram: the non-zero eigenvalues below {}; {beyond} above it{}.",
             number(xmax),
-            if zeros > 0 { format!(", and {zeros} exact zeros (M > N: Q has rank N) not drawn") } else { String::new() }
+            if zeros > 0 {
+                format!(", and {zeros} exact zeros (M > N: Q has rank N) not drawn")
+            } else {
+                String::new()
+            }
         ));
     if !theory.is_empty() {
         fig = fig.caption(format!(
@@ -168,7 +254,9 @@ fn spikes(v: &View) -> Figure {
     if vecs.is_empty() {
         return Figure::new("spikes", T).panel(Panel {
             title: String::new(),
-            body: Body::Text { lines: vec!["No eigenvalue lies above γ+: the spectrum has no spike.".into()] },
+            body: Body::Text {
+                lines: vec!["No eigenvalue lies above γ+: the spectrum has no spike.".into()],
+            },
         });
     }
     let eig = nums(v.get("eigenvalues"));
@@ -180,13 +268,21 @@ fn spikes(v: &View) -> Figure {
             let mut cap = number(eig.get(k).copied().unwrap_or(f64::NAN));
             if let Some(o) = &overlaps {
                 let row = nums(&o[k]);
-                let (best, c) = row.iter().enumerate().fold((0, 0.0), |b, (i, &c)| if c > b.1 { (i, c) } else { b });
+                let (best, c) =
+                    row.iter().enumerate().fold((0, 0.0), |b, (i, &c)| if c > b.1 { (i, c) } else { b });
                 cap = format!("u{} {}", best + 1, number(c));
             }
-            ImageItem { pixels: signed_image(v, &nums(vec)), caption: cap, action: None, outline: None, title: format!("eigenvector {}", k + 1) }
+            ImageItem {
+                pixels: signed_image(v, &nums(vec)),
+                caption: cap,
+                action: None,
+                outline: None,
+                title: format!("eigenvector {}", k + 1),
+            }
         })
         .collect();
-    let mut fig = Figure::new("spikes", T).panel(Panel { title: String::new(), body: Body::Images(Images { items, size: 64.0 }) });
+    let mut fig = Figure::new("spikes", T)
+        .panel(Panel { title: String::new(), body: Body::Images(Images { items, size: 64.0 }) });
     let spikes = num(v.get("spike_count"));
     if spikes > MAX_SHOWN as f64 {
         fig = fig.caption(format!("The first {MAX_SHOWN} of {spikes} spikes."));
@@ -200,13 +296,20 @@ fn spikes(v: &View) -> Figure {
             .enumerate()
             .map(|(l, u)| ImageItem {
                 pixels: signed_image(v, &nums(u)),
-                caption: format!("u{}: θ = {}", l + 1, number(num(field(v.get("strengths"), &l.to_string())))),
+                caption: format!(
+                    "u{}: θ = {}",
+                    l + 1,
+                    number(num(field(v.get("strengths"), &l.to_string())))
+                ),
                 action: None,
                 outline: None,
                 title: format!("planted signal {}", l + 1),
             })
             .collect();
-        fig = fig.panel(Panel { title: "Planted signals".into(), body: Body::Images(Images { items, size: 64.0 }) });
+        fig = fig.panel(Panel {
+            title: "Planted signals".into(),
+            body: Body::Images(Images { items, size: 64.0 }),
+        });
         let theory = v.get("theory").as_array().cloned().unwrap_or_default();
         let pop = nums(v.get("population_overlaps"));
         let mut rows = Vec::new();
@@ -224,7 +327,9 @@ fn spikes(v: &View) -> Figure {
         fig = fig.panel(Panel {
             title: "Measured vs BBP theory".into(),
             body: Body::Table(Table {
-                columns: ["spike", "λ", "λ theory", "|cos| pop.", "|cos| theory", "|cos| with u1, u2, …"].map(String::from).to_vec(),
+                columns: ["spike", "λ", "λ theory", "|cos| pop.", "|cos| theory", "|cos| with u1, u2, …"]
+                    .map(String::from)
+                    .to_vec(),
                 rows,
                 highlight: Vec::new(),
             }),
@@ -237,7 +342,14 @@ fn spikes(v: &View) -> Figure {
 fn states(v: &View) -> Figure {
     const T: &str = "Distinct converged Hopfield states";
     if !v.has("states") {
-        return waiting(v, "states", T, "states", "The distinct states Hebbian recall ends in, from every sample", "a few seconds");
+        return waiting(
+            v,
+            "states",
+            T,
+            "states",
+            "The distinct states Hebbian recall ends in, from every sample",
+            "a few seconds",
+        );
     }
     let sts = v.get("states").as_array().cloned().unwrap_or_default();
     let items: Vec<ImageItem> = sts
@@ -248,19 +360,28 @@ fn states(v: &View) -> Figure {
             let cls = classes_text(&s["classes"]);
             ImageItem {
                 pixels: state_image(v, &nums(&s["state"])),
-                caption: format!("{}{}", num(&s["size"]), if cls.is_empty() { String::new() } else { format!(": {cls}") }),
+                caption: format!(
+                    "{}{}",
+                    num(&s["size"]),
+                    if cls.is_empty() { String::new() } else { format!(": {cls}") }
+                ),
                 action: None,
                 outline: match end {
                     "cycle" => Some(PALETTE[3]),
                     "capped" => Some(RED),
                     _ => None,
                 },
-                title: format!("{} samples ({end}){}", num(&s["size"]), if cls.is_empty() { String::new() } else { format!(", classes {cls}") }),
+                title: format!(
+                    "{} samples ({end}){}",
+                    num(&s["size"]),
+                    if cls.is_empty() { String::new() } else { format!(", classes {cls}") }
+                ),
             }
         })
         .collect();
     let shown = items.len();
-    let mut fig = Figure::new("states", T).panel(Panel { title: String::new(), body: Body::Images(Images { items, size: 72.0 }) });
+    let mut fig = Figure::new("states", T)
+        .panel(Panel { title: String::new(), body: Body::Images(Images { items, size: 72.0 }) });
     let distinct = num(v.get("distinct_states"));
     let fixed = num(v.get("distinct_fixed"));
     let spikes = num(v.get("spike_count"));
@@ -292,7 +413,14 @@ fn states(v: &View) -> Figure {
 fn fig1(v: &View) -> Figure {
     const T: &str = "Spikes vs distinct states over subsets (Figure 1)";
     if !v.has("subsets") {
-        return waiting(v, "fig1", T, "subsets", "Spike counts against distinct converged states over random subsets", "seconds to a minute");
+        return waiting(
+            v,
+            "fig1",
+            T,
+            "subsets",
+            "Spike counts against distinct converged states over random subsets",
+            "seconds to a minute",
+        );
     }
     let rows = v.get("fig1").as_array().cloned().unwrap_or_default();
     let x: Vec<f64> = rows.iter().map(|r| num(&r["spike_count"])).collect();
@@ -300,20 +428,42 @@ fn fig1(v: &View) -> Figure {
     let ya: Vec<f64> = rows.iter().map(|r| num(&r["distinct_states"])).collect();
     let top = x.iter().chain(&ya).copied().filter(|v| v.is_finite()).fold(1.0f64, f64::max) + 1.0;
     let below = x.iter().zip(&yf).filter(|(a, b)| b < a).count();
-    let plot = Plot::new(Axis::new("spikes (eigenvalues of Q above γ+)").domain(0.0, top), Axis::new("distinct converged states").domain(0.0, top))
-        .series("states = spikes", vec![0.0, top], vec![0.0, top], Style::line(6).dashed())
-        .mark(Mark::Markers { x: x.clone(), y: ya, shape: Shape::Circle, size: 3.5, color: PALETTE[5], label: "all final states".into() })
-        .mark(Mark::Markers { x, y: yf, shape: Shape::Dot, size: 3.5, color: PALETTE[0], label: "fixed points".into() })
-        .legend(LegendPos::Below)
-        .height(260.0);
+    let plot = Plot::new(
+        Axis::new("spikes (eigenvalues of Q above γ+)").domain(0.0, top),
+        Axis::new("distinct converged states").domain(0.0, top),
+    )
+    .series("states = spikes", vec![0.0, top], vec![0.0, top], Style::line(6).dashed())
+    .mark(Mark::Markers {
+        x: x.clone(),
+        y: ya,
+        shape: Shape::Circle,
+        size: 3.5,
+        color: PALETTE[5],
+        label: "all final states".into(),
+    })
+    .mark(Mark::Markers {
+        x,
+        y: yf,
+        shape: Shape::Dot,
+        size: 3.5,
+        color: PALETTE[0],
+        label: "fixed points".into(),
+    })
+    .legend(LegendPos::Below)
+    .height(260.0);
     let mut data = DataTable {
-        columns: ["subset", "classes", "rank", "samples", "spike_count", "distinct_states", "distinct_fixed"].map(String::from).to_vec(),
+        columns: ["subset", "classes", "rank", "samples", "spike_count", "distinct_states", "distinct_fixed"]
+            .map(String::from)
+            .to_vec(),
         rows: Vec::new(),
     };
     for r in &rows {
         data.rows.push(vec![
             num(&r["subset"]).to_string(),
-            r["classes"].as_array().map(|a| a.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ")).unwrap_or_default(),
+            r["classes"]
+                .as_array()
+                .map(|a| a.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default(),
             r["rank"].as_u64().map(|x| x.to_string()).unwrap_or_default(),
             num(&r["samples"]).to_string(),
             num(&r["spike_count"]).to_string(),
@@ -378,7 +528,14 @@ fn spike_color(r: f64, leaf: bool) -> Color {
 fn tree(v: &View) -> Figure {
     const T: &str = "Hierarchical Hopfield Decomposition";
     if !v.has("hhd") {
-        return waiting(v, "tree", T, "hhd", "The decomposition tree (click a node to see its prototype and samples)", "seconds; up to a minute for thousands of samples");
+        return waiting(
+            v,
+            "tree",
+            T,
+            "hhd",
+            "The decomposition tree (click a node to see its prototype and samples)",
+            "seconds; up to a minute for thousands of samples",
+        );
     }
     let nodes = v.get("tree").as_array().cloned().unwrap_or_default();
     let pos = positions(&nodes);
@@ -390,9 +547,12 @@ fn tree(v: &View) -> Figure {
             segs.push([pos[p].0, pos[p].1, pos[i].0, pos[i].1]);
         }
     }
-    let radius: Vec<f64> = nodes.iter().map(|n| 2.5 + 9.0 * (num(&n["size"]).max(0.0) / max_size).sqrt()).collect();
-    let colors: Vec<Color> = nodes.iter().map(|n| spike_color(num(&n["spike_count"]), n["leaf"] == Json::Bool(true))).collect();
-    let actions = (0..nodes.len()).map(|i| Some(Action::Ui { key: "node".into(), value: i as f64 })).collect();
+    let radius: Vec<f64> =
+        nodes.iter().map(|n| 2.5 + 9.0 * (num(&n["size"]).max(0.0) / max_size).sqrt()).collect();
+    let colors: Vec<Color> =
+        nodes.iter().map(|n| spike_color(num(&n["spike_count"]), n["leaf"] == Json::Bool(true))).collect();
+    let actions =
+        (0..nodes.len()).map(|i| Some(Action::Ui { key: "node".into(), value: i as f64 })).collect();
     let titles = nodes
         .iter()
         .map(|n| {
@@ -402,7 +562,11 @@ fn tree(v: &View) -> Figure {
                 num(&n["depth"]),
                 num(&n["size"]),
                 num(&n["spike_count"]),
-                if n["leaf"] == Json::Bool(true) { format!(", leaf ({})", n["reason"].as_str().unwrap_or("")) } else { String::new() }
+                if n["leaf"] == Json::Bool(true) {
+                    format!(", leaf ({})", n["reason"].as_str().unwrap_or(""))
+                } else {
+                    String::new()
+                }
             )
         })
         .collect();
@@ -412,11 +576,22 @@ fn tree(v: &View) -> Figure {
         .step_by(((depth / 8.0).ceil() as usize).max(1))
         .map(|d| (-(d as f64), d.to_string()))
         .collect();
-    let plot = Plot::new(Axis::new("leaves in depth-first order").no_ticks().domain(-0.7, width + 0.7), Axis::new("depth").ticks(ticks).domain(-depth - 0.6, 0.6))
-        .mark(Mark::Segments { segs, color: Color::rgb(170, 175, 185), width: 1.2 })
-        .mark(Mark::Points { x: pos.iter().map(|p| p.0).collect(), y: pos.iter().map(|p| p.1).collect(), radius, colors, actions, titles, selected: vec![sel] })
-        .legend(LegendPos::None)
-        .height((120.0 + 22.0 * depth).clamp(200.0, 520.0));
+    let plot = Plot::new(
+        Axis::new("leaves in depth-first order").no_ticks().domain(-0.7, width + 0.7),
+        Axis::new("depth").ticks(ticks).domain(-depth - 0.6, 0.6),
+    )
+    .mark(Mark::Segments { segs, color: Color::rgb(170, 175, 185), width: 1.2 })
+    .mark(Mark::Points {
+        x: pos.iter().map(|p| p.0).collect(),
+        y: pos.iter().map(|p| p.1).collect(),
+        radius,
+        colors,
+        actions,
+        titles,
+        selected: vec![sel],
+    })
+    .legend(LegendPos::None)
+    .height((120.0 + 22.0 * depth).clamp(200.0, 520.0));
     let m = v.get("hhd_metrics");
     let mut fig = Figure::new("tree", T)
         .plot("", plot)
@@ -439,7 +614,14 @@ fn tree(v: &View) -> Figure {
 fn node(v: &View) -> Figure {
     const T: &str = "Selected node";
     if !v.has("hhd") {
-        return waiting(v, "node", T, "hhd", "The prototype and samples of the node you click in the tree", "with the tree");
+        return waiting(
+            v,
+            "node",
+            T,
+            "hhd",
+            "The prototype and samples of the node you click in the tree",
+            "with the tree",
+        );
     }
     let nodes = v.get("tree").as_array().cloned().unwrap_or_default();
     if nodes.is_empty() {
@@ -449,15 +631,31 @@ fn node(v: &View) -> Figure {
     let mut fig = Figure::new("node", format!("{T}: node {}", num(&nd["id"]))).columns(2);
     let proto = nums(&nd["prototype"]);
     let mut lines = vec![
-        format!("Depth {}, {} samples, {} spike(s) (γ+ = {}, λ1 = {}).", num(&nd["depth"]), num(&nd["size"]), num(&nd["spike_count"]), number(num(&nd["edge_upper"])), number(num(&nd["top_eigenvalue"]))),
+        format!(
+            "Depth {}, {} samples, {} spike(s) (γ+ = {}, λ1 = {}).",
+            num(&nd["depth"]),
+            num(&nd["size"]),
+            num(&nd["spike_count"]),
+            number(num(&nd["edge_upper"])),
+            number(num(&nd["top_eigenvalue"]))
+        ),
         if nd["leaf"] == Json::Bool(true) {
             format!("Leaf: {}.", nd["reason"].as_str().unwrap_or(""))
         } else {
-            format!("Split into {} states ({} children; {} samples in states below C_min).", num(&nd["states"]), nd["children"].as_array().map_or(0, Vec::len), num(&nd["dropped"]))
+            format!(
+                "Split into {} states ({} children; {} samples in states below C_min).",
+                num(&nd["states"]),
+                nd["children"].as_array().map_or(0, Vec::len),
+                num(&nd["dropped"])
+            )
         },
     ];
     if num(&nd["removed_count"]) > 0.0 {
-        lines.push(format!("Entropy removal: {} samples in {} rounds.", num(&nd["removed_count"]), num(&nd["rounds"])));
+        lines.push(format!(
+            "Entropy removal: {} samples in {} rounds.",
+            num(&nd["removed_count"]),
+            num(&nd["rounds"])
+        ));
     }
     let cls = classes_text(&nd["classes"]);
     if !cls.is_empty() {
@@ -467,14 +665,21 @@ fn node(v: &View) -> Figure {
         fig = fig.panel(Panel {
             title: "Prototype (leading eigenvector)".into(),
             body: Body::Images(Images {
-                items: vec![ImageItem { pixels: signed_image(v, &proto), caption: String::new(), action: None, outline: None, title: "prototype".into() }],
+                items: vec![ImageItem {
+                    pixels: signed_image(v, &proto),
+                    caption: String::new(),
+                    action: None,
+                    outline: None,
+                    title: "prototype".into(),
+                }],
                 size: 140.0,
             }),
         });
     }
     fig = fig.panel(Panel { title: String::new(), body: Body::Text { lines } });
     let images = v.get("images").as_array().cloned().unwrap_or_default();
-    let members: Vec<usize> = nums(&nd["members"]).into_iter().filter(|x| x.is_finite() && *x >= 0.0).map(|x| x as usize).collect();
+    let members: Vec<usize> =
+        nums(&nd["members"]).into_iter().filter(|x| x.is_finite() && *x >= 0.0).map(|x| x as usize).collect();
     let labels = nums(v.get("labels"));
     // Up to 32 samples spread evenly over the members (they are in class order).
     let with_image: Vec<usize> = members.iter().copied().filter(|&i| i < images.len()).collect();
@@ -492,7 +697,10 @@ fn node(v: &View) -> Figure {
         .collect();
     if !items.is_empty() {
         let n = items.len();
-        fig = fig.panel(Panel { title: format!("Samples ({n} of {})", members.len()), body: Body::Images(Images { items, size: 36.0 }) });
+        fig = fig.panel(Panel {
+            title: format!("Samples ({n} of {})", members.len()),
+            body: Body::Images(Images { items, size: 36.0 }),
+        });
     }
     fig
 }
@@ -500,7 +708,14 @@ fn node(v: &View) -> Figure {
 fn prototypes(v: &View) -> Figure {
     const T: &str = "Leaf prototypes";
     if !v.has("hhd") {
-        return waiting(v, "prototypes", T, "hhd", "The leaf prototypes (leading eigenvector of each leaf)", "with the tree");
+        return waiting(
+            v,
+            "prototypes",
+            T,
+            "hhd",
+            "The leaf prototypes (leading eigenvector of each leaf)",
+            "with the tree",
+        );
     }
     let nodes = v.get("tree").as_array().cloned().unwrap_or_default();
     let sel = selected(v, nodes.len());
@@ -515,7 +730,12 @@ fn prototypes(v: &View) -> Figure {
                 caption: format!("d{} n{} r{}", num(&n["depth"]), num(&n["size"]), num(&n["spike_count"])),
                 action: Some(Action::Ui { key: "node".into(), value: id as f64 }),
                 outline: (id == sel).then_some(Color::rgb(34, 34, 34)),
-                title: format!("leaf {id}: depth {}, {} samples, {} spike(s) — click to select", num(&n["depth"]), num(&n["size"]), num(&n["spike_count"])),
+                title: format!(
+                    "leaf {id}: depth {}, {} samples, {} spike(s) — click to select",
+                    num(&n["depth"]),
+                    num(&n["size"]),
+                    num(&n["spike_count"])
+                ),
             }
         })
         .collect();
@@ -534,7 +754,14 @@ fn fmt3(x: f64) -> String {
 fn table2(v: &View) -> Figure {
     const T: &str = "Table 2: entropy removal";
     if !v.has("table2") {
-        return waiting(v, "table2", T, "table2", "The tree metrics without and with entropy removal, beside the paper's", "two decompositions");
+        return waiting(
+            v,
+            "table2",
+            T,
+            "table2",
+            "The tree metrics without and with entropy removal, beside the paper's",
+            "two decompositions",
+        );
     }
     let ours = v.get("table2").as_array().cloned().unwrap_or_default();
     let mut rows = Vec::new();
@@ -579,7 +806,14 @@ fn fmt_2(x: f64) -> String {
 fn table1(v: &View) -> Figure {
     const T: &str = "Table 1: k-means initialisations";
     if !v.has("table1") {
-        return waiting(v, "table1", T, "table1", "V-measure, ARI and AMI of k-means from four initialisations over random subsets", "seconds to a minute");
+        return waiting(
+            v,
+            "table1",
+            T,
+            "table1",
+            "V-measure, ARI and AMI of k-means from four initialisations over random subsets",
+            "seconds to a minute",
+        );
     }
     if let Some(msg) = v.get("table1_message").as_str() {
         return Figure::empty("table1", T, msg);
@@ -603,7 +837,9 @@ fn table1(v: &View) -> Figure {
     let best = rows_j
         .iter()
         .enumerate()
-        .fold((0usize, f64::NEG_INFINITY), |b, (i, r)| if num(&r["v_measure_mean"]) > b.1 { (i, num(&r["v_measure_mean"])) } else { b })
+        .fold((0usize, f64::NEG_INFINITY), |b, (i, r)| {
+            if num(&r["v_measure_mean"]) > b.1 { (i, num(&r["v_measure_mean"])) } else { b }
+        })
         .0;
     let runs = v.get("table1_runs").as_array().map_or(0, Vec::len) / 4;
     Figure::new("table1", T)
@@ -669,7 +905,10 @@ mod tests {
 
     #[test]
     fn figures_show_no_nan_text() {
-        let v = view("lab=hhd&data=synthetic&n=64&samples=200&rank=2&strength=5&sub_count=3&prep=none", &["spectrum", "states", "hhd", "subsets"]);
+        let v = view(
+            "lab=hhd&data=synthetic&n=64&samples=200&rank=2&strength=5&sub_count=3&prep=none",
+            &["spectrum", "states", "hhd", "subsets"],
+        );
         for f in FIGURES.iter().filter(|f| f.parts.iter().all(|p| v.has(p))) {
             let fig = (f.build)(&v);
             for c in &fig.caption {

@@ -139,8 +139,7 @@ pub async fn decompose(
 ) -> Tree {
     let total = data.a.rows;
     let mut tree = Tree::default();
-    let mut stack =
-        vec![Pending { members: (0..total).collect(), depth: 0, r_prev: None, parent: None }];
+    let mut stack = vec![Pending { members: (0..total).collect(), depth: 0, r_prev: None, parent: None }];
     let mut done = 0usize;
     while let Some(job) = stack.pop() {
         let id = tree.nodes.len();
@@ -305,11 +304,15 @@ mod tests {
                     let parent = &t.nodes[p];
                     assert!(p < n.id, "depth-first ids");
                     assert_eq!(n.depth, parent.depth + 1);
-                    assert!(n.members.iter().all(|m| parent.members.contains(m)), "children split their parent");
+                    assert!(
+                        n.members.iter().all(|m| parent.members.contains(m)),
+                        "children split their parent"
+                    );
                     assert!(parent.children.contains(&n.id));
                 }
                 if !n.leaf {
-                    let kids: usize = n.children.iter().map(|&c| t.nodes[c].size + t.nodes[c].removed.len()).sum();
+                    let kids: usize =
+                        n.children.iter().map(|&c| t.nodes[c].size + t.nodes[c].removed.len()).sum();
                     assert_eq!(kids + n.dropped, n.size, "a split partitions its samples");
                     assert!(n.spike_count > 1);
                 } else {

@@ -135,9 +135,8 @@ pub fn kmeans_pp_from(x: &Mat<f64>, given: &Mat<f64>, k: usize, rng: &mut Rng) -
     if centres.is_empty() && k > 0 {
         centres.push(x.row(rng::index(rng, n)).to_vec());
     }
-    let mut closest: Vec<f64> = (0..n)
-        .map(|r| centres.iter().map(|c| sq_dist(x.row(r), c)).fold(f64::INFINITY, f64::min))
-        .collect();
+    let mut closest: Vec<f64> =
+        (0..n).map(|r| centres.iter().map(|c| sq_dist(x.row(r), c)).fold(f64::INFINITY, f64::min)).collect();
     let trials = 2 + (k.max(1) as f64).ln() as usize;
     while centres.len() < k {
         let pot: f64 = closest.iter().sum();
@@ -169,7 +168,12 @@ pub fn kmeans_pp_from(x: &Mat<f64>, given: &Mat<f64>, k: usize, rng: &mut Rng) -
 }
 
 /// The best (lowest inertia) of `runs` k-means runs from `init(rng)`.
-pub fn best_of(x: &Mat<f64>, runs: usize, mut init: impl FnMut(&mut Rng) -> Mat<f64>, rng: &mut Rng) -> KMeans {
+pub fn best_of(
+    x: &Mat<f64>,
+    runs: usize,
+    mut init: impl FnMut(&mut Rng) -> Mat<f64>,
+    rng: &mut Rng,
+) -> KMeans {
     let mut best: Option<KMeans> = None;
     for _ in 0..runs.max(1) {
         let c = init(rng);
@@ -191,7 +195,15 @@ mod tests {
     fn mat(v: &serde_json::Value) -> Mat<f64> {
         let rows: Vec<Vec<f64>> = v
             .as_array()
-            .map(|a| a.iter().map(|r| r.as_array().map(|x| x.iter().filter_map(|y| y.as_f64()).collect()).unwrap_or_default()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|r| {
+                        r.as_array()
+                            .map(|x| x.iter().filter_map(|y| y.as_f64()).collect())
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let cols = rows.first().map_or(0, Vec::len);
         Mat { rows: rows.len(), cols, data: rows.concat() }
@@ -205,11 +217,20 @@ mod tests {
         for (i, c) in cases.iter().enumerate() {
             let (x, init) = (mat(&c["x"]), mat(&c["init"]));
             let r = lloyd(&x, &init, 300, 1e-4);
-            let want: Vec<usize> =
-                c["labels"].as_array().expect("labels").iter().filter_map(|v| v.as_u64()).map(|v| v as usize).collect();
+            let want: Vec<usize> = c["labels"]
+                .as_array()
+                .expect("labels")
+                .iter()
+                .filter_map(|v| v.as_u64())
+                .map(|v| v as usize)
+                .collect();
             assert_eq!(r.labels, want, "case {i}: labels");
             let inertia = c["inertia"].as_f64().expect("inertia");
-            assert!((r.inertia - inertia).abs() < 1e-9 * inertia.max(1.0), "case {i}: {} vs {inertia}", r.inertia);
+            assert!(
+                (r.inertia - inertia).abs() < 1e-9 * inertia.max(1.0),
+                "case {i}: {} vs {inertia}",
+                r.inertia
+            );
             let centres = mat(&c["centres"]);
             assert!(r.centres.max_abs_diff(&centres) < 1e-9, "case {i}: centres");
         }

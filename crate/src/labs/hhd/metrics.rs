@@ -46,11 +46,8 @@ fn entropy(counts: &[f64], n: f64) -> f64 {
 
 fn mutual_info(c: &Contingency) -> f64 {
     let n = c.n;
-    let mi: f64 = c
-        .cells
-        .iter()
-        .map(|&(i, j, nij)| (nij / n) * ((nij * n).ln() - (c.a[i] * c.b[j]).ln()))
-        .sum();
+    let mi: f64 =
+        c.cells.iter().map(|&(i, j, nij)| (nij / n) * ((nij * n).ln() - (c.a[i] * c.b[j]).ln())).sum();
     mi.max(0.0)
 }
 
@@ -103,7 +100,8 @@ fn expected_mutual_info(c: &Contingency) -> f64 {
         for &bj in &c.b {
             let start = (ai - n + bj).max(1.0) as usize;
             let end = ai.min(bj) as usize;
-            let fixed = lgamma(ai + 1.0) + lgamma(bj + 1.0) + lgamma(n - ai + 1.0) + lgamma(n - bj + 1.0) - gln_n;
+            let fixed =
+                lgamma(ai + 1.0) + lgamma(bj + 1.0) + lgamma(n - ai + 1.0) + lgamma(n - bj + 1.0) - gln_n;
             for nij in start..=end.min(top) {
                 let v = nij as f64;
                 let term1 = v / n;
@@ -153,7 +151,8 @@ mod tests {
         };
         for (k, c) in cases.iter().enumerate() {
             let (t, p) = (ints(&c["truth"]), ints(&c["pred"]));
-            for (name, got) in [("v_measure", v_measure(&t, &p)), ("ari", ari(&t, &p)), ("ami", ami(&t, &p))] {
+            for (name, got) in [("v_measure", v_measure(&t, &p)), ("ari", ari(&t, &p)), ("ami", ami(&t, &p))]
+            {
                 let want = c[name].as_f64().expect("number");
                 assert!((got - want).abs() < 1e-10, "case {k} {name}: {got} vs scikit-learn {want}");
             }

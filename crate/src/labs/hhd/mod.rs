@@ -63,33 +63,55 @@ pub const LAB: LabDef = LabDef {
             Part { name: "spectrum", keys: &DATA_KEYS },
             Part {
                 name: "states",
-                keys: &["data", "classes", "samples", "n", "rank", "strength", "spread", "rho", "prep", "mode", "steps"],
+                keys: &[
+                    "data", "classes", "samples", "n", "rank", "strength", "spread", "rho", "prep", "mode",
+                    "steps",
+                ],
             },
             Part {
                 name: "hhd",
                 keys: &[
-                    "data", "classes", "samples", "n", "rank", "strength", "spread", "rho", "prep", "mode", "steps",
-                    "c_min", "d_max", "delta", "removal",
+                    "data", "classes", "samples", "n", "rank", "strength", "spread", "rho", "prep", "mode",
+                    "steps", "c_min", "d_max", "delta", "removal",
                 ],
             },
             Part {
                 name: "table2",
                 keys: &[
-                    "data", "classes", "samples", "n", "rank", "strength", "spread", "rho", "prep", "mode", "steps",
-                    "c_min", "d_max", "delta",
+                    "data", "classes", "samples", "n", "rank", "strength", "spread", "rho", "prep", "mode",
+                    "steps", "c_min", "d_max", "delta",
                 ],
             },
             Part {
                 name: "subsets",
                 keys: &[
-                    "data", "classes", "samples", "n", "rank", "strength", "spread", "rho", "prep", "mode", "steps",
+                    "data",
+                    "classes",
+                    "samples",
+                    "n",
+                    "rank",
+                    "strength",
+                    "spread",
+                    "rho",
+                    "prep",
+                    "mode",
+                    "steps",
                     "sub_count",
                 ],
             },
             Part {
                 name: "table1",
                 keys: &[
-                    "data", "classes", "mode", "steps", "c_min", "d_max", "delta", "removal", "t1_subsets", "t1_size",
+                    "data",
+                    "classes",
+                    "mode",
+                    "steps",
+                    "c_min",
+                    "d_max",
+                    "delta",
+                    "removal",
+                    "t1_subsets",
+                    "t1_size",
                     "t1_ninit",
                 ],
             },
@@ -235,7 +257,9 @@ fn class_counts(d: &Dataset, members: &[usize]) -> Vec<(i64, usize)> {
 /// The fields every data part shares: what the data are, and images to draw.
 fn data_fields(p: &Params, d: &Dataset, prep: &Prepared) -> Json {
     let images: Option<Vec<Vec<f64>>> = (d.width > 0).then(|| {
-        (0..d.samples().min(MAX_IMAGES)).map(|r| d.x.row(r).iter().map(|&v| round_sig(v, 4)).collect()).collect()
+        (0..d.samples().min(MAX_IMAGES))
+            .map(|r| d.x.row(r).iter().map(|&v| round_sig(v, 4)).collect())
+            .collect()
     });
     json!({
         "data": p.choice("data"),
@@ -268,7 +292,8 @@ fn spectrum_fields(d: &Dataset, prep: &Prepared) -> Result<(Json, Table), RunErr
         let planted: Vec<Vec<f64>> = (0..u.rows).map(|l| r4(u.row(l))).collect();
         // Measured |cos| of each spike vector with each planted signal, and with the population
         // eigenvector of the same rank (in the original feature space).
-        let overlaps: Vec<Vec<f64>> = full.iter().map(|v| (0..u.rows).map(|l| abs_cos(v, u.row(l))).collect()).collect();
+        let overlaps: Vec<Vec<f64>> =
+            full.iter().map(|v| (0..u.rows).map(|l| abs_cos(v, u.row(l))).collect()).collect();
         let population: Vec<f64> = full.iter().zip(&pred).map(|(v, pr)| abs_cos(v, &pr.vector)).collect();
         out["planted"] = json!(planted);
         out["strengths"] = json!(theta);
@@ -284,7 +309,9 @@ fn spectrum_fields(d: &Dataset, prep: &Prepared) -> Result<(Json, Table), RunErr
             .values
             .iter()
             .enumerate()
-            .map(|(i, &v)| vec![Cell::from(i + 1), Cell::from(v), Cell::Text((v > sp.edge_upper).to_string())])
+            .map(|(i, &v)| {
+                vec![Cell::from(i + 1), Cell::from(v), Cell::Text((v > sp.edge_upper).to_string())]
+            })
             .collect(),
     };
     Ok((out, table))
@@ -302,12 +329,7 @@ struct StateOut {
     classes: Vec<(i64, usize)>,
 }
 
-async fn states_fields(
-    compute: &Compute,
-    p: &Params,
-    d: &Dataset,
-    prep: &Prepared,
-) -> (Json, Table) {
+async fn states_fields(compute: &Compute, p: &Params, d: &Dataset, prep: &Prepared) -> (Json, Table) {
     let s = settle(compute, &prep.a, mode(p), p.usize("steps"), &mut seeded(p.seed(), STREAM_ORDER)).await;
     let states: Vec<StateOut> = s
         .groups
@@ -363,7 +385,8 @@ fn tree_json(tree: &Tree, d: &Dataset, prep: &Prepared) -> Json {
         .nodes
         .iter()
         .map(|n| {
-            let proto = (!n.prototype.is_empty() && (n.leaf || small)).then(|| r4(&prep.to_full(&n.prototype, 0.0)));
+            let proto =
+                (!n.prototype.is_empty() && (n.leaf || small)).then(|| r4(&prep.to_full(&n.prototype, 0.0)));
             let mut j = serde_json::to_value(n).unwrap_or(Json::Null);
             j["prototype"] = json!(proto);
             j["classes"] = json!(class_counts(d, &n.members));
@@ -377,9 +400,20 @@ fn tree_json(tree: &Tree, d: &Dataset, prep: &Prepared) -> Json {
 fn tree_table(tree: &Tree) -> Table {
     Table {
         name: "tree",
-        columns: ["id", "parent", "depth", "size", "spike_count", "leaf", "reason", "removed", "states", "dropped"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "id",
+            "parent",
+            "depth",
+            "size",
+            "spike_count",
+            "leaf",
+            "reason",
+            "removed",
+            "states",
+            "dropped",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: tree
             .nodes
             .iter()
@@ -438,7 +472,8 @@ async fn subsets_fields(
                 let mut pick: Vec<u8> =
                     rng::choose_distinct(&mut rng, kmax, k).into_iter().map(|i| pool_classes[i]).collect();
                 pick.sort_unstable();
-                let per = if which == "mnist" { &params::MNIST_PER_CLASS } else { &params::DIGITS8_PER_CLASS };
+                let per =
+                    if which == "mnist" { &params::MNIST_PER_CLASS } else { &params::DIGITS8_PER_CLASS };
                 let least = pick.iter().map(|&c| per[usize::from(c)]).min().unwrap_or(0) as usize;
                 let n = n.min(least * pick.len());
                 (data::digits(which, &pick, n, &mut rng)?, Some(pick), None)
@@ -568,9 +603,16 @@ async fn run_parts(
         let mut rows = Vec::new();
         let mut table = Table {
             name: "table2",
-            columns: ["removal", "leaves", "mean_depth", "mean_spikes", "multi_spike_leaves", "mean_leaf_size"]
-                .map(String::from)
-                .to_vec(),
+            columns: [
+                "removal",
+                "leaves",
+                "mean_depth",
+                "mean_spikes",
+                "multi_spike_leaves",
+                "mean_leaf_size",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows: Vec::new(),
         };
         for (setting, removal) in [("off", false), ("on", true)] {
@@ -631,7 +673,8 @@ async fn run_parts(
                 hhd: hhd_config(p, p.choice("removal") == "on"),
             };
             let runs =
-                table1::run(compute, which, &pool, &protocol, p.seed(), &mut |a, b| progress.step(a, b)).await?;
+                table1::run(compute, which, &pool, &protocol, p.seed(), &mut |a, b| progress.step(a, b))
+                    .await?;
             let rows = table1::rows(&runs);
             let mut table = Table {
                 name: "table1",

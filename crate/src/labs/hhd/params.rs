@@ -220,7 +220,9 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
         if n > most {
             notices.push(Notice::new(
                 "samples",
-                format!("an even spread over the chosen classes holds at most {most} samples; samples={n} clamped"),
+                format!(
+                    "an even spread over the chosen classes holds at most {most} samples; samples={n} clamped"
+                ),
             ));
             p.set("samples", Value::Int(most));
         }
@@ -228,7 +230,10 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
         if p.int("t1_size") > total {
             notices.push(Notice::new(
                 "t1_size",
-                format!("t1_size={} exceeds the {total} samples of the chosen classes; clamped", p.int("t1_size")),
+                format!(
+                    "t1_size={} exceeds the {total} samples of the chosen classes; clamped",
+                    p.int("t1_size")
+                ),
             ));
             p.set("t1_size", Value::Int(total));
         }

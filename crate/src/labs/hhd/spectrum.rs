@@ -58,7 +58,11 @@ pub fn spectrum(a: &Mat<f64>, want: impl Fn(usize) -> usize) -> Option<Spectrum>
     let (edge_lower, edge_upper) = edges(m, n);
     let scale = (n as f64 / m as f64).sqrt() / n as f64;
     let gram_side = n < m;
-    let mut g = if gram_side { cpu::gram_threads(a, threads()) } else { cpu::gram_threads(&a.transpose(), threads()) };
+    let mut g = if gram_side {
+        cpu::gram_threads(a, threads())
+    } else {
+        cpu::gram_threads(&a.transpose(), threads())
+    };
     for v in &mut g.data {
         *v *= scale;
     }
@@ -190,7 +194,8 @@ pub fn top_vectors(g: &Mat<f64>, k: usize, lambda1: f64) -> Option<Vec<Vec<f64>>
         }
         let converged = order.iter().take(k).enumerate().all(|(r, &c)| {
             let theta = eig.eigenvalues[c];
-            let res: f64 = (0..n).map(|t| (gv.data[r * n + t] - theta * v.data[r * n + t]).powi(2)).sum::<f64>().sqrt();
+            let res: f64 =
+                (0..n).map(|t| (gv.data[r * n + t] - theta * v.data[r * n + t]).powi(2)).sum::<f64>().sqrt();
             res <= tol
         });
         if converged {
@@ -385,7 +390,12 @@ mod tests {
         let d = synthetic(&syn, &mut seeded(12, 1)).expect("fits");
         let s = spectrum(&d.x, |_| 0).expect("converges");
         // Tracy–Widom fluctuations of the top eigenvalue are O(N^(-2/3)); allow 3%.
-        assert!((s.values[0] - s.edge_upper).abs() < 0.03 * s.edge_upper, "{} vs {}", s.values[0], s.edge_upper);
+        assert!(
+            (s.values[0] - s.edge_upper).abs() < 0.03 * s.edge_upper,
+            "{} vs {}",
+            s.values[0],
+            s.edge_upper
+        );
         let bottom = s.values[299];
         assert!((bottom - s.edge_lower).abs() < 0.1, "{bottom} vs {}", s.edge_lower);
     }
@@ -399,6 +409,11 @@ mod tests {
         let (u, theta) = d.planted.expect("planted");
         assert!(!bbp(&u, &theta, 1000)[0].detectable);
         // The top eigenvalue stays at the noise edge γ+ = 4.5, not at the naive (1+θ)(1+y/θ)/√y = 5.4.
-        assert!((s.values[0] - s.edge_upper).abs() < 0.03 * s.edge_upper, "{} vs {}", s.values[0], s.edge_upper);
+        assert!(
+            (s.values[0] - s.edge_upper).abs() < 0.03 * s.edge_upper,
+            "{} vs {}",
+            s.values[0],
+            s.edge_upper
+        );
     }
 }

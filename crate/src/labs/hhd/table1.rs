@@ -172,7 +172,8 @@ pub async fn run(
     let mut runs = Vec::with_capacity(4 * cfg.subsets);
     for t in 0..cfg.subsets {
         let mut rng = seeded(seed, STREAM + t as u64);
-        let mut idx: Vec<usize> = rng::choose_distinct(&mut rng, all.len(), cfg.size).iter().map(|&i| all[i]).collect();
+        let mut idx: Vec<usize> =
+            rng::choose_distinct(&mut rng, all.len(), cfg.size).iter().map(|&i| all[i]).collect();
         idx.sort_unstable();
         let d: Dataset = digit_rows(which, &idx)?;
         let truth = d.labels.clone().unwrap_or_default();
@@ -219,12 +220,25 @@ mod tests {
         let d: f64 = c.row(0).iter().zip(c.row(1)).map(|(a, b)| a * b).sum();
         assert!(d.abs() < 1e-10);
         // The first component is (1, 1, 0, 0, 0)/√2, largest entry positive.
-        assert!((c.at(0, 0) - 0.5f64.sqrt()).abs() < 0.01 && (c.at(0, 1) - 0.5f64.sqrt()).abs() < 0.01, "{:?}", c.row(0));
+        assert!(
+            (c.at(0, 0) - 0.5f64.sqrt()).abs() < 0.01 && (c.at(0, 1) - 0.5f64.sqrt()).abs() < 0.01,
+            "{:?}",
+            c.row(0)
+        );
     }
 
     #[test]
     fn rows_average_over_subsets() {
-        let mk = |v: f64| Run { subset: 0, init: "random", v_measure: v, ari: 0.0, ami: 0.0, inertia: 0.0, iterations: 1, leaves: None };
+        let mk = |v: f64| Run {
+            subset: 0,
+            init: "random",
+            v_measure: v,
+            ari: 0.0,
+            ami: 0.0,
+            inertia: 0.0,
+            iterations: 1,
+            leaves: None,
+        };
         let r = rows(&[mk(0.2), mk(0.4)]);
         let random = r.iter().find(|x| x.init == "random").expect("row");
         assert!((random.v_measure_mean - 0.3).abs() < 1e-12 && (random.v_measure_std - 0.1).abs() < 1e-12);

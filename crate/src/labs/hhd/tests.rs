@@ -18,10 +18,25 @@ fn samples_are_clamped_to_what_the_classes_hold() {
 
 #[test]
 fn default_spectrum_states_and_tree_have_the_documented_fields() {
-    let r = run_query_cpu("lab=hhd&data=digits8&classes=0,4,6&samples=150", &["spectrum", "states", "hhd"], &mut NoProgress)
-        .expect("runs");
+    let r = run_query_cpu(
+        "lab=hhd&data=digits8&classes=0,4,6&samples=150",
+        &["spectrum", "states", "hhd"],
+        &mut NoProgress,
+    )
+    .expect("runs");
     let j = r.to_json_value();
-    for k in ["eigenvalues", "edge_lower", "edge_upper", "spike_count", "spike_vectors", "states", "tree", "leaves", "hhd_metrics", "images"] {
+    for k in [
+        "eigenvalues",
+        "edge_lower",
+        "edge_upper",
+        "spike_count",
+        "spike_vectors",
+        "states",
+        "tree",
+        "leaves",
+        "hhd_metrics",
+        "images",
+    ] {
         assert!(!j[k].is_null(), "missing {k}");
     }
     let eig = j["eigenvalues"].as_array().expect("eigenvalues");
@@ -78,11 +93,18 @@ fn provided_csv_runs_every_data_part() {
     let mut rng = seeded(5, 1);
     for i in 0..60 {
         let c = i % 2;
-        let v: Vec<String> = (0..4).map(|j| format!("{}", if (j < 2) == (c == 0) { 2.0 } else { 0.0 } + rng::normal(&mut rng) * 0.3)).collect();
+        let v: Vec<String> = (0..4)
+            .map(|j| format!("{}", if (j < 2) == (c == 0) { 2.0 } else { 0.0 } + rng::normal(&mut rng) * 0.3))
+            .collect();
         text.push_str(&format!("{},{c}\n", v.join(",")));
     }
     assert_eq!(provide_csv(&text), Ok((60, 4)));
-    let r = run_query_cpu("lab=hhd&data=csv&samples=60&sub_count=2", &["spectrum", "states", "hhd", "subsets"], &mut NoProgress).expect("runs");
+    let r = run_query_cpu(
+        "lab=hhd&data=csv&samples=60&sub_count=2",
+        &["spectrum", "states", "hhd", "subsets"],
+        &mut NoProgress,
+    )
+    .expect("runs");
     let j = r.to_json_value();
     assert_eq!(j["n_samples"].as_u64(), Some(60));
     assert!(j["images"].is_null(), "4 features are not an image");
@@ -90,7 +112,8 @@ fn provided_csv_runs_every_data_part() {
 
 #[test]
 fn table1_and_table2_print_as_csv() {
-    let q = "lab=hhd&data=digits8&classes=0,1,2&samples=90&t1_subsets=2&t1_size=60&t1_ninit=1&c_min=3&d_max=10";
+    let q =
+        "lab=hhd&data=digits8&classes=0,1,2&samples=90&t1_subsets=2&t1_size=60&t1_ninit=1&c_min=3&d_max=10";
     let r = run_query_cpu(q, &["table1", "table2"], &mut NoProgress).expect("runs");
     let t1 = r.to_csv(Some("table1")).expect("table1");
     assert!(t1.starts_with("init,v_measure_mean,v_measure_std,ari_mean"));
@@ -115,7 +138,8 @@ fn table1_on_synthetic_data_says_why_not() {
 
 #[test]
 fn rank_above_features_is_refused() {
-    let e = run_query_cpu("lab=hhd&data=synthetic&n=3&rank=5", &["spectrum"], &mut NoProgress).expect_err("too many");
+    let e = run_query_cpu("lab=hhd&data=synthetic&n=3&rank=5", &["spectrum"], &mut NoProgress)
+        .expect_err("too many");
     assert!(e.to_string().contains("rank=5"), "{e}");
 }
 
