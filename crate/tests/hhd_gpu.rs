@@ -2,11 +2,12 @@
 //! (standardised 8×8 and MNIST digits 0, 4, 6, 8: W = AAᵀ/N − I, S(0) = sign(Aᵀ)).
 //!
 //! The GPU accumulates the fields `h = W s` in f32, the CPU in f64 (of the same f32-rounded
-//! W), so a sign may differ where a field is within f32 rounding of 0: |h_i| ≤ 1e-5·Σ_j|W_ij s_j|
-//! + 1e-6 (the bound `gpu_kernels.rs` states for products). The test follows the CPU
-//! trajectory one step at a time, asserts that every sign the GPU computes differently sits
-//! on such a near-zero field, counts them, and checks that the full runs differ only in rows
-//! where that happened. No adapter is a failure (see `common`).
+//! W), so a sign may differ where a field is within f32 rounding of 0, i.e. where
+//! |h_i| ≤ 1e-5·Σ_j|W_ij s_j| + 1e-6 (the bound `gpu_kernels.rs` states for products). The
+//! test takes one GPU step from every state of the CPU trajectory, asserts that every sign
+//! the GPU computes differently sits on such a near-zero field, counts them, and checks that
+//! the full runs differ only in rows where that happened. No adapter is a failure (see
+//! `common`).
 #![cfg(not(target_arch = "wasm32"))]
 
 use hopfield_playground::compute::{Mat, cpu};
@@ -62,17 +63,16 @@ fn compare(which: &str, count: usize) {
     let steps = fields.len();
     // One GPU step of every state of the trajectory at once (rows stacked).
     let mut stacked = Mat::zeros(steps * n, m);
-    for t in 0..steps {
-        stacked.data[t * n * m..(t + 1) * n * m].copy_from_slice(&traj[t].data);
+    for (t, st) in traj.iter().take(steps).enumerate() {
+        stacked.data[t * n * m..(t + 1) * n * m].copy_from_slice(&st.data);
     }
     let gpu = pollster::block_on(g.hopfield_sync(&w32, &stacked.to_f32(), 1)).expect("GPU step");
     let (mut near_zero, mut mismatched) = (0usize, 0usize);
     let mut rows_with_mismatch = BTreeSet::new();
     for t in 0..steps {
         for r in 0..n {
-            for i in 0..m {
+            for (i, &bound) in bounds.iter().enumerate() {
                 let h = fields[t].at(r, i);
-                let bound = bounds[i];
                 if h.abs() <= bound {
                     near_zero += 1;
                 }

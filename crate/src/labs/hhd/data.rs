@@ -217,8 +217,8 @@ pub fn synthetic(s: &Synthetic, rng: &mut Rng) -> Result<Dataset, RunError> {
         for v in row.iter_mut() {
             *v = rng::normal(rng);
         }
-        for l in 0..r {
-            let y = rng::normal(rng) * theta[l].sqrt();
+        for (l, &th) in theta.iter().enumerate() {
+            let y = rng::normal(rng) * th.sqrt();
             for (v, &ul) in row.iter_mut().zip(u.row(l)) {
                 *v += y * ul;
             }

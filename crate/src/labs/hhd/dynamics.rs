@@ -197,8 +197,8 @@ mod tests {
         ];
         let mut a = Mat::zeros(10, 12);
         for r in 0..10 {
-            for c in 0..12 {
-                a.data[r * 12 + c] = p[r % 2][c] + 0.3 * rng::normal(&mut rng);
+            for (c, &v) in p[r % 2].iter().enumerate() {
+                a.data[r * 12 + c] = v + 0.3 * rng::normal(&mut rng);
             }
         }
         a

@@ -80,9 +80,9 @@ pub fn lloyd(x: &Mat<f64>, init: &Mat<f64>, max_iter: usize, tol: f64) -> KMeans
             }
         }
         let mut shift = 0.0;
-        for j in 0..k {
-            if counts[j] > 0.0 {
-                let c: Vec<f64> = sums.row(j).iter().map(|s| s / counts[j]).collect();
+        for (j, &cnt) in counts.iter().enumerate() {
+            if cnt > 0.0 {
+                let c: Vec<f64> = sums.row(j).iter().map(|s| s / cnt).collect();
                 shift += sq_dist(&c, centres.row(j));
                 centres.row_mut(j).copy_from_slice(&c);
             }
@@ -96,8 +96,8 @@ pub fn lloyd(x: &Mat<f64>, init: &Mat<f64>, max_iter: usize, tol: f64) -> KMeans
         }
     }
     if !strict {
-        for r in 0..n {
-            labels[r] = nearest(x.row(r), &centres).0;
+        for (r, l) in labels.iter_mut().enumerate() {
+            *l = nearest(x.row(r), &centres).0;
         }
     }
     let inertia = (0..n).map(|r| sq_dist(x.row(r), centres.row(labels[r]))).sum();

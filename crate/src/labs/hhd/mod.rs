@@ -4,28 +4,28 @@
 //!
 //! The math lives in [`data`] (data sets, the synthetic generator, CSV, preprocessing),
 //! [`spectrum`] (scaled covariance, edges, Marchenko–Pastur, BBP), [`dynamics`] (batched
-//! Hebbian recall on the compute layer), [`hhd`] (Algorithm 1), [`metrics`] (V-measure,
+//! Hebbian recall on the compute layer), [`tree`] (Algorithm 1), [`metrics`] (V-measure,
 //! ARI, AMI), [`kmeans`] and [`table1`]. This file holds the registry entry, the parts and
 //! their JSON fields and CSV tables.
 
 pub mod data;
 pub mod dynamics;
 mod figures;
-pub mod hhd;
 pub mod kmeans;
 pub mod metrics;
 mod params;
 pub mod spectrum;
 pub mod table1;
+pub mod tree;
 
 pub use self::data::{from_csv, provide_csv};
 pub use self::params::{MAX_FEATURES, MAX_NODES, MAX_SAMPLES};
 
 use self::data::{Dataset, Prepared, load, prepare};
 use self::dynamics::{End, Mode, settle};
-use self::hhd::{Config, Tree, decompose};
 use self::params::{PARAMS, check, classes, is_digits};
 use self::spectrum::{abs_cos, bbp, spectrum};
+use self::tree::{Config, Tree, decompose};
 use super::{Cell, LabDef, LabFuture, Output, Part, Preset, Progress, RunError, Runner, Table};
 use crate::compute::Compute;
 use crate::params::Params;
@@ -523,7 +523,7 @@ async fn subsets_fields(
     Ok((json!({ "fig1": rows }), table))
 }
 
-fn metrics_row(setting: &str, m: &hhd::Metrics) -> Vec<Cell> {
+fn metrics_row(setting: &str, m: &tree::Metrics) -> Vec<Cell> {
     vec![
         Cell::Text(setting.into()),
         Cell::from(m.leaves),

@@ -272,8 +272,8 @@ pub fn bbp(u: &Mat<f64>, theta: &[f64], n: usize) -> Vec<Prediction> {
         .map(|c| {
             let t = eig.eigenvalues[c].max(0.0);
             let mut w = vec![0.0; m];
-            for l in 0..r {
-                let coef = theta[l].max(0.0).sqrt() * eig.eigenvectors[(l, c)];
+            for (l, &th) in theta.iter().enumerate().take(r) {
+                let coef = th.max(0.0).sqrt() * eig.eigenvectors[(l, c)];
                 for (x, &ul) in w.iter_mut().zip(u.row(l)) {
                     *x += coef * ul;
                 }

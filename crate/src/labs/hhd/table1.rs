@@ -16,10 +16,10 @@
 //!   added by greedy k-means++ from the prototypes.
 
 use super::data::{Dataset, digit_rows, prepare};
-use super::hhd::{Config, decompose};
 use super::kmeans::{KMeans, best_of, kmeans_pp, kmeans_pp_from, lloyd, random_init};
 use super::metrics::{ami, ari, v_measure};
 use super::spectrum::spectrum;
+use super::tree::{Config, decompose};
 use crate::compute::{Compute, Mat};
 use crate::labs::RunError;
 use crate::rng::{self, seeded};
