@@ -172,9 +172,9 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "merged",
         label: "Correlated signals merge",
-        query: "data=synthetic&n=200&samples=600&rank=4&strength=6&spread=0.3&rho=0.6&prep=none",
+        query: "data=synthetic&n=200&samples=600&rank=4&strength=6&spread=0.3&rho=0.6&prep=standard",
         reproduces: "",
-        note: "Four correlated planted signals (ρ = 0.6): the spikes are mixtures of them, and Hebbian recall merges them into fewer states.",
+        note: "Four correlated planted signals (ρ = 0.6): four spikes, but Hebbian recall settles every sample in one of only two states — the signals merged.",
     },
     Preset {
         name: "noise",
