@@ -225,6 +225,7 @@ function renderLab(parsed) {
       hp, charts, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part),
       notify, applyPreset,
       query: () => current.query,
+      setUserFile: (name, bytes) => compute.setUserFile(name, bytes),
       setQuery: (q) => { const parsed = parse(q); showNotices(parsed.notices); history.pushState(null, '', `?${parsed.query}`); renderLab(parsed); },
       controlFor: (key) => current.controls.get(key)?.wrap,
       // The page's verified backend: 'webgpu', 'cpu' (no verified WebGPU, or backend=cpu), '' before the probe ends.

@@ -11,6 +11,8 @@ export class Compute {
     this.workersOk = typeof Worker !== 'undefined';
     // What the page knows of the GPU (the status worker's verdict; null until it answers).
     this.gpuStatus = null;
+    // The visitor's data file (never uploaded): handed to every worker with its runs.
+    this.userFile = null;
   }
 
   _lane(name) {
@@ -70,9 +72,12 @@ export class Compute {
     const backend = new URLSearchParams(query).get('backend') || 'auto';
     return new Promise((resolve, reject) => {
       lane.pending = { id, resolve, reject, onProgress, onPartial };
-      lane.worker.postMessage({ id, query, parts, gpu: this.gpuHint(backend) });
+      lane.worker.postMessage({ id, query, parts, gpu: this.gpuHint(backend), userFile: this.userFile });
     });
   }
+
+  /** Keep the visitor's data file for the runs that read it. */
+  setUserFile(name, bytes) { this.userFile = { name, bytes, version: (this.userFile?.version ?? 0) + 1 }; }
 
   /**
    * What a run with `backend` is told of the GPU: '' (open and self-check it in the worker),

@@ -27,8 +27,11 @@ export function mountLab(root, lab, query, ctx) {
     const f = file.files?.[0];
     if (!f) return;
     try {
-      const q = hp.import_file(ctx.query(), f.name, new Uint8Array(await f.arrayBuffer()));
-      ctx.setQuery(q);
+      const bytes = new Uint8Array(await f.arrayBuffer());
+      const r = hp.import_file(ctx.query(), f.name, bytes);
+      if (r.keep) ctx.setUserFile(f.name, bytes);
+      ctx.setQuery(r.query);
+      if (r.keep) ctx.notify(`${f.name} stays on this machine: a link to this view needs the file too.`);
     } catch (err) { ctx.notify(`${f.name}: ${err.message}`); }
     file.value = '';
   });

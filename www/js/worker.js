@@ -5,6 +5,7 @@
 import init, * as hp from '../hopfield-playground.js';
 
 const ready = init();
+let userFileVersion = 0;
 
 async function fetchAsset(name) {
   const file = hp.asset_file(name);
@@ -15,9 +16,13 @@ async function fetchAsset(name) {
 }
 
 self.onmessage = async (e) => {
-  const { id, query, parts, status, force, gpu } = e.data;
+  const { id, query, parts, status, force, gpu, userFile } = e.data;
   try {
     await ready;
+    if (userFile && userFile.version !== userFileVersion) {
+      hp.provide_user_file(userFile.name, userFile.bytes);
+      userFileVersion = userFile.version;
+    }
     if (status) {
       self.postMessage({ id, ok: await hp.compute_status(!!force) });
       return;

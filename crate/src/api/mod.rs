@@ -37,8 +37,9 @@ pub struct Report {
 }
 
 /// Read a visitor's file for the query's lab: the query with the keys the file sets appended
-/// (later keys win), or why the file cannot be used.
-pub fn import_file(query: &str, name: &str, bytes: &[u8]) -> Result<String, String> {
+/// (later keys win) and whether the file must stay at hand as the lab's data, or why the
+/// file cannot be used.
+pub fn import_file(query: &str, name: &str, bytes: &[u8]) -> Result<(String, bool), String> {
     let state = from_query(query).state().ok_or_else(|| "the query names no lab".to_string())?;
     let import = state
         .lab
@@ -46,15 +47,15 @@ pub fn import_file(query: &str, name: &str, bytes: &[u8]) -> Result<String, Stri
         .as_ref()
         .and_then(|r| r.import)
         .ok_or_else(|| format!("the {} lab takes no data files", state.lab.id))?;
-    let set = import(&state.params, name, bytes)?;
+    let imported = import(&state.params, name, bytes)?;
     let mut q = state.to_query();
-    for (k, v) in set {
+    for (k, v) in imported.set {
         q.push('&');
         q.push_str(&form_urlencoded::byte_serialize(k.as_bytes()).collect::<String>());
         q.push('=');
         q.push_str(&form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>());
     }
-    Ok(from_query(&q).state().map_or(q, |s| s.to_query()))
+    Ok((from_query(&q).state().map_or(q, |s| s.to_query()), imported.keep_file))
 }
 
 /// The figure definition `name` of `lab` (`None`: its main figure, the first).

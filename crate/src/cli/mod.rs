@@ -112,11 +112,14 @@ pub fn main() -> ExitCode {
                 Some(path) => {
                     let q = query.split_once('?').map_or(query.as_str(), |(_, q)| q).to_string();
                     let name = path.file_name().map_or("data".into(), |n| n.to_string_lossy().into_owned());
-                    match std::fs::read(&path)
+                    let imported = std::fs::read(&path)
                         .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                        .and_then(|b| api::import_file(&q, &name, &b))
-                    {
-                        Ok(q) => {
+                        .and_then(|b| api::import_file(&q, &name, &b).map(|(q, keep)| (q, keep, b)));
+                    match imported {
+                        Ok((q, keep, bytes)) => {
+                            if keep {
+                                crate::data::set_user_file(&name, bytes);
+                            }
                             eprintln!("notice: --data {}: running {q}", path.display());
                             q
                         }

@@ -209,13 +209,21 @@ fn iterate_rows(s0: &Mat<f64>, max_steps: usize, field: impl Fn(&Mat<f64>) -> Ma
         if status.iter().all(|&st| st != RowStatus::Running) {
             break;
         }
-        let h = field(&s);
-        for r in 0..rows {
-            if status[r] != RowStatus::Running {
-                continue;
+        // The field of the running rows only (each row's field depends on that row alone):
+        // late in a recall most rows have stopped.
+        let active: Vec<usize> = (0..rows).filter(|&r| status[r] == RowStatus::Running).collect();
+        let h = if active.len() == rows {
+            field(&s)
+        } else {
+            let mut sub = Mat::zeros(active.len(), cols);
+            for (k, &r) in active.iter().enumerate() {
+                sub.row_mut(k).copy_from_slice(s.row(r));
             }
+            field(&sub)
+        };
+        for (k, &r) in active.iter().enumerate() {
             steps[r] += 1;
-            let new: Vec<f64> = h.row(r).iter().map(|&x| sgn(x)).collect();
+            let new: Vec<f64> = h.row(k).iter().map(|&x| sgn(x)).collect();
             if new.as_slice() == s.row(r) {
                 status[r] = RowStatus::Fixed;
                 continue;
@@ -232,10 +240,53 @@ fn iterate_rows(s0: &Mat<f64>, max_steps: usize, field: impl Fn(&Mat<f64>) -> Ma
     BatchRecall { states: s.to_f32(), steps, status }
 }
 
-/// Synchronous Hopfield recall of the rows of `s0`: `s ← sign(W s)` (`H = S·Wᵀ`).
+/// Synchronous Hopfield recall of the rows of `s0`: `s ← sign(W s)` (`H = S·Wᵀ`), with
+/// [`iterate_rows`]' bookkeeping. The fields are computed once by GEMM and then updated as
+/// states change: a row whose entry `j` flips adds `(s_new − s_old)_j · W[:, j]` to its field,
+/// so a step costs `O(flips · N)` instead of `O(N²)` (exact for integer weights; otherwise
+/// within f64 rounding of the direct product).
 pub fn hopfield_sync(w: &Mat<f64>, s0: &Mat<f64>, max_steps: usize) -> BatchRecall {
+    assert_eq!((w.rows, w.cols), (s0.cols, s0.cols), "hopfield_sync shapes");
+    let (rows, n) = (s0.rows, s0.cols);
+    // Row j of Wᵀ is column j of W.
     let wt = w.transpose();
-    iterate_rows(s0, max_steps, |s| matmul(s, &wt))
+    let mut h = matmul(s0, &wt);
+    let mut s = s0.clone();
+    let mut status = vec![RowStatus::Running; rows];
+    let mut steps = vec![0u32; rows];
+    let mut prev = vec![0.0; n];
+    let mut new = vec![0.0; n];
+    // Rows are independent: settle one row at a time (same result as stepping all together).
+    for r in 0..rows {
+        prev.iter_mut().for_each(|x| *x = 0.0);
+        let (sr, hr) = (&mut s.data[r * n..(r + 1) * n], &mut h.data[r * n..(r + 1) * n]);
+        for _ in 0..max_steps {
+            steps[r] += 1;
+            for (x, &f) in new.iter_mut().zip(hr.iter()) {
+                *x = sgn(f);
+            }
+            if new.as_slice() == &sr[..] {
+                status[r] = RowStatus::Fixed;
+                break;
+            }
+            let cycle = new == prev;
+            for j in 0..n {
+                let d = new[j] - sr[j];
+                if d != 0.0 {
+                    for (f, &wj) in hr.iter_mut().zip(wt.row(j)) {
+                        *f += d * wj;
+                    }
+                }
+            }
+            prev.copy_from_slice(sr);
+            sr.copy_from_slice(&new);
+            if cycle {
+                status[r] = RowStatus::Cycle;
+                break;
+            }
+        }
+    }
+    BatchRecall { states: s.to_f32(), steps, status }
 }
 
 /// Synchronous kernel-Hopfield recall of ±1 rows: `h = Σ_μ α_μ exp(−2γ(N − s·ξ^μ))`.

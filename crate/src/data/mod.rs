@@ -144,6 +144,29 @@ pub fn provide(name: &str, bytes: Vec<u8>) -> Result<(), String> {
     }
 }
 
+/// A visitor's own data file (a CSV of samples, …) that a lab reads in place of a shipped
+/// data set. It stays on the visitor's machine: the page hands it to each compute worker,
+/// the CLI reads it from `--data FILE`. One at a time; a new one replaces it.
+#[derive(Debug, Clone)]
+pub struct UserFile {
+    pub name: String,
+    pub bytes: std::sync::Arc<Vec<u8>>,
+}
+
+static USER_FILE: std::sync::Mutex<Option<UserFile>> = std::sync::Mutex::new(None);
+
+/// Keep the visitor's file (replacing any earlier one).
+pub fn set_user_file(name: &str, bytes: Vec<u8>) {
+    if let Ok(mut g) = USER_FILE.lock() {
+        *g = Some(UserFile { name: name.to_string(), bytes: std::sync::Arc::new(bytes) });
+    }
+}
+
+/// The visitor's file, when one was given.
+pub fn user_file() -> Option<UserFile> {
+    USER_FILE.lock().ok().and_then(|g| g.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

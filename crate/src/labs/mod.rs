@@ -21,6 +21,7 @@ pub mod cite;
 pub mod classic;
 pub mod dense;
 pub mod elcd;
+pub mod hhd;
 pub mod klr;
 pub mod softkmeans;
 mod view;
@@ -146,9 +147,18 @@ pub struct Runner {
     pub import: Option<ImportFn>,
 }
 
-/// Read a file (its name and bytes) for a lab, given the current parameters: the keys to set
-/// (small data travels in the link), or a message saying what is wrong with the file.
-pub type ImportFn = fn(&Params, &str, &[u8]) -> Result<Vec<(String, String)>, String>;
+/// Read a file (its name and bytes) for a lab, given the current parameters: what it sets, or
+/// a message saying what is wrong with the file.
+pub type ImportFn = fn(&Params, &str, &[u8]) -> Result<Import, String>;
+
+/// What a visitor's file does: keys to set (small data travels in the link itself), and
+/// whether the file must stay at hand as the lab's data (large data: the page passes it to
+/// every compute worker, [`crate::data::user_file`]; a shared link says it needs the file).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Import {
+    pub set: Vec<(String, String)>,
+    pub keep_file: bool,
+}
 
 /// How a part is split across workers and merged back.
 #[derive(Debug)]
@@ -170,13 +180,7 @@ pub struct Part {
 pub static LABS: &[LabDef] = &[
     classic::LAB,
     klr::LAB,
-    planned(
-        "hhd",
-        "Hebbian networks as spiked covariance",
-        "The Hebbian coupling as a spiked sample covariance, Marchenko–Pastur edges, and the Hierarchical Hopfield Decomposition of digits.",
-        "Sargolzaei & Rueda, Hierarchical Hopfield Network Decomposition (NFAM workshop at ICLR 2025)",
-        &[&cite::SARGOLZAEI_RUEDA_2025, &cite::MNIST],
-    ),
+    hhd::LAB,
     dense::LAB,
     planned(
         "hetero",

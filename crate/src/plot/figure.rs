@@ -366,6 +366,18 @@ pub enum Mark {
     Outline { rows: usize, cols: usize, extent: [f64; 4], cells: Vec<usize>, color: Color },
     /// A region a live layer draws on top (the dense lab's particles).
     Live { kind: String },
+    /// Clickable points (a scatter whose points act, e.g. the nodes of a tree): per point a
+    /// radius in px, a fill, an optional click action and a tooltip; `selected` points get
+    /// a dark ring.
+    Points {
+        x: Vec<f64>,
+        y: Vec<f64>,
+        radius: Vec<f64>,
+        colors: Vec<Color>,
+        actions: Vec<Option<Action>>,
+        titles: Vec<String>,
+        selected: Vec<usize>,
+    },
 }
 
 /// What a click (or drag) in a plot's area does, apart from cell clicks.
@@ -530,6 +542,11 @@ impl Figure {
                             Mark::Scatter { x, y, .. } => {
                                 for (a, b) in x.iter().zip(y) {
                                     row("scatter", "", *a, *b, None);
+                                }
+                            }
+                            Mark::Points { x, y, titles, .. } => {
+                                for (i, (a, b)) in x.iter().zip(y).enumerate() {
+                                    row("point", titles.get(i).map_or("", String::as_str), *a, *b, None);
                                 }
                             }
                             Mark::Bars { x, y, label, .. } => {

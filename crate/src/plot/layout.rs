@@ -294,7 +294,10 @@ fn extents(p: &Plot) -> (Extent, Extent) {
     let (sx, sy) = (p.x.scale, p.y.scale);
     for m in &p.marks {
         match m {
-            Mark::Series { x, y, .. } | Mark::Markers { x, y, .. } | Mark::Scatter { x, y, .. } => {
+            Mark::Series { x, y, .. }
+            | Mark::Markers { x, y, .. }
+            | Mark::Scatter { x, y, .. }
+            | Mark::Points { x, y, .. } => {
                 for (a, b) in x.iter().zip(y) {
                     let (a, b) = (tf(*a, sx), tf(*b, sy));
                     if a.is_finite() && b.is_finite() {
@@ -818,6 +821,35 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                     }
                 }
             }
+            Mark::Points { x, y, radius, colors, actions, titles, selected } => {
+                for (i, (a, b)) in x.iter().zip(y).enumerate() {
+                    let (a, b) = (xpx(tf(*a, sx)), ypx(tf(*b, sy)));
+                    if !(a.is_finite() && b.is_finite()) {
+                        continue;
+                    }
+                    let r = radius.get(i).copied().filter(|r| r.is_finite()).unwrap_or(3.0).clamp(1.0, 40.0);
+                    let fill = colors.get(i).copied().unwrap_or(scene::PALETTE[0]);
+                    let ring = if selected.contains(&i) {
+                        Stroke::solid(scene::TEXT, 2.5)
+                    } else {
+                        Stroke::solid(scene::WHITE, 1.0)
+                    };
+                    s.items.push(Item::Circle { x: a, y: b, r, fill: Some(fill), stroke: Some(ring) });
+                    sample.push((a, b));
+                    if let Some(Some(act)) = actions.get(i) {
+                        // At least 14 px square, so that small points stay clickable.
+                        let h = r.max(7.0);
+                        s.hits.push(Hit::Area {
+                            x: a - h,
+                            y: b - h,
+                            w: 2.0 * h,
+                            h: 2.0 * h,
+                            action: act.clone(),
+                            title: titles.get(i).cloned().unwrap_or_default(),
+                        });
+                    }
+                }
+            }
             Mark::Live { kind } => s.live.push(LiveRegion {
                 kind: kind.clone(),
                 x: px0,
@@ -1092,6 +1124,45 @@ mod tests {
         assert_eq!(
             Cmap::Rgb.rgba(&values, [0.0, 1.0]),
             vec![255, 0, 10, 255, 1, 2, 3, 255, 255, 255, 255, 0]
+        );
+    }
+
+    #[test]
+    fn clickable_points_get_hit_areas_at_their_centres() {
+        let act = |v: f64| Some(Action::Ui { key: "node".into(), value: v });
+        let p = Plot::new(Axis::new("x").domain(0.0, 10.0), Axis::new("y").domain(0.0, 10.0)).mark(
+            Mark::Points {
+                x: vec![2.0, 8.0, f64::NAN],
+                y: vec![5.0, 5.0, 1.0],
+                radius: vec![3.0, 10.0, 3.0],
+                colors: vec![PALETTE[0], PALETTE[1], PALETTE[2]],
+                actions: vec![act(0.0), None, act(2.0)],
+                titles: vec!["node 0".into(), "node 1".into(), "node 2".into()],
+                selected: vec![1],
+            },
+        );
+        let s = layout_plot(&p, 400.0);
+        let circles: Vec<(f64, f64, f64)> = s
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Circle { x, y, r, .. } => Some((*x, *y, *r)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(circles.len(), 2, "the NaN point is skipped");
+        // One hit (point 1 has no action, point 2 is not finite), centred on point 0, ≥ 14 px.
+        assert_eq!(s.hits.len(), 1);
+        let Hit::Area { x, y, w, h, action, title } = &s.hits[0] else { panic!("area") };
+        assert!((x + w / 2.0 - circles[0].0).abs() < 1e-9 && (y + h / 2.0 - circles[0].1).abs() < 1e-9);
+        assert!(*w >= 14.0 && *h >= 14.0);
+        assert_eq!(action, &Action::Ui { key: "node".into(), value: 0.0 });
+        assert_eq!(title, "node 0");
+        // The selected point has the dark ring.
+        assert!(
+            s.items.iter().any(
+                |i| matches!(i, Item::Circle { r, stroke: Some(st), .. } if *r == 10.0 && st.width == 2.5)
+            )
         );
     }
 

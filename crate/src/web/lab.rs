@@ -192,11 +192,22 @@ impl LabView {
     }
 }
 
-/// Read a visitor's file (never uploaded) for the lab of `query`: the new query, with the
-/// keys the file sets; an error says what is wrong with the file.
+/// Read a visitor's file (never uploaded) for the lab of `query`: `{query, keep}` — the new
+/// query, with the keys the file sets, and whether the page must keep the file and hand it to
+/// the compute workers ([`provide_user_file`]); an error says what is wrong with the file.
 #[wasm_bindgen]
-pub fn import_file(query: &str, name: &str, bytes: &[u8]) -> Result<String, JsError> {
-    api::import_file(query, name, bytes).map_err(|e| JsError::new(&e))
+pub fn import_file(query: &str, name: &str, bytes: &[u8]) -> Result<JsValue, JsError> {
+    let (query, keep) = api::import_file(query, name, bytes).map_err(|e| JsError::new(&e))?;
+    let out = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&out, &"query".into(), &query.into());
+    let _ = js_sys::Reflect::set(&out, &"keep".into(), &keep.into());
+    Ok(out.into())
+}
+
+/// Hand this instance the visitor's data file (a worker, before a run that reads it).
+#[wasm_bindgen]
+pub fn provide_user_file(name: &str, bytes: Vec<u8>) {
+    crate::data::set_user_file(name, bytes);
 }
 
 /// A fresh random seed (for the page's "New seed" button; it then goes into the link).

@@ -55,7 +55,7 @@ pub const LAB: LabDef = LabDef {
 
 /// A CSV of patterns, one per row, values ±1 or 0/1 (any positive number is +1): stored as
 /// painted patterns, with N the number of columns.
-fn import_csv(_p: &Params, name: &str, bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+fn import_csv(_p: &Params, name: &str, bytes: &[u8]) -> Result<super::Import, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| format!("{name} is not a text (CSV) file"))?;
     let mut rows: Vec<Vec<bool>> = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -88,12 +88,15 @@ fn import_csv(_p: &Params, name: &str, bytes: &[u8]) -> Result<Vec<(String, Stri
         ));
     }
     let pats: Vec<String> = rows.iter().map(|r| crate::params::bits::encode(r)).collect();
-    Ok(vec![
-        ("data".into(), "painted".into()),
-        ("n".into(), n.to_string()),
-        ("pats".into(), pats.join(".")),
-        ("target".into(), "0".into()),
-    ])
+    Ok(super::Import {
+        set: vec![
+            ("data".into(), "painted".into()),
+            ("n".into(), n.to_string()),
+            ("pats".into(), pats.join(".")),
+            ("target".into(), "0".into()),
+        ],
+        keep_file: false,
+    })
 }
 
 const PRESETS: &[Preset] = &[
@@ -332,7 +335,7 @@ mod tests {
     #[test]
     fn a_csv_of_patterns_becomes_painted_patterns() {
         let csv = b"1,-1,1,-1,1,1\n0,0,1,1,0,1\n";
-        let set = import_csv(&params(""), "p.csv", csv).expect("imports");
+        let set = import_csv(&params(""), "p.csv", csv).expect("imports").set;
         let q: String = set.iter().map(|(k, v)| format!("&{k}={v}")).collect();
         let p = params(&q);
         assert_eq!((p.choice("data"), p.int("n"), p.int("p")), ("painted", 6, 2));

@@ -151,7 +151,7 @@ table is garbled in our copy: its rows are read as (k, d) = (8,1), (4,1), (2,1),
 /// Run entry point.
 /// A visitor's file: a CSV of points (`x,y` rows) becomes drawn points in the link; a PNG
 /// becomes… (images stay local: see the image part).
-fn import_file(_p: &Params, name: &str, bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+fn import_file(_p: &Params, name: &str, bytes: &[u8]) -> Result<super::Import, String> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| format!("{name}: not a CSV of points (images: use the sample image)"))?;
     let pts = data::points_from_csv(text).map_err(|e| format!("{name}: {e}"))?;
@@ -169,7 +169,10 @@ fn import_file(_p: &Params, name: &str, bytes: &[u8]) -> Result<Vec<(String, Str
     }
     let flat: Vec<String> =
         pts.data.iter().map(|v| format!("{}", crate::plot::scene::round_sig(*v, 4) + 0.0)).collect();
-    Ok(vec![("data".into(), "drawn".into()), ("d".into(), "2".into()), ("pts".into(), flat.join(","))])
+    Ok(super::Import {
+        set: vec![("data".into(), "drawn".into()), ("d".into(), "2".into()), ("pts".into(), flat.join(","))],
+        keep_file: false,
+    })
 }
 
 fn run<'a>(
