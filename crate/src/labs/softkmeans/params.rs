@@ -266,6 +266,32 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
     }
 }
 
+/// An estimate of the operations of `part` (the limits test runs the parts estimated small):
+/// one soft-k-means update costs about 10·m·k·d; the finite differences redo the clustering
+/// twice per coordinate; the scaling view reruns it for about 30 iteration counts; the image
+/// quantises 96×64 colours at 7 temperatures; quantisation-aware training passes the 1,797
+/// digits through the 2,410-weight network per epoch, three methods (five settings for `tables`).
+pub fn cost(p: &Params, part: &str) -> f64 {
+    let (m, k, d, iters) =
+        (effective_m(p) as f64, p.usize("k") as f64, p.usize("d") as f64, p.usize("iters") as f64);
+    let update = 10.0 * m * k * d;
+    match part {
+        "cluster" => iters * update,
+        "gradients" => (2.0 * m * d + 3.0) * iters * update + iters * m * k * d * 4.0,
+        "scaling" => 30.0 * (iters * update + (k * d).powi(3)),
+        "image" => 7.0 * p.usize("iters") as f64 * 10.0 * 6144.0 * p.usize("ik") as f64 * 3.0,
+        "quantize" if p.flag("quantize") => {
+            let settings = if p.choice("qset") == "tables" { 5.0 } else { 1.0 };
+            let (qk, qd, qiters) = (p.usize("qk") as f64, p.usize("qd") as f64, p.usize("qiters") as f64);
+            settings
+                * p.usize("qepochs") as f64
+                * 3.0
+                * (1797.0 * 2410.0 * 6.0 + 60.0 * qiters * 2410.0 * qk * qd * 10.0)
+        }
+        _ => 0.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::api::from_query;
@@ -309,31 +335,5 @@ mod tests {
         let (p, notes) = parse("data=drawn&pts=1,2,3");
         assert_eq!(p.floats("pts"), &[1.0, 2.0]);
         assert!(notes.iter().any(|n| n.contains("pairs")));
-    }
-}
-
-/// An estimate of the operations of `part` (the limits test runs the parts estimated small):
-/// one soft-k-means update costs about 10·m·k·d; the finite differences redo the clustering
-/// twice per coordinate; the scaling view reruns it for about 30 iteration counts; the image
-/// quantises 96×64 colours at 7 temperatures; quantisation-aware training passes the 1,797
-/// digits through the 2,410-weight network per epoch, three methods (five settings for `tables`).
-pub fn cost(p: &Params, part: &str) -> f64 {
-    let (m, k, d, iters) =
-        (effective_m(p) as f64, p.usize("k") as f64, p.usize("d") as f64, p.usize("iters") as f64);
-    let update = 10.0 * m * k * d;
-    match part {
-        "cluster" => iters * update,
-        "gradients" => (2.0 * m * d + 3.0) * iters * update + iters * m * k * d * 4.0,
-        "scaling" => 30.0 * (iters * update + (k * d).powi(3)),
-        "image" => 7.0 * p.usize("iters") as f64 * 10.0 * 6144.0 * p.usize("ik") as f64 * 3.0,
-        "quantize" if p.flag("quantize") => {
-            let settings = if p.choice("qset") == "tables" { 5.0 } else { 1.0 };
-            let (qk, qd, qiters) = (p.usize("qk") as f64, p.usize("qd") as f64, p.usize("qiters") as f64);
-            settings
-                * p.usize("qepochs") as f64
-                * 3.0
-                * (1797.0 * 2410.0 * 6.0 + 60.0 * qiters * 2410.0 * qk * qd * 10.0)
-        }
-        _ => 0.0,
     }
 }
