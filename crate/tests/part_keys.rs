@@ -21,7 +21,12 @@ fn parts_read_only_the_keys_they_declare() {
                 .into_iter()
                 .filter(|k| !["seed", "backend", "embed"].contains(k) && !part.keys.contains(k))
                 .collect();
-            assert!(undeclared.is_empty(), "{}/{} reads {undeclared:?} but does not declare them", lab.id, part.name);
+            assert!(
+                undeclared.is_empty(),
+                "{}/{} reads {undeclared:?} but does not declare them",
+                lab.id,
+                part.name
+            );
         }
     }
 }

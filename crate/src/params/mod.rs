@@ -351,7 +351,10 @@ impl Params {
 
     /// The keys read since [`Params::track_reads`].
     pub fn keys_read(&self) -> Vec<&'static str> {
-        self.reads.as_ref().and_then(|r| r.lock().ok().map(|s| s.iter().copied().collect())).unwrap_or_default()
+        self.reads
+            .as_ref()
+            .and_then(|r| r.lock().ok().map(|s| s.iter().copied().collect()))
+            .unwrap_or_default()
     }
 
     pub fn specs(&self) -> &[&'static ParamSpec] {

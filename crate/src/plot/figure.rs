@@ -117,6 +117,18 @@ pub struct Pixels {
     pub domain: [f64; 2],
 }
 
+impl Pixels {
+    /// The values of a vector laid out `width` to a row (row 0 at the top; cells past its
+    /// end are NaN, which the `Spins` map leaves empty).
+    pub fn wrap(values: &[f64], width: usize, cmap: Cmap, domain: [f64; 2]) -> Self {
+        let width = width.max(1);
+        let rows = values.len().div_ceil(width);
+        let mut v = values.to_vec();
+        v.resize(rows * width, f64::NAN);
+        Self { rows, cols: width, values: v, cmap, domain }
+    }
+}
+
 /// A colour map by name (serialisable mirror of [`Colormap`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -295,8 +307,14 @@ pub enum CellClick {
     /// Toggle the cell's index (`row·cols + col`, row 0 at the top) in the list `key`,
     /// for the first `count` cells; dragging paints.
     Toggle { key: String, count: usize },
-    /// One action per cell (indexed like the values), and optional Shift-click ones.
-    Actions { actions: Vec<Option<Action>>, shift: Vec<Option<Action>> },
+    /// One action per cell (indexed like the values), optional Shift-click ones, and
+    /// optional text shown when the pointer rests on a cell.
+    Actions {
+        actions: Vec<Option<Action>>,
+        shift: Vec<Option<Action>>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        titles: Vec<String>,
+    },
 }
 
 /// A marker shape.
@@ -334,6 +352,9 @@ pub enum Mark {
     /// Outlines of some cells of a `rows × cols` grid over the data rectangle `extent`
     /// (cell `r·cols + c`, row 0 at the top), e.g. the flipped pixels of a probe.
     Outline { rows: usize, cols: usize, extent: [f64; 4], cells: Vec<usize>, color: Color },
+    /// Some cells of such a grid filled with `color` (translucent: a veil over a heatmap's
+    /// cells whose value means little).
+    Fill { rows: usize, cols: usize, extent: [f64; 4], cells: Vec<usize>, color: Color },
     /// A region a live layer draws on top (the dense lab's particles).
     Live { kind: String },
 }
@@ -381,6 +402,26 @@ impl Plot {
             equal: false,
             click: None,
         }
+    }
+
+    /// A grid of pixels as a plot without axes, one data unit per pixel (a pattern, a
+    /// state), with some cells outlined in colours; `click` says what a cell click does.
+    pub fn pixels(px: Pixels, click: CellClick, outlines: Vec<(Vec<usize>, Color)>, height: f64) -> Self {
+        let (rows, cols) = (px.rows, px.cols);
+        let extent = [0.0, cols as f64, 0.0, rows as f64];
+        let mut p = Self::new(
+            Axis::new("").no_ticks().domain(0.0, cols as f64),
+            Axis::new("").no_ticks().domain(0.0, rows as f64),
+        )
+        .mark(Mark::Heatmap { pixels: px, extent, click, smooth: false });
+        for (cells, color) in outlines {
+            if !cells.is_empty() {
+                p = p.mark(Mark::Outline { rows, cols, extent, cells, color });
+            }
+        }
+        p.equal = true;
+        p.height = height;
+        p
     }
 
     pub fn height(mut self, h: f64) -> Self {
@@ -531,7 +572,7 @@ impl Figure {
                                     row("segment_end", "", s[2], s[3], None);
                                 }
                             }
-                            Mark::Outline { cols, cells, .. } => {
+                            Mark::Outline { cols, cells, .. } | Mark::Fill { cols, cells, .. } => {
                                 for &c in cells {
                                     row(
                                         "outline",
