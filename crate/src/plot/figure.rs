@@ -18,6 +18,8 @@ pub struct Figure {
     pub panels: Vec<Panel>,
     /// Panels side by side at most (fewer on a narrow screen).
     pub columns: usize,
+    /// The page gives it the whole width of the figure grid (a large heatmap, panels side by side).
+    pub wide: bool,
     /// Lines of text shown under the figure on the page (not drawn into exports).
     pub caption: Vec<String>,
     /// Controls shown with the figure on the page.
@@ -471,6 +473,7 @@ impl Figure {
             title: title.into(),
             panels: Vec::new(),
             columns: 1,
+            wide: false,
             caption: Vec::new(),
             controls: Vec::new(),
             data: None,
@@ -494,6 +497,12 @@ impl Figure {
 
     pub fn columns(mut self, n: usize) -> Self {
         self.columns = n.max(1);
+        self
+    }
+
+    /// Ask the page for the whole width of the figure grid.
+    pub fn wide(mut self) -> Self {
+        self.wide = true;
         self
     }
 

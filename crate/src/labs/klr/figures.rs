@@ -252,7 +252,8 @@ fn recall(v: &View) -> Figure {
     let probe = grid_plot(&nums(v.get("probe")), width, vec![(indices(v.get("flipped")), ORANGE)]);
     let flipped = indices(v.get("flipped")).len();
     let r = v.get("recall");
-    let mut fig = Figure::new("recall", title).columns(2).panel(probe.panel("Probe (orange: flipped bits)"));
+    let mut fig =
+        Figure::new("recall", title).columns(2).wide().panel(probe.panel("Probe (orange: flipped bits)"));
     if r.is_null() {
         return fig
             .caption(format!("Probe: pattern {target} with {flipped} bits flipped."))
@@ -831,7 +832,7 @@ fn phase(v: &View) -> Figure {
     if let Some(px) = selected {
         plot = plot.mark(Mark::Outline { rows, cols, extent, cells: vec![px], color: TEXT });
     }
-    let mut fig = Figure::new(name, title).plot("", plot).control(controls);
+    let mut fig = Figure::new(name, title).wide().plot("", plot).control(controls);
     fig.data = Some(records(&cs.cells));
     fig = fig.caption(format!(
         "{} · {} diverged (✕) · • loss rose · red line: curvature = 2/η = {}. Click a cell: inspect it above (black outline); shift-click: pin it (coloured outlines, Figure 5).",
