@@ -90,7 +90,8 @@ test('klr lab trains a network, animates recall and draws every figure', async (
   assert.match(await sceneText(page, 'capacity'), /Hebbian 0\.138 N/);
   // The phase diagram waits for a click: nothing heavy runs on page load.
   assert.equal(await page.isVisible('[data-figure="phase"] .figure-controls button:has-text("Compute the phase diagram")'), true);
-  assert.match(await sceneText(page, 'phase'), /not computed yet/);
+  assert.equal(await page.$eval('[data-figure="phase"] canvas', (c) => c.scene.hits.some((h) => h.t === 'cells')), false);
+  assert.match(await sceneText(page, 'phase'), /phase diagram/);
   // Play the recall from the probe to the end.
   await page.click('[data-figure="recall"] .player [data-role="reset"]');
   assert.equal(await page.$eval('[data-figure="recall"] .player input', (e) => e.value), '0');
@@ -168,6 +169,8 @@ test('cancel stops a running sweep at once; stopped parts end their progress wit
   await page.press('#p-p', 'Enter');
   await page.waitForFunction(() => (document.querySelector('[data-figure="patterns"] .caption')?.textContent || '').startsWith('25 patterns'), null, { timeout: 60000 });
   // A stopped network run: every figure of the part says so instead of "epoch … of …" forever.
+  await page.fill('#p-p', '150');
+  await page.press('#p-p', 'Enter');
   await page.fill('#p-epochs', '20000');
   await page.press('#p-epochs', 'Enter');
   await page.waitForSelector('#runs .run[data-part="network"] button.cancel', { timeout: 30000 });
@@ -176,7 +179,8 @@ test('cancel stops a running sweep at once; stopped parts end their progress wit
     await page.waitForFunction((f) => /network: cancelled/.test(document.querySelector(`[data-figure="${f}"] .panel-error`)?.textContent || ''), f);
     assert.equal(await page.$eval(`[data-figure="${f}"]`, (e) => e.classList.contains('busy')), false, f);
   }
-  assert.doesNotMatch(await sceneText(page, 'training'), /epoch \d+ of/);
+  assert.doesNotMatch(await caption(page, 'training'), /Training: epoch \d+ of/);
+  for (const f of ['patterns', 'recall', 'forces', 'spectra']) assert.doesNotMatch(await sceneText(page, f), /epoch \d+ of/, f);
   assert.deepEqual(errors, []);
   await page.close();
 });

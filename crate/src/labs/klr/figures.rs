@@ -430,12 +430,16 @@ fn spectra(v: &View) -> Figure {
 
 fn capacity(v: &View) -> Figure {
     let title = "Capacity: recall success vs load P/N";
-    let running = v.progress("capacity").is_some() || !v.pieces("capacity").is_empty();
     let total = capacity_config(&v.params).loads.len();
-    let (mut points, meta): (Vec<Json>, Json) = if running || !v.has("capacity") {
-        let pts =
-            v.pieces("capacity").iter().map(|p| field(p, "capacity_point").clone()).filter(|p| !p.is_null());
-        (pts.collect(), Json::Null)
+    let streamed: Vec<Json> = v
+        .pieces("capacity")
+        .iter()
+        .map(|p| field(p, "capacity_point").clone())
+        .filter(|p| !p.is_null())
+        .collect();
+    // The points a run has streamed, else the finished curve.
+    let (mut points, meta): (Vec<Json>, Json) = if !streamed.is_empty() || !v.has("capacity") {
+        (streamed, Json::Null)
     } else {
         let c = v.get("capacity").clone();
         (field(&c, "points").as_array().cloned().unwrap_or_default(), c)
@@ -507,10 +511,10 @@ struct Cells {
 
 fn cells_of(v: &View, part: &str, grid: fn(&Params) -> Grid) -> Option<Cells> {
     let key = format!("{part}_cell");
-    let streamed = v.progress(part).is_some() || !v.pieces(part).is_empty();
-    if streamed {
-        let mut cells: Vec<Json> =
-            v.pieces(part).iter().map(|p| field(p, &key).clone()).filter(|c| !c.is_null()).collect();
+    let mut cells: Vec<Json> =
+        v.pieces(part).iter().map(|p| field(p, &key).clone()).filter(|c| !c.is_null()).collect();
+    if !cells.is_empty() {
+        // A run under way (or stopped): what it has streamed, on the grid of the parameters.
         cells.sort_by(|a, b| at(a, "index").total_cmp(&at(b, "index")));
         return Some(Cells {
             grid: grid(&v.params),
