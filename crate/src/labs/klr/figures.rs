@@ -602,7 +602,7 @@ fn quantity(show: &str) -> Quantity {
             ..q("log₁₀ ‖F_i‖/‖F_d‖", |c, m, _| log10(pick(c, "force_ratio", m)))
         },
         "stable_rank" => q("stable rank of α", |c, _, _| at(c, "stable_rank")),
-        "lambda_max" => q("log₁₀ λ_max(αᵀKα)", |c, _, _| log10(at(c, "lambda_max"))),
+        "lambda_max" => q("log₁₀ λ_max(α^T K α)", |c, _, _| log10(at(c, "lambda_max"))),
         "recall" => {
             Quantity { fixed: Some([0.0, 1.0]), ..q("recall success", |c, _, _| at(c, "recall_success")) }
         }
@@ -792,7 +792,7 @@ fn phase(v: &View) -> Figure {
             x: dots.0,
             y: dots.1,
             shape: Shape::Dot,
-            size: 1.8,
+            size: 2.6,
             color: Color::rgb(25, 25, 25),
             label: String::new(),
         });
@@ -875,7 +875,7 @@ fn records(cells: &[Json]) -> DataTable {
 
 fn prop1(v: &View) -> Figure {
     let title = "Proposition 1: M against λ_max(αᵀKα)";
-    let need = "M at pattern 0 against λ_max(αᵀKα) for every cell of the phase diagram, with a log-log fit over the cells that did not diverge (Proposition 1 predicts slope 1)";
+    let need = "M at pattern 0 against λ_max(α^T K α) for every cell of the phase diagram, with a log-log fit over the cells that did not diverge (Proposition 1 predicts slope 1)";
     let Some(cs) = cells_of(v, "sweep", sweep_grid) else {
         let tail = if v.params.flag("sweep") {
             "appears here as the sweep's cells arrive."
@@ -913,9 +913,10 @@ fn prop1(v: &View) -> Figure {
     };
     let (bx, by) = xy(&bad);
     let (ox, oy) = xy(&ok);
-    let mut plot = Plot::new(Axis::new("λ_max(αᵀKα) (log)").log(), Axis::new("M at pattern 0 (log)").log())
-        .legend(LegendPos::Below)
-        .height(240.0);
+    let mut plot =
+        Plot::new(Axis::new("λ_max(α^T K α) (log)").log(), Axis::new("M at pattern 0 (log)").log())
+            .legend(LegendPos::Below)
+            .height(240.0);
     if !bx.is_empty() {
         plot = plot.mark(Mark::Markers {
             x: bx,
@@ -1003,6 +1004,9 @@ fn section(v: &View) -> Figure {
     let median = v.params.choice("stat") == "median";
     let x: Vec<f64> = cs.cells.iter().map(|c| at(c, "load")).collect();
     let col = |k: &str| cs.cells.iter().map(|c| pick(c, k, median)).collect::<Vec<f64>>();
+    // Both plots span the grid's loads, whatever has numbers so far.
+    let [x0, x1, _, _] = grid_extent(&cs.grid);
+    let loads = || Axis::new("load P/N").domain(x0, x1);
     let (fd, fi, m) = (col("force_direct_sq"), col("force_indirect_sq"), col("sharpness"));
     let positive = |v: &[f64]| v.iter().any(|x| x.is_finite() && *x > 0.0);
     let gamma = cs.grid.gammas.first().copied().unwrap_or(f64::NAN);
@@ -1016,7 +1020,7 @@ fn section(v: &View) -> Figure {
     }
     if positive(&fd) || positive(&fi) || positive(&m) {
         let forces = Plot::new(
-            Axis::new("load P/N"),
+            loads(),
             Axis::new(if median { "median over patterns (log)" } else { "at pattern 0 (log)" }).log(),
         )
         .series("‖F_d‖²", x.clone(), fd, Style::line(0).with_markers())
@@ -1024,8 +1028,10 @@ fn section(v: &View) -> Figure {
         .series("M = ‖∇V‖²", x.clone(), m, Style::line(1).with_markers())
         .legend(LegendPos::Below)
         .height(220.0);
-        let ratio: Vec<f64> = col("force_ratio").into_iter().map(|r| r.min(1.05)).collect();
-        let rho = Plot::new(Axis::new("load P/N"), Axis::new("ρ").domain(-1.05, 1.05))
+        // Capped at 1.05, missing values (no numbers) left out.
+        let ratio: Vec<f64> =
+            col("force_ratio").into_iter().map(|r| if r > 1.05 { 1.05 } else { r }).collect();
+        let rho = Plot::new(loads(), Axis::new("ρ").domain(-1.05, 1.05))
             .series("ρ", x.clone(), col("rho"), Style::line(4).with_markers())
             .series("‖F_i‖/‖F_d‖ (capped at 1)", x, ratio, Style::line(6).dashed())
             .hline(0.0, "", GREY)
@@ -1240,6 +1246,30 @@ mod tests {
         // Stopped (cancelled) runs keep their cells and say so.
         v.progress.clear();
         assert!(phase(&v).caption[0].contains("stopped before the end"));
+    }
+
+    /// Every text drawn into every figure (what the SVG and PNG carry) has glyphs in the
+    /// shipped figure font.
+    #[test]
+    fn every_drawn_character_is_in_the_figure_font() {
+        let v = view(
+            &format!(
+                "{SMALL}&sweep=1&section=1&sec_gamma=0.05&pins=0,5&cap_max=0.5&cap_points=2&show=lambda_max"
+            ),
+            &[],
+        );
+        let empty = View::new(from_query("lab=klr&sweep=1&section=1").state().expect("klr").params);
+        for def in FIGURES {
+            for view in [&v, &empty] {
+                for t in texts(&(def.build)(view), 700.0) {
+                    let missing: String = t.chars().filter(|&c| !crate::plot::text::has_glyph(c)).collect();
+                    assert!(missing.is_empty(), "{}: {missing:?} in {t:?}", def.name);
+                }
+            }
+        }
+        for q in ["rho", "ratio", "stable_rank", "recall", "curvature"] {
+            assert!(quantity(q).label.chars().all(crate::plot::text::has_glyph), "{q}");
+        }
     }
 
     #[test]
