@@ -6,7 +6,9 @@
 //! 1e-6, the worst-case f32 accumulation bound for the lengths used; exponentials add
 //! a relative 1e-5; ±1 dynamics with integer weights are exact; RK4 particle advection
 //! agrees with f64 RK4 to 1e-5·(1 + |x|) per coordinate (the dense lab's own field is
-//! tested in `dense_gpu_particles.rs`).
+//! tested in `dense_gpu_particles.rs`); a recorded program (products and a kernel from
+//! source, many steps in one submission) agrees to 1e-4 (the KLR lab's own recorded training
+//! is tested in `klr_gpu.rs`).
 #![cfg(not(target_arch = "wasm32"))]
 
 use hopfield_playground::compute::check::{LINEAR_A, LINEAR_FIELD, linear_rk4};
@@ -159,7 +161,7 @@ fn kernel_hopfield_steps_match_reference() {
         }
     }
     for gamma in [0.005, 0.05] {
-        let want = cpu::kernel_hopfield_sync(&xi, &xi, gamma, &s0, 30);
+        let want = cpu::kernel_hopfield_sync(&xi, &xi, gamma, &s0, 30, &mut |_| {});
         let got = pollster::block_on(g.kernel_hopfield_sync(
             &xi.to_f32(),
             &xi.to_f32(),
@@ -224,89 +226,6 @@ fn a_lost_device_falls_back_to_the_cpu() {
     let got = pollster::block_on(compute.matmul(&a, &a));
     close(&got, &cpu::matmul(&a.to_f64(), &a.to_f64()), |_, _| 1e-4, "after loss");
     assert!(!compute.fallbacks().is_empty(), "the loss is reported");
-}
-
-/// The documented loop of `labs/klr/train.rs` (`train_gd_with`), written out in f64:
-/// returns (α kept, losses, status code as in `KlrGd`, epochs run).
-fn klr_gd_reference(
-    k: &Mat<f64>,
-    xi: &Mat<f64>,
-    lambda: f64,
-    lr: f64,
-    epochs: usize,
-    tol: f64,
-) -> (Mat<f64>, Vec<f64>, u32, usize) {
-    let softplus = |z: f64| z.max(0.0) + (-z.abs()).exp().ln_1p();
-    let mut alpha = Mat::zeros(xi.rows, xi.cols);
-    let mut prev = alpha.clone();
-    let mut loss: Vec<f64> = Vec::new();
-    let mut t = 0usize;
-    loop {
-        let h = cpu::matmul(k, &alpha);
-        let mut l = 0.0;
-        let mut z = Mat::zeros(xi.rows, xi.cols);
-        for i in 0..h.data.len() {
-            let (x, hv, a) = (xi.data[i], h.data[i], alpha.data[i]);
-            l += softplus(-x * hv) + 0.5 * lambda * a * hv;
-            z.data[i] = -x / (1.0 + (x * hv).exp()) + lambda * a;
-        }
-        loss.push(l);
-        if !l.is_finite() {
-            return (if t > 0 { prev } else { alpha }, loss, 4, t.saturating_sub(1));
-        }
-        if t >= 1 {
-            if l > loss[0] {
-                return (prev, loss, 3, t - 1);
-            }
-            if (loss[t - 1] - l).abs() <= tol * loss[t - 1].abs() {
-                return (alpha, loss, 1, t);
-            }
-        }
-        if t >= epochs {
-            return (alpha, loss, 2, t);
-        }
-        prev = alpha.clone();
-        let step = cpu::matmul(k, &z);
-        for (a, g) in alpha.data.iter_mut().zip(&step.data) {
-            *a -= lr * g;
-        }
-        t += 1;
-    }
-}
-
-#[test]
-fn klr_gradient_descent_should_match_reference() {
-    let Some(g) = gpu() else { return };
-    let (p, n) = (30, 20);
-    let mut rng = seeded(3, 3);
-    let xi = Mat { rows: p, cols: n, data: (0..p).flat_map(|_| spins(&mut rng, n)).map(f64::from).collect() };
-    for (gamma, tol, want_status) in [(0.05, 1e-6, None), (0.05, 0.0, Some(2)), (0.001, 1e-6, Some(3))] {
-        // K_μν = exp(−γ‖ξ^μ − ξ^ν‖²) = exp(2γ(ξ^μ·ξ^ν − N)).
-        let mut k = cpu::gram(&xi);
-        for v in &mut k.data {
-            *v = (2.0 * gamma * (*v - n as f64)).exp();
-        }
-        let (alpha, loss, status, run) = klr_gd_reference(&k, &xi, 0.01, 0.1, 300, tol);
-        let got =
-            pollster::block_on(g.klr_train_gd(&k.to_f32(), &xi.to_f32(), 0.01, 0.1, 300, tol as f32, true))
-                .expect("klr");
-        if let Some(s) = want_status {
-            assert_eq!(status, s, "reference status at γ={gamma}");
-        }
-        assert_eq!(got.status, status, "status at γ={gamma}");
-        if status == 1 {
-            // f32 losses cross the relative tolerance a few epochs apart from f64.
-            assert!(got.epochs_run.abs_diff(run) <= 25, "epochs {} vs {run}", got.epochs_run);
-        } else {
-            assert_eq!(got.epochs_run, run, "epochs at γ={gamma}");
-        }
-        let scale = alpha.data.iter().fold(0.0f64, |m, a| m.max(a.abs())).max(1e-3);
-        // α after up to 300 f32 updates: within 1% of its largest entry.
-        close(&got.alpha, &alpha, |_, _| 1e-2 * scale, &format!("alpha γ={gamma}"));
-        for (t, (a, b)) in got.loss.iter().zip(&loss).enumerate() {
-            assert!((f64::from(*a) - b).abs() <= 1e-4 * b.abs() + 1e-3, "loss[{t}] {a} vs {b}");
-        }
-    }
 }
 
 #[test]

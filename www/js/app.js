@@ -319,7 +319,8 @@ function runPart(name) {
     onPartial: (piece) => (contract ? view.piece(name, piece) : view?.partial?.(name, JSON.parse(piece))),
   };
   // A part may be split into shards (one worker each) and merged.
-  const shardable = contract ? (current.def.shards || []).includes(name) : !!view?.shards;
+  // Contract labs: a shardable part with work to do (a switched-off sweep runs unsharded).
+  const shardable = contract ? (current.def.shards || []).includes(name) && view.hasWork(name) : !!view?.shards;
   const shards = shardable ? (contract ? Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1)) : view.shards(name) ?? 1) : 1;
   const job = shards > 1
     ? compute.runShards(name, query, name, shards, callbacks).then((texts) => (contract ? { shards: texts } : view.merge(name, texts.map((t) => JSON.parse(t)))))

@@ -166,7 +166,7 @@ export function mountLab(root, lab, query, ctx) {
       return;
     }
     paint(p.canvas, fig.scene);
-    p.section.classList.toggle('wide', fig.scene.width > 640 || (lab.figures[0]?.name === name));
+    p.section.classList.toggle('wide', fig.wide || fig.scene.width > 640 || (lab.figures[0]?.name === name));
     p.canvas.setAttribute('aria-label', [fig.title, ...fig.caption].join('. '));
     p.caption.replaceChildren(...fig.caption.map((c) => el('p', {}, c)));
     controlsFor(p, fig);
@@ -186,18 +186,33 @@ export function mountLab(root, lab, query, ctx) {
   fontReady.then(() => { for (const name of panels.keys()) schedule(name); });
 
   const ofPart = (part) => (d) => d.parts.includes(part);
+  const pieces = new Map(); // part -> pieces received since it started (data-pieces on its figures)
   return {
     lv,
     params(q) { lv.set_query(q); renderWhere(() => true); },
     started(part) {
       lv.restart(part);
+      pieces.set(part, 0);
       for (const p of panels.values()) if (p.def.parts.includes(part)) { p.error.hidden = true; p.section.classList.add('busy'); }
     },
     progress(part, done, total) { lv.set_progress(part, done, total); renderWhere(ofPart(part)); },
-    piece(part, text) { lv.add_piece(part, text); for (const [n, p] of panels) if (p.def.parts.includes(part)) schedule(n, 250); },
+    piece(part, text) {
+      lv.add_piece(part, text);
+      pieces.set(part, (pieces.get(part) || 0) + 1);
+      for (const [n, p] of panels) {
+        if (!p.def.parts.includes(part)) continue;
+        p.section.dataset.pieces = String(pieces.get(part));
+        schedule(n, 250);
+      }
+    },
+    /** Whether `part` has work at the current parameters (the lab's cost estimate). */
+    hasWork(part) { return lv.cost(part) > 0; },
     result(part, text) { lv.set_result(part, text); finished(part); },
     shardResults(part, texts) { lv.merge_shards(part, texts); finished(part); },
     failed(part, message, retry) {
+      // Its progress ends (figures stop saying "computing…"); what it streamed stays.
+      lv.stop(part);
+      renderWhere(ofPart(part));
       for (const p of panels.values()) {
         if (!p.def.parts.includes(part)) continue;
         p.section.classList.remove('busy');

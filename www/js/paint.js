@@ -124,7 +124,7 @@ export function attach(canvas, onAction) {
     const [x, y] = pos(e);
     const h = hitAt(canvas.scene, x, y);
     canvas.style.cursor = h ? (h.t === 'plane' ? 'crosshair' : 'pointer') : '';
-    canvas.title = h?.title || '';
+    canvas.title = (h?.t === 'cells' ? h.titles?.[cellIndex(h, x, y)] : h?.title) || '';
     if (!drag) return;
     if (drag.kind === 'paint' && drag.hit && inside(drag.hit, x, y)) {
       const i = cellIndex(drag.hit, x, y);

@@ -199,27 +199,32 @@ fn sgn(h: f64) -> f64 {
 /// Iterate `field` (rows of H from rows of S) and a synchronous sign step on every row,
 /// with the GPU kernel's bookkeeping: a row stops when unchanged (fixed point) or when
 /// the new state equals the one two steps back (2-cycle); `steps` counts evaluations.
-fn iterate_rows(s0: &Mat<f64>, max_steps: usize, field: impl Fn(&Mat<f64>) -> Mat<f64>) -> BatchRecall {
+/// The field is computed for the rows still running only; `observe` sees every state
+/// after each step.
+fn iterate_rows(
+    s0: &Mat<f64>,
+    max_steps: usize,
+    field: impl Fn(&Mat<f64>) -> Mat<f64>,
+    observe: &mut dyn FnMut(&Mat<f64>),
+) -> BatchRecall {
     let (rows, cols) = (s0.rows, s0.cols);
     let mut s = s0.clone();
     let mut prev: Mat<f64> = Mat::zeros(rows, cols);
     let mut status = vec![RowStatus::Running; rows];
     let mut steps = vec![0u32; rows];
     for _ in 0..max_steps {
-        if status.iter().all(|&st| st != RowStatus::Running) {
+        let active: Vec<usize> = (0..rows).filter(|&r| status[r] == RowStatus::Running).collect();
+        if active.is_empty() {
             break;
         }
-        // The field of the running rows only (each row's field depends on that row alone):
-        // late in a recall most rows have stopped.
-        let active: Vec<usize> = (0..rows).filter(|&r| status[r] == RowStatus::Running).collect();
         let h = if active.len() == rows {
             field(&s)
         } else {
-            let mut sub = Mat::zeros(active.len(), cols);
+            let mut batch = Mat::zeros(active.len(), cols);
             for (k, &r) in active.iter().enumerate() {
-                sub.row_mut(k).copy_from_slice(s.row(r));
+                batch.row_mut(k).copy_from_slice(s.row(r));
             }
-            field(&sub)
+            field(&batch)
         };
         for (k, &r) in active.iter().enumerate() {
             steps[r] += 1;
@@ -236,6 +241,7 @@ fn iterate_rows(s0: &Mat<f64>, max_steps: usize, field: impl Fn(&Mat<f64>) -> Ma
                 status[r] = RowStatus::Cycle;
             }
         }
+        observe(&s);
     }
     BatchRecall { states: s.to_f32(), steps, status }
 }
@@ -289,22 +295,31 @@ pub fn hopfield_sync(w: &Mat<f64>, s0: &Mat<f64>, max_steps: usize) -> BatchReca
     BatchRecall { states: s.to_f32(), steps, status }
 }
 
-/// Synchronous kernel-Hopfield recall of ±1 rows: `h = Σ_μ α_μ exp(−2γ(N − s·ξ^μ))`.
+/// Synchronous kernel-Hopfield recall of ±1 rows: `h = Σ_μ α_μ exp(−2γ(N − s·ξ^μ))`
+/// (the RBF kernel `exp(−γ‖s − ξ‖²)` with `‖s − ξ‖² = 2(N − s·ξ)`, exact for ±1 vectors),
+/// `s ← sign(h)` with `sign(0) = +1`; `observe` sees every state after each step (an
+/// animation keeps them).
 pub fn kernel_hopfield_sync(
     xi: &Mat<f64>,
     alpha: &Mat<f64>,
     gamma: f64,
     s0: &Mat<f64>,
     max_steps: usize,
+    observe: &mut dyn FnMut(&Mat<f64>),
 ) -> BatchRecall {
     let n = s0.cols as f64;
-    iterate_rows(s0, max_steps, |s| {
-        let mut k = cross_gram(s, xi);
-        for v in &mut k.data {
-            *v = (2.0 * gamma * (*v - n)).exp();
-        }
-        matmul(&k, alpha)
-    })
+    iterate_rows(
+        s0,
+        max_steps,
+        |s| {
+            let mut k = cross_gram(s, xi);
+            for v in &mut k.data {
+                *v = (2.0 * gamma * (*v - n)).exp();
+            }
+            matmul(&k, alpha)
+        },
+        observe,
+    )
 }
 
 /// `A_ij = softmax_j(−‖w_i − c_j‖/τ)` (Euclidean distances, eq. 2.5 of Jaffe).

@@ -235,7 +235,14 @@ impl Compute {
                 Err(e) => self.fell_back("kernel_hopfield_sync", &e),
             }
         }
-        cpu::kernel_hopfield_sync(&xi.to_f64(), &alpha.to_f64(), f64::from(gamma), &s0.to_f64(), max_steps)
+        cpu::kernel_hopfield_sync(
+            &xi.to_f64(),
+            &alpha.to_f64(),
+            f64::from(gamma),
+            &s0.to_f64(),
+            max_steps,
+            &mut |_| {},
+        )
     }
 
     /// Soft k-means of points `w` (`m × d`) from centres `c0` (`k × d`) at temperature `tau`.

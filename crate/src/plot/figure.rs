@@ -18,6 +18,8 @@ pub struct Figure {
     pub panels: Vec<Panel>,
     /// Panels side by side at most (fewer on a narrow screen).
     pub columns: usize,
+    /// The page gives it the whole width of the figure grid (a large heatmap, panels side by side).
+    pub wide: bool,
     /// Lines of text shown under the figure on the page (not drawn into exports).
     pub caption: Vec<String>,
     /// Controls shown with the figure on the page.
@@ -118,6 +120,18 @@ pub struct Pixels {
     pub cmap: Cmap,
     /// The values mapped to the colour map's ends.
     pub domain: [f64; 2],
+}
+
+impl Pixels {
+    /// The values of a vector laid out `width` to a row (row 0 at the top; cells past its
+    /// end are NaN, which the `Spins` map leaves empty).
+    pub fn wrap(values: &[f64], width: usize, cmap: Cmap, domain: [f64; 2]) -> Self {
+        let width = width.max(1);
+        let rows = values.len().div_ceil(width);
+        let mut v = values.to_vec();
+        v.resize(rows * width, f64::NAN);
+        Self { rows, cols: width, values: v, cmap, domain }
+    }
 }
 
 /// A colour map by name (serialisable mirror of [`Colormap`]).
@@ -322,8 +336,14 @@ pub enum CellClick {
     /// Paint the first `count` cells of token `token` of the pattern list `key` (see
     /// `params::bits`): a drag draws, or erases when it starts on a lit cell.
     Paint { key: String, token: usize, count: usize },
-    /// One action per cell (indexed like the values), and optional Shift-click ones.
-    Actions { actions: Vec<Option<Action>>, shift: Vec<Option<Action>> },
+    /// One action per cell (indexed like the values), optional Shift-click ones, and
+    /// optional text shown when the pointer rests on a cell.
+    Actions {
+        actions: Vec<Option<Action>>,
+        shift: Vec<Option<Action>>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        titles: Vec<String>,
+    },
 }
 
 /// A marker shape.
@@ -364,6 +384,9 @@ pub enum Mark {
     /// Outlines of some cells of a `rows × cols` grid over the data rectangle `extent`
     /// (cell `r·cols + c`, row 0 at the top), e.g. the flipped pixels of a probe.
     Outline { rows: usize, cols: usize, extent: [f64; 4], cells: Vec<usize>, color: Color },
+    /// Some cells of such a grid filled with `color` (translucent: a veil over a heatmap's
+    /// cells whose value means little).
+    Fill { rows: usize, cols: usize, extent: [f64; 4], cells: Vec<usize>, color: Color },
     /// A region a live layer draws on top (the dense lab's particles).
     Live { kind: String },
     /// Clickable points (a scatter whose points act, e.g. the nodes of a tree): per point a
@@ -425,6 +448,26 @@ impl Plot {
         }
     }
 
+    /// A grid of pixels as a plot without axes, one data unit per pixel (a pattern, a
+    /// state), with some cells outlined in colours; `click` says what a cell click does.
+    pub fn pixels(px: Pixels, click: CellClick, outlines: Vec<(Vec<usize>, Color)>, height: f64) -> Self {
+        let (rows, cols) = (px.rows, px.cols);
+        let extent = [0.0, cols as f64, 0.0, rows as f64];
+        let mut p = Self::new(
+            Axis::new("").no_ticks().domain(0.0, cols as f64),
+            Axis::new("").no_ticks().domain(0.0, rows as f64),
+        )
+        .mark(Mark::Heatmap { pixels: px, extent, click, smooth: false });
+        for (cells, color) in outlines {
+            if !cells.is_empty() {
+                p = p.mark(Mark::Outline { rows, cols, extent, cells, color });
+            }
+        }
+        p.equal = true;
+        p.height = height;
+        p
+    }
+
     pub fn height(mut self, h: f64) -> Self {
         self.height = h;
         self
@@ -472,6 +515,7 @@ impl Figure {
             title: title.into(),
             panels: Vec::new(),
             columns: 1,
+            wide: false,
             caption: Vec::new(),
             controls: Vec::new(),
             data: None,
@@ -495,6 +539,12 @@ impl Figure {
 
     pub fn columns(mut self, n: usize) -> Self {
         self.columns = n.max(1);
+        self
+    }
+
+    /// Ask the page for the whole width of the figure grid.
+    pub fn wide(mut self) -> Self {
+        self.wide = true;
         self
     }
 
@@ -583,7 +633,7 @@ impl Figure {
                                     row("segment_end", "", s[2], s[3], None);
                                 }
                             }
-                            Mark::Outline { cols, cells, .. } => {
+                            Mark::Outline { cols, cells, .. } | Mark::Fill { cols, cells, .. } => {
                                 for &c in cells {
                                     row(
                                         "outline",

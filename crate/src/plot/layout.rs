@@ -339,7 +339,7 @@ fn extents(p: &Plot) -> (Extent, Extent) {
                 ex.add(tf(*x, sx));
                 ey.add(tf(*y, sy));
             }
-            Mark::Outline { extent, .. } => {
+            Mark::Outline { extent, .. } | Mark::Fill { extent, .. } => {
                 ex.add(tf(extent[0], sx));
                 ex.add(tf(extent[1], sx));
                 ey.add(tf(extent[2], sy));
@@ -359,7 +359,9 @@ fn extents(p: &Plot) -> (Extent, Extent) {
 }
 
 fn has_area_marks(p: &Plot) -> bool {
-    p.marks.iter().any(|m| matches!(m, Mark::Heatmap { .. } | Mark::Live { .. } | Mark::Outline { .. }))
+    p.marks.iter().any(|m| {
+        matches!(m, Mark::Heatmap { .. } | Mark::Live { .. } | Mark::Outline { .. } | Mark::Fill { .. })
+    })
 }
 
 /// Ticks of an axis over its transformed domain.
@@ -736,6 +738,7 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                         smooth: *smooth,
                     });
                     let cells = pixels.rows * pixels.cols;
+                    let mut titles = Vec::new();
                     let hit = match click {
                         CellClick::None => None,
                         CellClick::Toggle { key, count } => Some((
@@ -762,7 +765,8 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                             Vec::new(),
                             true,
                         )),
-                        CellClick::Actions { actions, shift } => {
+                        CellClick::Actions { actions, shift, titles: t } => {
+                            titles.clone_from(t);
                             Some((actions.clone(), shift.clone(), false))
                         }
                     };
@@ -777,6 +781,7 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                             actions,
                             shift,
                             paint,
+                            titles,
                         });
                     }
                 }
@@ -847,6 +852,17 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                             action: act.clone(),
                             title: titles.get(i).cloned().unwrap_or_default(),
                         });
+                    }
+                }
+            }
+            Mark::Fill { rows, cols, extent, cells, color } => {
+                let (xa, xb) = (xpx(tf(extent[0], sx)), xpx(tf(extent[1], sx)));
+                let (ya, yb) = (ypx(tf(extent[3], sy)), ypx(tf(extent[2], sy)));
+                let (cw, ch) = ((xb - xa) / (*cols).max(1) as f64, (yb - ya) / (*rows).max(1) as f64);
+                for &c in cells {
+                    let (r, k) = (c / (*cols).max(1), c % (*cols).max(1));
+                    if r < *rows {
+                        s.rect(xa + k as f64 * cw, ya + r as f64 * ch, cw, ch, Some(*color), None);
                     }
                 }
             }

@@ -207,6 +207,9 @@ pub enum Hit {
         shift: Vec<Option<Action>>,
         /// `toggle` cells may be painted by dragging across them.
         paint: bool,
+        /// Text shown when the pointer rests on a cell (indexed like `actions`; empty: none).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        titles: Vec<String>,
     },
     /// A plot area: a click (or a drag, when `drag`) sets `x_key` and `y_key` to the data
     /// coordinates under the pointer.

@@ -26,6 +26,13 @@ pub fn log(lo: f64, hi: f64, target: usize) -> Vec<(f64, String)> {
     let first = lo.ceil() as i32;
     let last = hi.floor() as i32;
     let decades = last - first + 1;
+    // Two decade ticks alone say little: 1-2-5 multiples when they fit (1, 2, 5, 10, 20).
+    if decades == 2 {
+        let t = multiples(lo, hi, &[1.0, 2.0, 5.0]);
+        if t.len() <= target.max(2) + 1 {
+            return t;
+        }
+    }
     if decades >= 2 {
         let step = ((decades as f64) / target.max(2) as f64).ceil().max(1.0) as i32;
         // Keep the decades that are multiples of the step, so ticks land on round powers;
@@ -39,23 +46,27 @@ pub fn log(lo: f64, hi: f64, target: usize) -> Vec<(f64, String)> {
             .collect();
     }
     // Less than two decades: 1-2-5 multiples, then every integer multiple if still too few.
-    for mults in [&[1.0, 2.0, 5.0][..], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]] {
-        let mut vals = Vec::new();
-        for k in (lo.floor() as i32 - 1)..=(hi.ceil() as i32) {
-            for m in mults {
-                let v = m * 10f64.powi(k);
-                let lv = v.log10();
-                if lv >= lo - 1e-9 && lv <= hi + 1e-9 {
-                    vals.push(v);
-                }
+    let t = multiples(lo, hi, &[1.0, 2.0, 5.0]);
+    if t.len() >= 3 {
+        return t;
+    }
+    multiples(lo, hi, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+}
+
+/// The multiples `m·10ᵏ` (m in `mults`) inside the log10 range `[lo, hi]`, as (log10 value, label).
+fn multiples(lo: f64, hi: f64, mults: &[f64]) -> Vec<(f64, String)> {
+    let mut vals = Vec::new();
+    for k in (lo.floor() as i32 - 1)..=(hi.ceil() as i32) {
+        for m in mults {
+            let v = m * 10f64.powi(k);
+            let lv = v.log10();
+            if lv >= lo - 1e-9 && lv <= hi + 1e-9 {
+                vals.push(v);
             }
         }
-        if vals.len() >= 3 || mults.len() > 3 {
-            let labels = format_all(&vals);
-            return vals.iter().map(|v| v.log10()).zip(labels).collect();
-        }
     }
-    Vec::new()
+    let labels = format_all(&vals);
+    vals.iter().map(|v| v.log10()).zip(labels).collect()
 }
 
 /// Superscript digits for exponents.
@@ -185,6 +196,10 @@ mod tests {
         let t = log(-0.2, 0.3, 5);
         assert_eq!(labels(&t), ["0.7", "0.8", "0.9", "1.0"]);
         assert!(t.len() >= 3);
+        // Two decades (0.85 … 10.5): 1-2-5 multiples, not just 1 and 10.
+        assert_eq!(labels(&log(0.85f64.log10(), 10.5f64.log10(), 5)), ["1", "2", "5", "10"]);
+        // Too many for the space: decades.
+        assert_eq!(labels(&log(-0.1, 1.95, 2)), ["1", "10"]);
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub struct LabView {
 struct Rendered<'a> {
     name: &'a str,
     title: &'a str,
+    wide: bool,
     caption: &'a [String],
     controls: &'a [crate::plot::figure::Control],
     scene: &'a crate::plot::scene::Scene,
@@ -111,6 +112,18 @@ impl LabView {
         self.view.restart(part);
     }
 
+    /// `part` stopped without a result (it failed or was cancelled): its progress ends; the
+    /// pieces it streamed stay on show.
+    pub fn stop(&mut self, part: &str) {
+        self.view.progress.remove(part);
+    }
+
+    /// The lab's estimate of the work of `part` at the current parameters (0: nothing to
+    /// compute, e.g. a sweep that is switched off; the page then runs it unsharded).
+    pub fn cost(&self, part: &str) -> f64 {
+        self.lab.runner.as_ref().map_or(0.0, |r| (r.cost)(&self.view.params, part))
+    }
+
     /// Set a view-state value (`NaN` removes it).
     pub fn set_ui(&mut self, key: &str, value: f64) {
         if value.is_finite() {
@@ -149,6 +162,7 @@ impl LabView {
         let out = Rendered {
             name: def.name,
             title: &fig.title,
+            wide: fig.wide,
             caption: &fig.caption,
             controls: &fig.controls,
             scene: &scene,

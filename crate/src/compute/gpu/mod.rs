@@ -9,6 +9,7 @@
 //! limits) come back as [`GpuError`]; [`super::Compute`] then runs the CPU path.
 
 pub mod advect;
+pub mod record;
 
 use super::{BatchRecall, Mat, RowStatus, SoftKMeans};
 use bytemuck::{Pod, Zeroable};
@@ -85,38 +86,6 @@ struct SkmParams {
     _pad1: u32,
 }
 
-/// Uniforms of `klr.wgsl`.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct KlrParams {
-    len: u32,
-    epochs: u32,
-    stop_on_rise: u32,
-    _pad: u32,
-    lambda: f32,
-    tol: f32,
-    _pad1: f32,
-    _pad2: f32,
-}
-
-/// The outcome of [`Gpu::klr_train_gd`], in the terms of `labs/klr/train.rs`.
-#[derive(Debug, Clone)]
-pub struct KlrGd {
-    /// The α kept: after `epochs_run` updates (the one before a failing epoch when stopped).
-    pub alpha: Mat<f32>,
-    /// `L_0 … L_t` for every α evaluated.
-    pub loss: Vec<f32>,
-    /// 1 converged, 2 budget exhausted, 3 diverged (loss rose), 4 diverged (non-finite).
-    pub status: u32,
-    /// The epoch of the first divergence (0: none).
-    pub diverge_epoch: usize,
-    pub epochs_run: usize,
-    /// Epochs whose loss exceeded the previous one.
-    pub loss_rises: usize,
-    /// The epoch at which the run stopped (the last evaluated).
-    pub last_epoch: usize,
-}
-
 /// How a matrix operand is stored.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -150,10 +119,10 @@ pub struct Gpu {
     skm_softmax: wgpu::ComputePipeline,
     skm_normalise: wgpu::ComputePipeline,
     skm_layout: wgpu::BindGroupLayout,
-    klr_epoch: wgpu::ComputePipeline,
-    klr_layout: wgpu::BindGroupLayout,
     /// Particle-advection pipelines, built per field source on first use.
     advect: advect::Cache,
+    /// Kernels of recorded programs ([`record`]), built per source on first use.
+    custom: record::Cache,
 }
 
 impl std::fmt::Debug for Gpu {
@@ -162,10 +131,14 @@ impl std::fmt::Debug for Gpu {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Slot {
+/// How a kernel binds a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// A read-only storage buffer.
     Read,
+    /// A read-write storage buffer.
     ReadWrite,
+    /// A uniform buffer.
     Uniform,
 }
 
@@ -299,21 +272,6 @@ impl Gpu {
             layout(&device, "softkmeans", &[Slot::Read, Slot::ReadWrite, Slot::ReadWrite, Slot::Uniform]);
         let skm_softmax = pipeline(&device, &skm_layout, skm_src, "softmax", "softmax");
         let skm_normalise = pipeline(&device, &skm_layout, skm_src, "normalise", "normalise");
-        let klr_layout = layout(
-            &device,
-            "klr",
-            &[
-                Slot::Read,
-                Slot::Read,
-                Slot::Read,
-                Slot::ReadWrite,
-                Slot::ReadWrite,
-                Slot::ReadWrite,
-                Slot::ReadWrite,
-                Slot::Uniform,
-            ],
-        );
-        let klr_epoch = pipeline(&device, &klr_layout, include_str!("klr.wgsl"), "epoch", "klr");
         if let Some(e) = scope.pop().await {
             return Err(GpuError::Failed(format!("building the shaders failed: {e}")));
         }
@@ -335,9 +293,8 @@ impl Gpu {
             skm_softmax,
             skm_normalise,
             skm_layout,
-            klr_epoch,
-            klr_layout,
             advect: advect::Cache::default(),
+            custom: record::Cache::default(),
         })
     }
 
@@ -942,106 +899,6 @@ impl Gpu {
             iterations: status[1] as usize,
             converged: status[0] != 0,
             last_change: f64::from(f32::from_bits(status[2])),
-        })
-    }
-
-    /// Kernel logistic regression by full-batch gradient descent from α = 0, all neurons at
-    /// once, every epoch on the GPU and one readback at the end: the loop of
-    /// `labs/klr/train.rs` (`train_gd_with`), in f32. `k`: `P × P`, `xi`: `P × N` (±1).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn klr_train_gd(
-        &self,
-        k: &Mat<f32>,
-        xi: &Mat<f32>,
-        lambda: f32,
-        lr: f32,
-        epochs: usize,
-        tol: f32,
-        stop_on_rise: bool,
-    ) -> Result<KlrGd, GpuError> {
-        self.check_lost()?;
-        let (p, n) = (xi.rows, xi.cols);
-        if (k.rows, k.cols) != (p, p) {
-            return Err(GpuError::Failed(format!(
-                "klr_train_gd: K is {}×{}, expected {p}×{p}",
-                k.rows, k.cols
-            )));
-        }
-        for (what, len) in [("the kernel matrix", p * p), ("the patterns", p * n), ("the losses", epochs + 1)]
-        {
-            self.check_size(what, len)?;
-        }
-        let len = p * n;
-        let (bk, bxi) = (self.upload_f32("K", &k.data), self.upload_f32("Xi", &xi.data));
-        let (alpha, prev, h, z) =
-            (self.zeros("alpha", len), self.zeros("prev", len), self.zeros("H", len), self.zeros("Z", len));
-        let loss = self.zeros("loss", epochs + 1);
-        let st = self.upload_u32("status", &[0; 7]);
-        let u = self.uniform(&KlrParams {
-            len: len as u32,
-            epochs: epochs as u32,
-            stop_on_rise: u32::from(stop_on_rise),
-            _pad: 0,
-            lambda,
-            tol,
-            _pad1: 0.0,
-            _pad2: 0.0,
-        });
-        let bg = self.bind(&self.klr_layout, &[&bxi, &h, &alpha, &prev, &z, &loss, &st, &u]);
-        let mut enc = self.encoder();
-        for _ in 0..=epochs {
-            // H = K·α; the epoch's bookkeeping; α ← α − η·K·Z (Z = 0 once stopped).
-            self.record_gemm(
-                &mut enc,
-                (&bk, Op::N, p),
-                (&alpha, Op::N, n),
-                &h,
-                (p, n, p),
-                1.0,
-                0.0,
-                false,
-                false,
-            );
-            {
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("klr"),
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(&self.klr_epoch);
-                pass.set_bind_group(0, &bg, &[]);
-                pass.dispatch_workgroups(1, 1, 1);
-            }
-            self.record_gemm(
-                &mut enc,
-                (&bk, Op::N, p),
-                (&z, Op::N, n),
-                &alpha,
-                (p, n, p),
-                -lr,
-                1.0,
-                false,
-                false,
-            );
-        }
-        let bytes = (len * 4) as u64;
-        let parts = self
-            .submit_and_read_many(
-                enc,
-                &[(&st, 28), (&loss, ((epochs + 1) * 4) as u64), (&alpha, bytes), (&prev, bytes)],
-            )
-            .await?;
-        let status: Vec<u32> = bytemuck::pod_collect_to_vec(&parts[0]);
-        let last_epoch = status[1] as usize;
-        let all_loss: Vec<f32> = bytemuck::pod_collect_to_vec(&parts[1]);
-        let kept = if status[6] == 1 { &parts[3] } else { &parts[2] };
-        Ok(KlrGd {
-            alpha: Mat { rows: p, cols: n, data: bytemuck::pod_collect_to_vec(kept) },
-            loss: all_loss[..=last_epoch.min(epochs)].to_vec(),
-            status: status[2],
-            diverge_epoch: status[3] as usize,
-            epochs_run: status[5] as usize,
-            loss_rises: status[4] as usize,
-            last_epoch,
         })
     }
 }

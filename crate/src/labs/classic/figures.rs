@@ -49,30 +49,7 @@ fn waiting(name: &str, title: &str, what: &str) -> Figure {
 
 /// A ±1 vector as a `rows × width` grid (cells past N left empty).
 fn spins(v: &[f64], width: usize) -> Pixels {
-    let width = width.max(1);
-    let rows = v.len().div_ceil(width);
-    let mut values = v.to_vec();
-    values.resize(rows * width, f64::NAN);
-    Pixels { rows, cols: width, values, cmap: Cmap::Spins, domain: [-1.0, 1.0] }
-}
-
-/// A pattern grid as a plot with no axes, one data unit per pixel.
-fn grid_plot(px: Pixels, click: CellClick, outlines: Vec<(Vec<usize>, Color)>, height: f64) -> Plot {
-    let (rows, cols) = (px.rows, px.cols);
-    let extent = [0.0, cols as f64, 0.0, rows as f64];
-    let mut p = Plot::new(
-        Axis::new("").no_ticks().domain(0.0, cols as f64),
-        Axis::new("").no_ticks().domain(0.0, rows as f64),
-    )
-    .mark(Mark::Heatmap { pixels: px, extent, click, smooth: false });
-    for (cells, color) in outlines {
-        if !cells.is_empty() {
-            p = p.mark(Mark::Outline { rows, cols, extent, cells, color });
-        }
-    }
-    p.equal = true;
-    p.height = height;
-    p
+    Pixels::wrap(v, width, Cmap::Spins, [-1.0, 1.0])
 }
 
 fn frame_index(v: &View, frames: usize) -> usize {
@@ -104,13 +81,13 @@ fn recall(v: &View) -> Figure {
     let pattern = nums(field(r("patterns"), &target.to_string()));
     let wrong: Vec<usize> =
         state.iter().zip(&pattern).enumerate().filter(|(_, (a, b))| a != b).map(|(i, _)| i).collect();
-    let probe = grid_plot(
+    let probe = Plot::pixels(
         spins(&nums(r("probe")), width),
         CellClick::Toggle { key: "flips".into(), count: n },
         vec![(indices(r("flipped")), ORANGE), (clicked(&v.params), PURPLE)],
         200.0,
     );
-    let st = grid_plot(spins(&state, width), CellClick::None, vec![(wrong, RED)], 200.0);
+    let st = Plot::pixels(spins(&state, width), CellClick::None, vec![(wrong, RED)], 200.0);
     let async_mode = r("mode").as_str() == Some("async");
     let unit = if async_mode { "sweep" } else { "step" };
     let step = num(field(frame, "step"));

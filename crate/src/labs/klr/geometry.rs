@@ -206,7 +206,7 @@ pub fn pattern_geometry(
 #[cfg(test)]
 mod tests {
     use super::super::kernel::{kernel_from_gram, pattern_gram, random_patterns};
-    use super::super::train::{GdConfig, Status, curvature_start, kernel_lambda_max, train_gd};
+    use super::super::train::{GdConfig, Status, curvature_start, kernel_lambda_max, train_cpu};
     use super::*;
     use crate::rng::{normal, seeded};
 
@@ -215,7 +215,7 @@ mod tests {
         let k = kernel_from_gram(&pattern_gram(&xi), n, gamma);
         // A stable step (below 2/curvature), so that α is trained at every γ.
         let lr = 0.1f64.min(1.5 / curvature_start(kernel_lambda_max(&k), 0.01));
-        let t = train_gd(&k, &xi, &GdConfig { epochs: 60, lr, ..GdConfig::default() });
+        let t = train_cpu(&k, &xi, &GdConfig { epochs: 60, lr, ..GdConfig::default() });
         assert_eq!(t.status, Status::BudgetExhausted);
         (xi, k, t.alpha, t.h)
     }

@@ -8,11 +8,16 @@
 //! diagram, cross-section, capacity, pinned cells). This file holds the parameter table,
 //! the consistency rules and the parts of the result.
 //!
-//! GPU path: [`train::train_gd`] and [`recall::recall_batch`] are the two functions a GPU
-//! implementation replaces (same inputs and outputs, f32); their doc comments give the
-//! exact loops.
+//! Figures, presets and the About text: [`figures`] (built from the parts' JSON fields,
+//! so the page and the CLI draw the same), the paper's Figures 1–5 as [`PRESETS`].
+//!
+//! GPU path: gradient-descent training ([`train::train_gd`], recorded by [`gpu`]) and the
+//! batched recall ([`recall::recall_batch`]) run on the GPU when the `Compute` has one;
+//! their doc comments give the exact loops.
 
+mod figures;
 pub mod geometry;
+pub mod gpu;
 pub mod kernel;
 pub mod network;
 pub mod params;
@@ -23,12 +28,12 @@ pub mod train;
 
 pub use self::params::{MAX_P, MAX_PN, pattern_limit};
 
-use self::network::{Learner, NO_STATS, inspect_on, summarize, train_network_on};
+use self::network::{Learner, NO_STATS, inspect, summarize, train_network};
 use self::params::{
     PARAMS, capacity_config, check, cost, limits, section_grid, setup, sweep_base, sweep_grid,
 };
 use self::train::OnDiverge;
-use super::{Cell, LabDef, LabFuture, Output, Part, Progress, RunError, Runner, Table};
+use super::{Cell, LabDef, LabFuture, Output, Part, Preset, Progress, RunError, Runner, Shards, Table};
 use crate::compute::Compute;
 use crate::params::Params;
 use serde::Serialize;
@@ -113,14 +118,119 @@ pub const LAB: LabDef = LabDef {
         cost,
         run,
         gpu: true,
-        presets: &[],
-        figures: &[],
-        shards: None,
+        presets: PRESETS,
+        figures: figures::FIGURES,
+        shards: Some(Shards { parts: &["capacity", "sweep", "section"], merge }),
         import: None,
     }),
-    about: "",
+    about: include_str!("about.html"),
     sources: &[&super::cite::TAMAMORI, &super::cite::TAMAMORI_2025],
 };
+
+/// The author's protocol (N = 100, seed 42, η = 0.1, λ = 0.01, 300 epochs, probes with 20%
+/// of their bits flipped, 30 steps, a 30 × 30 grid over γ ∈ [10⁻⁴, 10] × P/N ∈ [0.1, 6]),
+/// with `diverge=continue` so that the paper's pictures appear, marked where training diverged.
+macro_rules! author {
+    ($rest:literal) => {
+        concat!(
+            "n=100&seed=42&learner=gd&lambda=0.01&lr=0.1&epochs=300&tol=0.000001&diverge=continue",
+            "&flip=0.2&steps=30&tests=10&target=0&sw_gmin=0.0001&sw_gmax=10&sw_gn=30&sw_lmin=0.1&sw_lmax=6&sw_ln=30",
+            $rest
+        )
+    };
+}
+
+/// The paper's figures. Figure 5's three cells on the 30 × 30 grid (index = row·30 +
+/// column): global and low load (γ ≈ 1.1·10⁻³, P/N = 0.1), at high load next to the
+/// curvature limit where the paper places its ridge (γ ≈ 0.026, P/N ≈ 4.98), and local
+/// (γ ≈ 0.92, P/N ≈ 3.15).
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "fig1",
+        label: "Figure 1: log₁₀ M",
+        query: author!("&sweep=1&show=log10_m&stat=pattern"),
+        reproduces: "Figure 1 of Tamamori (Pinnacle Sharpness over γ × P/N)",
+        note: "The author's 30 × 30 phase diagram of log₁₀ M; it trains 900 networks (minutes in a browser).",
+    },
+    Preset {
+        name: "fig2",
+        label: "Figure 2: ρ",
+        query: author!("&sweep=1&show=rho&stat=pattern"),
+        reproduces: "Figure 2 of Tamamori (force interference ρ = cos(F_d, F_i))",
+        note: "The same sweep coloured by ρ: antagonistic forces (ρ → −1) at small γ.",
+    },
+    Preset {
+        name: "fig3",
+        label: "Figure 3: forces at γ = 0.001",
+        query: author!("&section=1&sec_gamma=0.001"),
+        reproduces: "Figure 3 of Tamamori (‖F_d‖², ‖F_i‖² and M against P/N at γ = 0.001)",
+        note: "The cross-section at γ = 0.001: 30 networks, most of them in the unstable-training region.",
+    },
+    Preset {
+        name: "fig4",
+        label: "Figure 4: stable rank",
+        query: author!("&sweep=1&show=stable_rank&stat=pattern"),
+        reproduces: "Figure 4 of Tamamori (stable rank of α over γ × P/N)",
+        note: "The sweep coloured by the stable rank of the dual weights α.",
+    },
+    Preset {
+        name: "fig5",
+        label: "Figure 5: spectra at three cells",
+        query: author!("&sweep=1&show=log10_m&stat=pattern&pins=180,444,705"),
+        reproduces: "Figure 5 of Tamamori (normalised singular values of α at three regimes)",
+        note: "The sweep with three cells pinned: global and low load, the ridge, and local.",
+    },
+];
+
+/// The output of a future that needs no waiting: the CPU path of an async entry point
+/// (`Compute::cpu`) finishes on its first poll, so native threads (sweep cells, capacity
+/// trials) run it here. `None` when it would wait (a GPU path, never given to it).
+pub(crate) fn ready<F: std::future::Future>(f: F) -> Option<F::Output> {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => Some(v),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// Merge the results of the shards of `part` (each the JSON a shard's run printed): the
+/// cells (or capacity points) of every shard by index, and for a sweep or cross-section
+/// the Proposition 1 fit over all of them — the same JSON as one unsharded run.
+fn merge(part: &str, shards: Vec<Json>) -> Result<Json, RunError> {
+    let list = match part {
+        "capacity" => "points",
+        "sweep" | "section" => "cells",
+        _ => return Err(RunError::Invalid(format!("the part {part:?} has no shards"))),
+    };
+    let mut all = shards.into_iter();
+    let Some(mut first) = all.next() else {
+        return Err(RunError::Invalid(format!("no shards of {part} to merge")));
+    };
+    let Some(Json::Object(head)) = first.get_mut(part) else {
+        // Not computed (sweep=0, section=0): every shard says null.
+        return Ok(first);
+    };
+    let mut items = match head.get_mut(list).map(Json::take) {
+        Some(Json::Array(v)) => v,
+        _ => return Err(RunError::Invalid(format!("a shard of {part} has no {list}"))),
+    };
+    for other in all {
+        match other.get(part).and_then(|o| o.get(list)) {
+            Some(Json::Array(v)) => items.extend(v.iter().cloned()),
+            _ => return Err(RunError::Invalid(format!("a shard of {part} has no {list}"))),
+        }
+    }
+    items.sort_by_key(|c| c.get("index").and_then(Json::as_u64).unwrap_or(u64::MAX));
+    if list == "cells" {
+        let fit = sweep::fit_records(&items);
+        head.insert("fit".into(), serde_json::to_value(fit).unwrap_or(Json::Null));
+    }
+    head.insert(list.into(), Json::Array(items));
+    head.insert("shard".into(), Json::from(0));
+    head.insert("shards".into(), Json::from(1));
+    Ok(first)
+}
 
 /// Worker threads for the cells natively (`HOPFIELD_THREADS` overrides); one in the browser.
 fn threads() -> usize {
@@ -144,9 +254,9 @@ fn run<'a>(
     progress: &'a mut dyn Progress,
     compute: &'a Compute,
 ) -> LabFuture<'a> {
-    // Training and recall tests of the network, the sweep and the cross-section run on the
-    // GPU when `compute` has one (train::train_gd_on, recall::recall_batch_on); everything
-    // else, and all of it without a GPU, is the CPU's f64 code.
+    // Training and recall tests of the network, the sweep, the cross-section and the pins
+    // run on the GPU when `compute` has one (train::train_gd, recall::recall_batch);
+    // everything else, and all of it without a GPU, is the CPU's f64 code.
     Box::pin(run_parts(p, parts, progress, compute))
 }
 
@@ -254,7 +364,7 @@ async fn run_network(
     let stride = (s.gd.epochs / 50).max(1);
     let mut chunk: Vec<f64> = Vec::new();
     let mut from = 0usize;
-    let net = train_network_on(compute, &s, xi, k, &mut |t, l| {
+    let net = train_network(compute, &s, xi, k, &mut |t, l| {
         chunk.push(l);
         if chunk.len() >= stride {
             progress.partial(&serde_json::json!({ "loss_chunk": { "from": from, "loss": chunk } }));
@@ -265,7 +375,7 @@ async fn run_network(
     })
     .await?;
     progress.step(s.gd.epochs + 1, total);
-    let insp = inspect_on(compute, &net, &s).await;
+    let insp = inspect(compute, &net, &s).await;
     let summary = summarize(&net, &s, &insp);
     let numbers = net.has_numbers(&s);
     let t = &net.trained;
@@ -418,8 +528,8 @@ async fn run_parts(
     if parts.contains(&"sweep") {
         if p.flag("sweep") {
             let grid = sweep_grid(p);
-            let s = sweep::sweep_on(compute, &base, &grid, shard, shards, threads(), "sweep_cell", progress)
-                .await?;
+            let s =
+                sweep::sweep(compute, &base, &grid, shard, shards, threads(), "sweep_cell", progress).await?;
             first.push(records_table("sweep", &to_records(&s.cells)));
             out.merge(serde_json::json!({ "sweep": s }));
         } else {
@@ -430,9 +540,8 @@ async fn run_parts(
     if parts.contains(&"section") {
         if p.flag("section") {
             let grid = section_grid(p);
-            let s =
-                sweep::sweep_on(compute, &base, &grid, shard, shards, threads(), "section_cell", progress)
-                    .await?;
+            let s = sweep::sweep(compute, &base, &grid, shard, shards, threads(), "section_cell", progress)
+                .await?;
             first.push(records_table("section", &to_records(&s.cells)));
             out.merge(serde_json::json!({ "section": s }));
         } else {
@@ -441,7 +550,7 @@ async fn run_parts(
         }
     }
     if parts.contains(&"pins") {
-        let pins = sweep::pins(&base, &sweep_grid(p), &params::pins(p), progress)?;
+        let pins = sweep::pins(compute, &base, &sweep_grid(p), &params::pins(p), progress).await?;
         out.tables.push(records_table(
             "pins",
             &pins

@@ -95,23 +95,10 @@ pub fn work(s: &Setup) -> f64 {
         + 2.0 * probes * s.steps as f64 * p * n
 }
 
-/// Train on patterns `xi` with kernel `k` (`on_epoch(t, L_t)` reports each evaluated epoch).
-pub fn train_network(
-    setup: &Setup,
-    xi: Mat<f64>,
-    k: Mat<f64>,
-    on_epoch: &mut dyn FnMut(usize, f64),
-) -> Result<Network, RunError> {
-    let trained = match setup.learner {
-        Learner::Gd => train::train_gd_with(&k, &xi, &setup.gd, on_epoch),
-        Learner::Krr => train_krr(setup, &k, &xi)?,
-    };
-    Ok(network_from(setup, xi, k, trained))
-}
-
-/// [`train_network`] with gradient descent on the GPU when `compute` has one (every
-/// epoch on the GPU, one readback; see [`train::train_gd_on`]).
-pub async fn train_network_on(
+/// Train on patterns `xi` with kernel `k` (`on_epoch(t, L_t)` reports each evaluated
+/// epoch): gradient descent on the GPU when `compute` has one (see [`train::train_gd`]),
+/// kernel ridge regression on the CPU.
+pub async fn train_network(
     compute: &Compute,
     setup: &Setup,
     xi: Mat<f64>,
@@ -119,7 +106,7 @@ pub async fn train_network_on(
     on_epoch: &mut dyn FnMut(usize, f64),
 ) -> Result<Network, RunError> {
     let trained = match setup.learner {
-        Learner::Gd => train::train_gd_on(compute, &k, &xi, &setup.gd, on_epoch).await,
+        Learner::Gd => train::train_gd(compute, &k, &xi, &setup.gd, on_epoch).await,
         Learner::Krr => train_krr(setup, &k, &xi)?,
     };
     Ok(network_from(setup, xi, k, trained))
@@ -208,26 +195,13 @@ pub struct Inspection {
     pub recall: Option<RecallTest>,
 }
 
-/// Forces at every stored pattern and the recall test.
-pub fn inspect(net: &Network, setup: &Setup) -> Inspection {
+/// Forces at every stored pattern and the recall test (on the GPU when `compute` has one).
+pub async fn inspect(compute: &Compute, net: &Network, setup: &Setup) -> Inspection {
     match recall_probes(net, setup) {
         None => Inspection { geometry: None, recall: None },
         Some(probes) => {
             let t = &net.trained;
-            let r = recall::recall_batch(&net.xi, &t.alpha, setup.gamma, &probes, setup.steps);
-            inspection(net, setup, &r)
-        }
-    }
-}
-
-/// [`inspect`] with the recall test on the GPU when `compute` has one.
-pub async fn inspect_on(compute: &Compute, net: &Network, setup: &Setup) -> Inspection {
-    match recall_probes(net, setup) {
-        None => Inspection { geometry: None, recall: None },
-        Some(probes) => {
-            let t = &net.trained;
-            let r =
-                recall::recall_batch_on(compute, &net.xi, &t.alpha, setup.gamma, &probes, setup.steps).await;
+            let r = recall::recall_batch(compute, &net.xi, &t.alpha, setup.gamma, &probes, setup.steps).await;
             inspection(net, setup, &r)
         }
     }

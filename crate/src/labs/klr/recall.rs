@@ -1,7 +1,7 @@
 //! Recall (SPEC Lab 1, "Recall"): synchronous updates `s ← sign(h(s))`,
 //! `h(s) = αᵀ k(s)`, `k(s)_μ = K(s, ξ^μ)`, `sign(0) = +1`, for a batch of probes at once.
 
-use super::kernel::{cross_kernel, probe_rng};
+use super::kernel::probe_rng;
 use crate::compute::{Compute, Mat, RowStatus, cpu};
 use crate::labs::classic::model::corrupt;
 use serde::Serialize;
@@ -19,80 +19,14 @@ pub struct BatchRecall {
     pub cycled: Vec<bool>,
 }
 
-/// One synchronous update of every row of `states` (`B × N`): `sign(K_B α)` with the
-/// kernel block `K_B = K(states, Ξ)` (`B × P`).
-pub fn update(xi: &Mat<f64>, alpha: &Mat<f64>, gamma: f64, states: &Mat<f64>) -> Mat<f64> {
-    let kb = cross_kernel(states, xi, gamma);
-    let mut h = cpu::matmul(&kb, alpha);
-    for v in &mut h.data {
-        *v = if *v >= 0.0 { 1.0 } else { -1.0 };
-    }
-    h
-}
-
 /// Batched synchronous recall from every row of `probes` (`B × N`, ±1) with patterns
-/// `xi` (`P × N`) and dual weights `alpha` (`P × N`). The exact loop (a GPU
-/// implementation must follow it), for each probe independently:
-///
-/// ```text
-/// s ← probe; before ← none; steps ← 0
-/// while steps < max_steps:
-///     s' ← sign(K(s, Ξ)·α)            (sign(0) = +1)
-///     steps ← steps + 1
-///     if s' = s        → converged; stop
-///     if s' = before   → cycled (2-cycle); s ← s'; stop
-///     before ← s; s ← s'
-/// ```
-///
-/// Only the probes still running are updated (the batch shrinks as probes finish).
-pub fn recall_batch(
-    xi: &Mat<f64>,
-    alpha: &Mat<f64>,
-    gamma: f64,
-    probes: &Mat<f64>,
-    max_steps: usize,
-) -> BatchRecall {
-    let (b, n) = (probes.rows, probes.cols);
-    let mut states = probes.clone();
-    let mut before: Vec<Option<Vec<f64>>> = vec![None; b];
-    let mut steps = vec![0usize; b];
-    let mut converged = vec![false; b];
-    let mut cycled = vec![false; b];
-    let mut active: Vec<usize> = if max_steps == 0 { Vec::new() } else { (0..b).collect() };
-    while !active.is_empty() {
-        let mut batch = Mat::zeros(active.len(), n);
-        for (r, &i) in active.iter().enumerate() {
-            batch.row_mut(r).copy_from_slice(states.row(i));
-        }
-        let next = update(xi, alpha, gamma, &batch);
-        let mut still = Vec::with_capacity(active.len());
-        for (r, &i) in active.iter().enumerate() {
-            steps[i] += 1;
-            let new = next.row(r);
-            if new == states.row(i) {
-                converged[i] = true;
-                continue;
-            }
-            let old = states.row(i).to_vec();
-            states.row_mut(i).copy_from_slice(new);
-            if before[i].as_deref() == Some(new) {
-                cycled[i] = true;
-                continue;
-            }
-            before[i] = Some(old);
-            if steps[i] < max_steps {
-                still.push(i);
-            }
-        }
-        active = still;
-    }
-    BatchRecall { states, steps, converged, cycled }
-}
-
-/// [`recall_batch`] on the GPU when `compute` has one (`Compute::kernel_hopfield_sync`:
-/// the same loop in f32, every step on the GPU, status read back every 8 steps; a sign
-/// can differ from f64 only where a field is within f32 rounding of 0), else on the CPU.
-pub async fn recall_batch_on(
+/// `xi` (`P × N`) and dual weights `alpha` (`P × N`): the compute layer's kernel-Hopfield
+/// recall (`s ← sign(K(s, Ξ)·α)`, `sign(0) = +1`; a probe stops at a fixed point — an
+/// update that changes nothing — or a 2-cycle, or after `max_steps` updates). On the GPU
+/// when `compute` has one (f32, every step on the GPU, status read back every 8 steps; a
+/// sign can differ from f64 only where a field is within f32 rounding of 0), else in f64
+/// on the CPU; a GPU failure is recorded and the CPU recalls instead.
+pub async fn recall_batch(
     compute: &Compute,
     xi: &Mat<f64>,
     alpha: &Mat<f64>,
@@ -100,12 +34,19 @@ pub async fn recall_batch_on(
     probes: &Mat<f64>,
     max_steps: usize,
 ) -> BatchRecall {
-    if !compute.uses_gpu() {
-        return recall_batch(xi, alpha, gamma, probes, max_steps);
+    if let Some(g) = compute.gpu() {
+        match g
+            .kernel_hopfield_sync(&xi.to_f32(), &alpha.to_f32(), gamma as f32, &probes.to_f32(), max_steps)
+            .await
+        {
+            Ok(r) => return batch_of(r),
+            Err(e) => compute.fell_back("kernel_hopfield_sync", &e),
+        }
     }
-    let r = compute
-        .kernel_hopfield_sync(&xi.to_f32(), &alpha.to_f32(), gamma as f32, &probes.to_f32(), max_steps)
-        .await;
+    batch_of(cpu::kernel_hopfield_sync(xi, alpha, gamma, probes, max_steps, &mut |_| {}))
+}
+
+fn batch_of(r: crate::compute::BatchRecall) -> BatchRecall {
     BatchRecall {
         states: r.states.to_f64(),
         steps: r.steps.iter().map(|&s| s as usize).collect(),
@@ -126,7 +67,7 @@ pub struct Frame {
     pub changed: usize,
 }
 
-/// An animated recall of one probe: the same loop as [`recall_batch`], with every state kept.
+/// An animated recall of one probe: the loop of [`recall_batch`], with every state kept.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trajectory {
     pub frames: Vec<Frame>,
@@ -153,7 +94,8 @@ fn overlap(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>() / a.len().max(1) as f64
 }
 
-/// Recall from `probe`, keeping every state (for the animation).
+/// Recall from `probe` on the CPU (the loop of [`recall_batch`]), keeping every state for
+/// the animation.
 pub fn trajectory(
     xi: &Mat<f64>,
     alpha: &Mat<f64>,
@@ -164,45 +106,35 @@ pub fn trajectory(
 ) -> Trajectory {
     let n = xi.cols;
     let goal = xi.row(target).to_vec();
-    let mut s = Mat { rows: 1, cols: n, data: probe.to_vec() };
+    let s0 = Mat { rows: 1, cols: n, data: probe.to_vec() };
     let mut frames = vec![Frame { step: 0, state: to_i8(probe), overlap: overlap(probe, &goal), changed: 0 }];
-    let mut before: Option<Vec<f64>> = None;
-    let (mut steps, mut converged, mut cycled) = (0, false, false);
-    while steps < max_steps {
-        let next = update(xi, alpha, gamma, &s);
-        steps += 1;
-        let changed = next.data.iter().zip(&s.data).filter(|(a, b)| a != b).count();
+    let mut last = probe.to_vec();
+    let r = cpu::kernel_hopfield_sync(xi, alpha, gamma, &s0, max_steps, &mut |s| {
+        let changed = s.data.iter().zip(&last).filter(|(a, b)| a != b).count();
         frames.push(Frame {
-            step: steps,
-            state: to_i8(&next.data),
-            overlap: overlap(&next.data, &goal),
+            step: frames.len(),
+            state: to_i8(&s.data),
+            overlap: overlap(&s.data, &goal),
             changed,
         });
-        if changed == 0 {
-            converged = true;
-            break;
-        }
-        let old = std::mem::replace(&mut s, next);
-        if before.as_deref() == Some(s.data.as_slice()) {
-            cycled = true;
-            break;
-        }
-        before = Some(old.data);
-    }
-    let final_overlaps: Vec<f64> = (0..xi.rows).map(|mu| overlap(&s.data, xi.row(mu))).collect();
+        last.copy_from_slice(&s.data);
+    });
+    let s: Vec<f64> = r.states.data.iter().map(|&v| f64::from(v)).collect();
+    let (converged, cycled) = (r.status[0] == RowStatus::Fixed, r.status[0] == RowStatus::Cycle);
+    let final_overlaps: Vec<f64> = (0..xi.rows).map(|mu| overlap(&s, xi.row(mu))).collect();
     let best_match = (0..final_overlaps.len())
         .fold(0, |b, i| if final_overlaps[i].abs() > final_overlaps[b].abs() { i } else { b });
     Trajectory {
         frames,
-        final_state: to_i8(&s.data),
+        final_state: to_i8(&s),
         converged,
         cycled,
-        steps,
-        final_overlap: overlap(&s.data, &goal),
+        steps: r.steps[0] as usize,
+        final_overlap: overlap(&s, &goal),
         best_overlap: final_overlaps.get(best_match).copied().unwrap_or(0.0),
         best_match,
         final_overlaps,
-        recalled: converged && s.data == goal,
+        recalled: converged && s == goal,
     }
 }
 
@@ -285,11 +217,22 @@ mod tests {
         for v in &mut alpha.data {
             *v = -*v;
         }
-        let r = recall_batch(&xi, &alpha, 0.1, &prefix1(&xi), 30);
+        let r = cpu_recall(&xi, &alpha, 0.1, &prefix1(&xi), 30);
         assert_eq!((r.converged[0], r.cycled[0], r.steps[0]), (false, true, 2));
         assert_eq!(r.states.row(0), xi.row(0), "back where it started");
         let t = trajectory(&xi, &alpha, 0.1, xi.row(0), 0, 30);
         assert!(t.cycled && !t.converged && t.steps == 2 && !t.recalled);
+    }
+
+    fn cpu_recall(
+        xi: &Mat<f64>,
+        alpha: &Mat<f64>,
+        gamma: f64,
+        probes: &Mat<f64>,
+        steps: usize,
+    ) -> BatchRecall {
+        crate::labs::klr::ready(recall_batch(&Compute::cpu("test"), xi, alpha, gamma, probes, steps))
+            .expect("CPU")
     }
 
     fn prefix1(xi: &Mat<f64>) -> Mat<f64> {
@@ -302,7 +245,7 @@ mod tests {
         let xi = random_patterns(2, 0, 40, 6);
         let alpha = Mat { rows: 6, cols: 40, data: xi.data.iter().map(|v| v / 6.0).collect() };
         let probes = test_probes(&xi, 9, 0, 6, 0.3);
-        let r = recall_batch(&xi, &alpha, 0.01, &probes, 30);
+        let r = cpu_recall(&xi, &alpha, 0.01, &probes, 30);
         for mu in 0..6 {
             let t = trajectory(&xi, &alpha, 0.01, probes.row(mu), mu, 30);
             assert_eq!(t.steps, r.steps[mu]);

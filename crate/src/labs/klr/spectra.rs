@@ -126,7 +126,7 @@ pub fn loglog_fit(x: &[f64], y: &[f64]) -> Option<LogLogFit> {
 #[cfg(test)]
 mod tests {
     use super::super::kernel::{kernel_from_gram, pattern_gram, random_patterns};
-    use super::super::train::{GdConfig, train_gd};
+    use super::super::train::{GdConfig, train_cpu};
     use super::*;
 
     #[test]
@@ -134,7 +134,7 @@ mod tests {
         for (n, p) in [(30, 60), (40, 12)] {
             let xi = random_patterns(4, 0, n, p);
             let k = kernel_from_gram(&pattern_gram(&xi), n, 0.1);
-            let t = train_gd(&k, &xi, &GdConfig { epochs: 40, ..GdConfig::default() });
+            let t = train_cpu(&k, &xi, &GdConfig { epochs: 40, ..GdConfig::default() });
             assert!(!t.status.diverged());
             let s = full(&t.alpha, &t.h, &k).expect("spectra");
             let (sr, lm) = summary(&t.alpha, &t.h).expect("summary");

@@ -8,9 +8,7 @@
 //! serves every cell: a cell's kernel is `exp(−γ(2N − 2G))` on its leading block.
 
 use super::kernel::{kernel_from_gram, leading_block, pattern_gram, prefix, random_patterns};
-use super::network::{
-    Inspection, Network, Setup, Summary, inspect, inspect_on, summarize, train_network, train_network_on,
-};
+use super::network::{Inspection, Network, Setup, Summary, inspect, summarize, train_network};
 use super::recall;
 use super::spectra::{self, LogLogFit};
 use crate::compute::{Compute, Mat};
@@ -227,29 +225,16 @@ impl Shared {
         (xi, k)
     }
 
-    /// The network of the first `p` patterns at `gamma`.
-    pub fn network(&self, setup: &Setup) -> Result<Network, RunError> {
+    /// The network of the first `p` patterns at `gamma` (trained on the GPU when `compute` has one).
+    pub async fn network(&self, compute: &Compute, setup: &Setup) -> Result<Network, RunError> {
         let (xi, k) = self.patterns_and_kernel(setup);
-        train_network(setup, xi, k, &mut |_, _| {})
-    }
-
-    /// [`Shared::network`], trained on the GPU when `compute` has one.
-    pub async fn network_on(&self, compute: &Compute, setup: &Setup) -> Result<Network, RunError> {
-        let (xi, k) = self.patterns_and_kernel(setup);
-        train_network_on(compute, setup, xi, k, &mut |_, _| {}).await
+        train_network(compute, setup, xi, k, &mut |_, _| {}).await
     }
 }
 
-/// Evaluate one cell: train, inspect, summarise.
-pub fn eval_cell(shared: &Shared, base: &Base, grid: &Grid, index: usize) -> Result<Cell, RunError> {
-    let setup = cell_setup(base, grid, index);
-    let net = shared.network(&setup)?;
-    let insp = inspect(&net, &setup);
-    Ok(cell_of(grid, index, &setup, &net, &insp))
-}
-
-/// [`eval_cell`] with training and the recall test on the GPU when `compute` has one.
-pub async fn eval_cell_on(
+/// Evaluate one cell: train, inspect, summarise (training and the recall test on the GPU
+/// when `compute` has one).
+pub async fn eval_cell(
     compute: &Compute,
     shared: &Shared,
     base: &Base,
@@ -257,9 +242,20 @@ pub async fn eval_cell_on(
     index: usize,
 ) -> Result<Cell, RunError> {
     let setup = cell_setup(base, grid, index);
-    let net = shared.network_on(compute, &setup).await?;
-    let insp = inspect_on(compute, &net, &setup).await;
+    let net = shared.network(compute, &setup).await?;
+    let insp = inspect(compute, &net, &setup).await;
     Ok(cell_of(grid, index, &setup, &net, &insp))
+}
+
+/// A future of the CPU path, which finishes on its first poll (see [`super::ready`]):
+/// cells on CPU threads, capacity trials.
+fn on_cpu<T>(f: impl std::future::Future<Output = Result<T, RunError>>) -> Result<T, RunError> {
+    super::ready(f).unwrap_or_else(|| Err(RunError::Invalid("a CPU computation had to wait".into())))
+}
+
+/// The compute of work that always runs on the CPU (natively on several threads).
+fn cpu() -> Compute {
+    Compute::cpu("CPU threads")
 }
 
 /// The network of cell `index`.
@@ -299,28 +295,11 @@ pub struct SweepOut {
     pub fit: Option<LogLogFit>,
 }
 
-/// Run the cells of `grid` that belong to `shard` of `shards`.
-pub fn sweep(
-    base: &Base,
-    grid: &Grid,
-    shard: usize,
-    shards: usize,
-    threads: usize,
-    key: &str,
-    progress: &mut dyn Progress,
-) -> Result<SweepOut, RunError> {
-    let (shared, order) = plan_sweep(base, grid, shard, shards, key, progress);
-    let cost = |c: usize| cell_cost(base, grid, c);
-    let eval = |c: usize| eval_cell(&shared, base, grid, c);
-    let to_json = |_: usize, cell: &Cell| serde_json::to_value(cell).unwrap_or(Json::Null);
-    let cells = run_cells(&order, &cost, &eval, &to_json, key, threads, progress)?;
-    Ok(finish_sweep(base, grid, shard, shards, cells))
-}
-
-/// [`sweep`] with every cell's training and recall test on the GPU when `compute` has
-/// one (cells one after another: the GPU is the parallel part), else on CPU threads.
+/// Run the cells of `grid` that belong to `shard` of `shards`: with a GPU one after
+/// another (the GPU is the parallel part), else on `threads` CPU threads (one in the
+/// browser). Each finished cell is streamed as `{key: cell}`.
 #[allow(clippy::too_many_arguments)]
-pub async fn sweep_on(
+pub async fn sweep(
     compute: &Compute,
     base: &Base,
     grid: &Grid,
@@ -330,22 +309,23 @@ pub async fn sweep_on(
     key: &str,
     progress: &mut dyn Progress,
 ) -> Result<SweepOut, RunError> {
-    if !compute.uses_gpu() {
-        return sweep(base, grid, shard, shards, threads, key, progress);
-    }
-    let (shared, order) = plan_sweep(base, grid, shard, shards, key, progress);
-    let mut reports = Reports::start(order.iter().map(|&c| cell_cost(base, grid, c)).sum(), progress);
-    let mut cells = Vec::with_capacity(order.len());
-    for &c in &order {
-        let cell = eval_cell_on(compute, &shared, base, grid, c).await?;
-        reports.finished(
-            cell_cost(base, grid, c),
-            key,
-            serde_json::to_value(&cell).unwrap_or(Json::Null),
-            progress,
-        );
-        cells.push(cell);
-    }
+    let shared = Shared::new(base.seed, 0, base.n, grid.max_p());
+    let order = shard_cells(&cell_costs(base, grid), shard, shards);
+    let cost = |c: usize| cell_cost(base, grid, c);
+    let to_json = |_: usize, cell: &Cell| serde_json::to_value(cell).unwrap_or(Json::Null);
+    let cells = if compute.uses_gpu() {
+        let mut reports = Reports::start(order.iter().map(|&c| cost(c)).sum(), progress);
+        let mut cells = Vec::with_capacity(order.len());
+        for &c in &order {
+            let cell = eval_cell(compute, &shared, base, grid, c).await?;
+            reports.finished(cost(c), key, to_json(c, &cell), progress);
+            cells.push(cell);
+        }
+        cells
+    } else {
+        let eval = |c: usize| on_cpu(eval_cell(&cpu(), &shared, base, grid, c));
+        run_cells(&order, &cost, &eval, &to_json, key, threads, progress)?
+    };
     Ok(finish_sweep(base, grid, shard, shards, cells))
 }
 
@@ -358,22 +338,6 @@ fn cell_cost(base: &Base, grid: &Grid, c: usize) -> f64 {
 /// reported and the sweep's work limit is checked with.
 pub fn cell_costs(base: &Base, grid: &Grid) -> Vec<f64> {
     (0..grid.cells()).map(|c| cell_cost(base, grid, c)).collect()
-}
-
-/// The shared patterns and this shard's cells, after announcing the grid (so a page can
-/// draw the axes before any cell is done).
-fn plan_sweep(
-    base: &Base,
-    grid: &Grid,
-    shard: usize,
-    shards: usize,
-    key: &str,
-    progress: &mut dyn Progress,
-) -> (Shared, Vec<usize>) {
-    let shared = Shared::new(base.seed, 0, base.n, grid.max_p());
-    let order = shard_cells(&cell_costs(base, grid), shard, shards);
-    progress.partial(&serde_json::json!({ key.replace("_cell", "_grid"): grid }));
-    (shared, order)
 }
 
 fn finish_sweep(base: &Base, grid: &Grid, shard: usize, shards: usize, mut cells: Vec<Cell>) -> SweepOut {
@@ -394,9 +358,21 @@ fn finish_sweep(base: &Base, grid: &Grid, shard: usize, shards: usize, mut cells
 
 /// The Proposition 1 fit over cells that have numbers and did not diverge.
 pub fn fit_cells(cells: &[Cell]) -> Option<LogLogFit> {
-    let ok: Vec<&Cell> = cells.iter().filter(|c| c.summary.status != "diverged").collect();
-    let x: Vec<f64> = ok.iter().map(|c| c.summary.lambda_max).collect();
-    let y: Vec<f64> = ok.iter().map(|c| c.summary.sharpness).collect();
+    fit_points(cells.iter().map(|c| (c.summary.status, c.summary.lambda_max, c.summary.sharpness)))
+}
+
+/// [`fit_cells`] over cells as JSON records (merged shards, cells streamed to a figure):
+/// the same numbers for the same cells.
+pub fn fit_records(cells: &[Json]) -> Option<LogLogFit> {
+    let num = |c: &Json, k: &str| c.get(k).and_then(Json::as_f64).unwrap_or(f64::NAN);
+    fit_points(cells.iter().map(|c| {
+        (c.get("status").and_then(Json::as_str).unwrap_or(""), num(c, "lambda_max"), num(c, "sharpness"))
+    }))
+}
+
+/// Least squares of `log10 M` on `log10 λ_max` over `(status, λ_max, M)` not diverged.
+fn fit_points<'a>(cells: impl Iterator<Item = (&'a str, f64, f64)>) -> Option<LogLogFit> {
+    let (x, y): (Vec<f64>, Vec<f64>) = cells.filter(|c| c.0 != "diverged").map(|c| (c.1, c.2)).unzip();
     spectra::loglog_fit(&x, &y)
 }
 
@@ -466,7 +442,7 @@ fn capacity_point(base: &Base, trials: usize, load: f64, index: usize) -> Result
     let (mut ok, mut probes, mut overlap, mut diverged, mut heb_ok) = (0usize, 0usize, 0.0, 0usize, 0usize);
     for t in 0..trials {
         let setup = Setup { p, trial: t as u64, ..*base };
-        let net = Shared::new(base.seed, t as u64, base.n, p).network(&setup)?;
+        let net = on_cpu(Shared::new(base.seed, t as u64, base.n, p).network(&cpu(), &setup))?;
         if net.trained.status.diverged() {
             diverged += 1;
         }
@@ -482,7 +458,15 @@ fn capacity_point(base: &Base, trials: usize, load: f64, index: usize) -> Result
             heb_ok += usize::from(r.converged && r.final_state == *pat);
         }
         if net.has_numbers(&setup) {
-            let r = recall::recall_batch(&net.xi, &net.trained.alpha, setup.gamma, &tp, setup.steps);
+            let r = super::ready(recall::recall_batch(
+                &cpu(),
+                &net.xi,
+                &net.trained.alpha,
+                setup.gamma,
+                &tp,
+                setup.steps,
+            ))
+            .ok_or_else(|| RunError::Invalid("a CPU computation had to wait".into()))?;
             let s = recall::summarize(&net.xi, &r, setup.flip, setup.steps);
             ok += s.success.iter().filter(|&&x| x).count();
             overlap += s.overlap.iter().sum::<f64>();
@@ -561,7 +545,9 @@ pub struct Pin {
     pub summary: Summary,
 }
 
-pub fn pins(
+/// The pinned cells of `grid`, one after another (trained on the GPU when `compute` has one).
+pub async fn pins(
+    compute: &Compute,
     base: &Base,
     grid: &Grid,
     indices: &[usize],
@@ -576,8 +562,8 @@ pub fn pins(
     for (k, &index) in indices.iter().enumerate() {
         let (ig, il) = grid.coords(index);
         let setup = Setup { gamma: grid.gammas[ig], p: grid.patterns[il], ..*base };
-        let net = shared.network(&setup)?;
-        let insp = inspect(&net, &setup);
+        let net = shared.network(compute, &setup).await?;
+        let insp = inspect(compute, &net, &setup).await;
         let sv = if insp.geometry.is_some() {
             crate::compute::cpu::singular_values(&net.trained.alpha)
         } else {
@@ -652,12 +638,15 @@ mod tests {
     fn shards_and_threads_give_identical_cells() {
         let grid = Grid::new(30, spaced(0.003, 0.3, 3, true), spaced(0.2, 1.5, 3, false));
         let b = base(30);
-        let whole = sweep(&b, &grid, 0, 1, 2, "c", &mut NoProgress).expect("runs");
-        let single = sweep(&b, &grid, 0, 1, 1, "c", &mut NoProgress).expect("runs");
+        let run = |shard, shards, threads| {
+            on_cpu(sweep(&cpu(), &b, &grid, shard, shards, threads, "c", &mut NoProgress)).expect("runs")
+        };
+        let whole = run(0, 1, 2);
+        let single = run(0, 1, 1);
         let j = |c: &Vec<Cell>| serde_json::to_string(c).expect("json");
         assert_eq!(j(&whole.cells), j(&single.cells));
-        let s0 = sweep(&b, &grid, 0, 2, 1, "c", &mut NoProgress).expect("runs");
-        let s1 = sweep(&b, &grid, 1, 2, 2, "c", &mut NoProgress).expect("runs");
+        let s0 = run(0, 2, 1);
+        let s1 = run(1, 2, 2);
         let mut merged: Vec<Cell> = s0.cells.into_iter().chain(s1.cells).collect();
         merged.sort_by_key(|c| c.index);
         assert_eq!(j(&merged), j(&whole.cells));

@@ -12,6 +12,10 @@ fn run_json(q: &str, parts: &[&str]) -> Json {
     run_query_cpu(&format!("lab=klr&{q}"), parts, &mut NoProgress).expect("runs").to_json_value()
 }
 
+fn cpu() -> Compute {
+    Compute::cpu("test")
+}
+
 fn arr(v: &Json) -> &Vec<Json> {
     v.as_array().expect("an array")
 }
@@ -66,7 +70,7 @@ fn low_load_networks_recall_every_stored_pattern() {
         arr(&j["alpha"]).iter().map(|r| arr(r).iter().map(|v| v.as_f64().expect("α")).collect()).collect();
     let xi_m = crate::compute::Mat { rows: 20, cols: n, data: xi.concat() };
     let alpha_m = crate::compute::Mat { rows: 20, cols: n, data: alpha.concat() };
-    let r = recall::recall_batch(&xi_m, &alpha_m, 0.02, &xi_m, 5);
+    let r = ready(recall::recall_batch(&cpu(), &xi_m, &alpha_m, 0.02, &xi_m, 5)).expect("CPU");
     assert!(r.converged.iter().all(|&c| c));
     assert_eq!(r.states, xi_m, "stored patterns are fixed points");
     assert!(r.steps.iter().all(|&s| s == 1));
@@ -230,10 +234,18 @@ fn capacity_trials_are_the_prefixes_of_one_draw() {
         for t in 0..2u64 {
             let big = sweep::Shared::new(base.seed, t, 40, 40);
             let setup = network::Setup { p, trial: t, ..base };
-            let net = big.network(&setup).expect("trains");
+            let net = ready(big.network(&cpu(), &setup)).expect("CPU").expect("trains");
             let tp = recall::test_probes(&net.xi, setup.seed, t, setup.tests, setup.flip);
             if net.has_numbers(&setup) {
-                let r = recall::recall_batch(&net.xi, &net.trained.alpha, setup.gamma, &tp, setup.steps);
+                let r = ready(recall::recall_batch(
+                    &cpu(),
+                    &net.xi,
+                    &net.trained.alpha,
+                    setup.gamma,
+                    &tp,
+                    setup.steps,
+                ))
+                .expect("CPU");
                 let s = recall::summarize(&net.xi, &r, setup.flip, setup.steps);
                 ok += s.success.iter().filter(|&&x| x).count();
                 probes += s.tests;
@@ -321,4 +333,58 @@ fn consistency_rules_fix_and_report() {
     for k in ["target", "sw_gmin", "shard", "pins"] {
         assert!(keys.contains(&k), "{k}: {keys:?}");
     }
+}
+
+/// The page runs the cells of a sweep, a cross-section or the capacity curve as shards in
+/// several workers; merging them (with the fit recomputed over every cell) gives exactly
+/// the JSON of one unsharded run.
+#[test]
+fn merged_shards_equal_one_run() {
+    let grid = "n=30&epochs=30&tests=5&sw_gmin=0.001&sw_gmax=1&sw_gn=3&sw_lmin=0.2&sw_lmax=1.5&sw_ln=4";
+    for (part, q) in [
+        ("sweep", format!("{grid}&sweep=1")),
+        ("section", format!("{grid}&section=1&sec_gamma=0.01")),
+        ("capacity", "n=30&epochs=30&tests=5&cap_max=1&cap_points=3".to_string()),
+        ("sweep", grid.to_string()),
+    ] {
+        let whole = run_json(&q, &[part]);
+        let shards: Vec<Json> =
+            (0..3).map(|i| run_json(&format!("{q}&shard={i}&shards=3"), &[part])).collect();
+        let merged = merge(part, shards).expect("merges");
+        assert_eq!(merged[part], whole[part], "{part} of {q}");
+    }
+    assert!(merge("network", vec![Json::Null]).is_err());
+}
+
+/// The presets run the paper's settings: the author's protocol, and Figure 5's pins at the
+/// three regimes its comment names.
+#[test]
+fn presets_reproduce_the_papers_figures() {
+    for preset in PRESETS {
+        let parsed = from_query(&format!("lab=klr&preset={}", preset.name));
+        assert!(parsed.notices.is_empty(), "{}: {:?}", preset.name, parsed.notices);
+        let p = parsed.state().expect("klr").params;
+        assert_eq!(
+            (p.int("n"), p.seed(), p.int("sw_gn"), p.int("sw_ln")),
+            (100, 42, 30, 30),
+            "{}",
+            preset.name
+        );
+        assert_eq!(p.choice("diverge"), "continue");
+        assert!(preset.reproduces.starts_with("Figure "), "{}", preset.name);
+    }
+    let p = from_query("lab=klr&preset=fig5").state().expect("klr").params;
+    let grid = params::sweep_grid(&p);
+    let cells: Vec<(f64, f64)> = params::pins(&p)
+        .iter()
+        .map(|&i| {
+            let (ig, il) = grid.coords(i);
+            (grid.gammas[ig], grid.loads[il])
+        })
+        .collect();
+    let near = |a: f64, b: f64, rel: f64| (a - b).abs() <= rel * b;
+    assert_eq!(cells.len(), 3);
+    assert!(near(cells[0].0, 1.1e-3, 0.05) && near(cells[0].1, 0.1, 1e-9), "{cells:?}");
+    assert!(near(cells[1].0, 0.026, 0.05) && near(cells[1].1, 4.98, 0.01), "{cells:?}");
+    assert!(near(cells[2].0, 0.92, 0.05) && near(cells[2].1, 3.15, 0.01), "{cells:?}");
 }

@@ -166,7 +166,8 @@ fn loss_and_z(xi: &[f64], h: &[f64], alpha: &[f64], lambda: f64, z: &mut [f64]) 
     (data + 0.5 * lambda * reg, finite)
 }
 
-/// Kernel logistic regression by full-batch gradient descent, all neurons at once.
+/// Kernel logistic regression by full-batch gradient descent, all neurons at once, on the
+/// CPU in f64 (the GPU path, `gpu::train_gd`, runs the same loop in f32).
 ///
 /// Inputs: the kernel matrix `k` (`P × P`, symmetric), the patterns `xi` (`P × N`,
 /// ±1), the settings. The exact loop (a GPU implementation must follow it):
@@ -191,7 +192,7 @@ fn loss_and_z(xi: &[f64], h: &[f64], alpha: &[f64], lambda: f64, z: &mut [f64]) 
 /// `loss` holds `L_0 … L_t` for every α evaluated (with a failing `L_t`);
 /// `epochs_run` is the number of updates in the returned `α`; `h = K·α` for it.
 /// `on_epoch(t, L_t)` is called after each evaluated epoch (progress, a live loss curve).
-pub fn train_gd_with(
+fn train_gd_cpu(
     k: &Mat<f64>,
     xi: &Mat<f64>,
     cfg: &GdConfig,
@@ -267,13 +268,14 @@ pub fn train_gd_with(
     Trained { alpha, h, loss, epochs_run: t, status, loss_rises: rises }
 }
 
-/// [`train_gd_with`] with every epoch on the GPU when `compute` has one
-/// (`Gpu::klr_train_gd`: the same loop in f32, one command buffer, one readback), else
-/// on the CPU. The GPU's α comes back in f32 and `h = K·α` is recomputed in f64, so
-/// everything after training (forces, spectra) is the CPU's f64 code either way.
-/// `on_epoch` sees the losses after the GPU is done. A GPU failure is recorded in
+/// Kernel logistic regression by full-batch gradient descent (the loop documented at
+/// [`train_gd_cpu`]): with every epoch on the GPU when `compute` has one ([`super::gpu::train_gd`]:
+/// the same loop in f32, one command buffer, one readback), else on the CPU in f64. The
+/// GPU's α comes back in f32 and `h = K·α` is recomputed in f64, so everything after
+/// training (forces, spectra) is the CPU's f64 code either way. `on_epoch(t, L_t)` sees
+/// every evaluated epoch (on the GPU, after it is done). A GPU failure is recorded in
 /// `compute.fallbacks()` and the CPU trains instead.
-pub async fn train_gd_on(
+pub async fn train_gd(
     compute: &Compute,
     k: &Mat<f64>,
     xi: &Mat<f64>,
@@ -281,17 +283,25 @@ pub async fn train_gd_on(
     on_epoch: &mut dyn FnMut(usize, f64),
 ) -> Trained {
     let Some(gpu) = compute.gpu() else {
-        return train_gd_with(k, xi, cfg, on_epoch);
+        return train_gd_cpu(k, xi, cfg, on_epoch);
     };
     let stop = cfg.on_diverge == OnDiverge::Stop;
     let (k32, xi32) = (k.to_f32(), xi.to_f32());
-    let run =
-        gpu.klr_train_gd(&k32, &xi32, cfg.lambda as f32, cfg.lr as f32, cfg.epochs, cfg.tol as f32, stop);
+    let run = super::gpu::train_gd(
+        gpu,
+        &k32,
+        &xi32,
+        cfg.lambda as f32,
+        cfg.lr as f32,
+        cfg.epochs,
+        cfg.tol as f32,
+        stop,
+    );
     let r = match run.await {
         Ok(r) => r,
         Err(e) => {
-            compute.fell_back("klr_train_gd", &e);
-            return train_gd_with(k, xi, cfg, on_epoch);
+            compute.fell_back("KLR training", &e);
+            return train_gd_cpu(k, xi, cfg, on_epoch);
         }
     };
     let loss: Vec<f64> = r.loss.iter().map(|&l| f64::from(l)).collect();
@@ -309,9 +319,10 @@ pub async fn train_gd_on(
     Trained { alpha, h, loss, epochs_run: r.epochs_run, status, loss_rises: r.loss_rises }
 }
 
-/// [`train_gd_with`] without progress reports.
-pub fn train_gd(k: &Mat<f64>, xi: &Mat<f64>, cfg: &GdConfig) -> Trained {
-    train_gd_with(k, xi, cfg, &mut |_, _| {})
+/// The CPU loop without progress reports (tests of the math).
+#[cfg(test)]
+pub(super) fn train_cpu(k: &Mat<f64>, xi: &Mat<f64>, cfg: &GdConfig) -> Trained {
+    train_gd_cpu(k, xi, cfg, &mut |_, _| {})
 }
 
 /// The loss of `α` (with `H = Kα`), for reporting a closed-form solution on the same scale.
@@ -430,7 +441,7 @@ mod tests {
     #[test]
     fn the_loss_starts_at_pn_ln2_and_matches_its_definition() {
         let (k, xi) = setup(20, 10, 0.02, 2);
-        let t = train_gd(&k, &xi, &GdConfig { epochs: 25, ..GdConfig::default() });
+        let t = train_cpu(&k, &xi, &GdConfig { epochs: 25, ..GdConfig::default() });
         assert!((t.loss[0] - 200.0 * 2f64.ln()).abs() < 1e-10);
         assert_eq!(t.loss.len(), 26);
         let (l, _) = loss_and_gradient(&k, &xi, &t.alpha, 0.01);
@@ -448,7 +459,7 @@ mod tests {
         let cfg = GdConfig { lambda: 0.1, lr: 1.0, epochs: 20_000, tol: 1e-15, on_diverge: OnDiverge::Stop };
         let bound = curvature_start(kernel_lambda_max(&k), cfg.lambda);
         assert!(cfg.lr < 2.0 / bound, "stable step");
-        let t = train_gd(&k, &xi, &cfg);
+        let t = train_cpu(&k, &xi, &cfg);
         let (_, g) = loss_and_gradient(&k, &xi, &t.alpha, cfg.lambda);
         let (_, g0) = loss_and_gradient(&k, &xi, &Mat::zeros(8, 16), cfg.lambda);
         let norm = |m: &Mat<f64>| m.data.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -463,7 +474,7 @@ mod tests {
             let (k, xi) = setup(n, p, gamma, 4);
             let bound = curvature_start(kernel_lambda_max(&k), 0.01);
             let cfg = GdConfig { lr: 1.9 / bound, epochs: 200, tol: 0.0, ..GdConfig::default() };
-            let t = train_gd(&k, &xi, &cfg);
+            let t = train_cpu(&k, &xi, &cfg);
             assert_eq!(t.loss_rises, 0, "({n},{p},{gamma})");
             assert!(t.loss.windows(2).all(|w| w[1] <= w[0] * (1.0 + 1e-12)));
             assert!(curvature_at(&k, &t.h, 0.01, 200) <= bound * (1.0 + 1e-9));
@@ -487,7 +498,7 @@ mod tests {
         let (k, xi) = setup(100, 100, 0.001, 42);
         let cfg = GdConfig::default();
         assert!(curvature_start(kernel_lambda_max(&k), 0.01) > 2.0 / cfg.lr);
-        let t = train_gd(&k, &xi, &cfg);
+        let t = train_cpu(&k, &xi, &cfg);
         let Status::Diverged { epoch, why } = t.status else { panic!("{:?}", t.status) };
         assert_eq!(why, DivergeWhy::LossRose);
         assert!((1..=3).contains(&epoch), "epoch {epoch}");
@@ -495,10 +506,10 @@ mod tests {
         assert!(t.loss[epoch] > t.loss[0]);
         assert_eq!(t.epochs_run, epoch - 1);
         // The kept α is the one of epoch − 1, reproduced by running exactly that many epochs.
-        let again = train_gd(&k, &xi, &GdConfig { epochs: epoch - 1, ..cfg });
+        let again = train_cpu(&k, &xi, &GdConfig { epochs: epoch - 1, ..cfg });
         assert_eq!(again.alpha, t.alpha);
         // diverge=continue runs out the budget and flags it.
-        let cont = train_gd(&k, &xi, &GdConfig { on_diverge: OnDiverge::Continue, ..cfg });
+        let cont = train_cpu(&k, &xi, &GdConfig { on_diverge: OnDiverge::Continue, ..cfg });
         assert_eq!(cont.status, Status::Diverged { epoch, why });
         assert_eq!(cont.epochs_run, 300);
         assert!(cont.alpha.data.iter().all(|x| x.is_finite()));
@@ -510,7 +521,7 @@ mod tests {
         // ηλ·λ_max(K) > 2: the ridge term itself grows geometrically until it overflows.
         let cfg =
             GdConfig { lambda: 10.0, lr: 10.0, epochs: 5000, tol: 0.0, on_diverge: OnDiverge::Continue };
-        let t = train_gd(&k, &xi, &cfg);
+        let t = train_cpu(&k, &xi, &cfg);
         assert!(matches!(t.status, Status::Diverged { .. }));
         assert!(t.epochs_run < 5000);
         assert!(!t.loss.last().expect("loss").is_finite());
@@ -533,7 +544,7 @@ mod tests {
     #[test]
     fn converged_status_when_the_loss_stops_moving() {
         let (k, xi) = setup(20, 10, 0.1, 8);
-        let t = train_gd(&k, &xi, &GdConfig { lr: 1.0, epochs: 100_000, tol: 1e-9, ..GdConfig::default() });
+        let t = train_cpu(&k, &xi, &GdConfig { lr: 1.0, epochs: 100_000, tol: 1e-9, ..GdConfig::default() });
         let Status::Converged { epoch } = t.status else { panic!("{:?}", t.status) };
         assert_eq!(t.epochs_run, epoch);
         assert_eq!(t.loss.len(), epoch + 1);

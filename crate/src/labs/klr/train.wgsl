@@ -1,5 +1,5 @@
 // One epoch's bookkeeping of kernel logistic regression by gradient descent, for all
-// neurons at once (the loop of labs/klr/train.rs `train_gd_with`, which this mirrors):
+// neurons at once (the loop of train.rs `train_gd_cpu`, which this mirrors; gpu.rs records it):
 //
 //   given H = K·α_t (computed just before by the matrix kernel):
 //   y = Ξ⊙H,  L_t = Σ softplus(−y) + (λ/2)·Σ α⊙H
