@@ -1,8 +1,15 @@
 // The generic lab view: one panel per figure the lab declares in Rust. The wasm core builds
 // and lays out each figure (LabView.render); this file only places panels, paints scenes,
-// routes clicks to the link, and offers each figure as SVG, PNG, CSV and JSON.
+// routes clicks to the link, and offers each figure as SVG, PNG, CSV and JSON. A figure
+// may hold live regions (Mark::Live { kind }): the module of that kind draws them on its
+// own canvas above the plot, in its own loop, fed from Rust.
 
 import { paint, attach, pngBlob, fontReady } from './paint.js';
+import particles from './live/particles.js';
+
+/** Live layers by kind: `create({wrap, bar, hp, el, backend, query})` returns
+ * `{place(region), hide(), query(q), preview(q), destroy()}`. */
+const LIVE = { particles };
 
 function download(name, data, type) {
   const blob = data instanceof Blob ? data : new Blob([data], { type });
@@ -20,6 +27,8 @@ export function mountLab(root, lab, query, ctx) {
   const timers = new Map();
   let players = new Map(); // ui key -> interval
   let destroyed = false;
+  let current = query;
+  const drags = new Map(); // parameter key -> show(value text) of its dragged number
 
   const presets = lab.presets?.length
     ? el('div', { class: 'presets', role: 'group', 'aria-label': 'Presets' }, el('span', { class: 'label' }, 'Presets:'),
@@ -41,6 +50,7 @@ export function mountLab(root, lab, query, ctx) {
           }, f.toUpperCase())))),
       el('div', { class: 'panel-error', hidden: true }),
       el('div', { class: 'figure-controls' }),
+      el('div', { class: 'live-bar' }),
       el('div', { class: 'figure-wrap' }, canvas),
       el('div', { class: 'caption' }));
     attach(canvas, act);
@@ -49,6 +59,8 @@ export function mountLab(root, lab, query, ctx) {
       caption: section.querySelector('.caption'),
       controls: section.querySelector('.figure-controls'),
       error: section.querySelector('.panel-error'),
+      bar: section.querySelector('.live-bar'),
+      live: new Map(), // kind -> live layer
       sig: '',
     });
     grid.append(section);
@@ -96,6 +108,7 @@ export function mountLab(root, lab, query, ctx) {
       if (c.t === 'player') kids.push(player(c));
       else if (c.t === 'params') kids.push(el('div', { class: 'inline-params' }, c.keys.map((k) => ctx.controlFor(k)).filter(Boolean)));
       else if (c.t === 'buttons') kids.push(el('div', { class: 'buttons' }, c.buttons.map((b) => el('button', { title: b.title, onclick: () => act(b.action) }, b.label))));
+      else if (c.t === 'drag') kids.push(dragNumbers(c));
     }
     p.controls.replaceChildren(...kids);
   }
@@ -120,6 +133,59 @@ export function mountLab(root, lab, query, ctx) {
       slider, el('span', { class: 'hint' }, c.label));
   }
 
+  // Numbers dragged sideways: live layers follow at once, the link changes on release.
+  function dragNumbers(c) {
+    const parts = c.template.split(/\{(\w+)\}/).map((s, i) => (i % 2 ? scrub(s) : s));
+    return el('div', { class: 'drag-numbers' }, el('span', {}, parts), el('span', { class: 'hint' }, c.hint));
+  }
+
+  function scrub(key) {
+    const s = el('span', { class: 'scrub', 'data-key': key, tabindex: 0, role: 'slider', 'aria-label': key, title: `drag sideways to change ${key}; release to apply` });
+    const show = (v) => { s.dataset.value = String(v); s.textContent = String(v); s.setAttribute('aria-valuenow', String(v)); };
+    drags.set(key, show);
+    show(ctx.get(key));
+    let drag = null;
+    s.addEventListener('pointerdown', (e) => {
+      s.setPointerCapture(e.pointerId);
+      const v0 = Number(s.dataset.value);
+      drag = { x: e.clientX, v0, step: 0.01 * Math.max(1, Math.abs(v0)), moved: false };
+    });
+    s.addEventListener('pointermove', (e) => {
+      if (!drag) return;
+      const v = Math.round((drag.v0 + (e.clientX - drag.x) * drag.step) * 1000) / 1000;
+      drag.moved = true;
+      show(v);
+      const q = new URLSearchParams(current);
+      q.set(key, String(v));
+      for (const p of panels.values()) for (const l of p.live.values()) l.preview(q.toString());
+    });
+    const end = () => { if (drag?.moved) ctx.setMany({ [key]: s.dataset.value }); drag = null; };
+    s.addEventListener('pointerup', end);
+    s.addEventListener('pointercancel', end);
+    s.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+      e.preventDefault();
+      const v = Number(s.dataset.value);
+      ctx.setMany({ [key]: String(Math.round((v + (e.key === 'ArrowUp' ? 1 : -1) * 0.1 * Math.max(1, Math.abs(v))) * 1000) / 1000) });
+    });
+    return s;
+  }
+
+  // Live regions of a painted scene: each kind's layer goes over its region (in the wrap's pixels).
+  function placeLive(p, scene) {
+    const seen = new Set();
+    for (const r of scene.live || []) {
+      const mod = LIVE[r.kind];
+      if (!mod) continue;
+      seen.add(r.kind);
+      if (!p.live.has(r.kind)) {
+        p.live.set(r.kind, mod.create({ wrap: p.section.querySelector('.figure-wrap'), bar: p.bar, hp: ctx.hp, el: ctx.el, backend: ctx.backend, query: current }));
+      }
+      p.live.get(r.kind).place({ ...r, x: r.x + p.canvas.offsetLeft, y: r.y + p.canvas.offsetTop });
+    }
+    for (const [kind, l] of p.live) if (!seen.has(kind)) l.hide();
+  }
+
   function render(name) {
     const p = panels.get(name);
     if (!p || destroyed) return;
@@ -133,6 +199,7 @@ export function mountLab(root, lab, query, ctx) {
       return;
     }
     paint(p.canvas, fig.scene);
+    placeLive(p, fig.scene);
     p.section.classList.toggle('wide', fig.scene.width > 640 || (lab.figures[0]?.name === name));
     p.canvas.setAttribute('aria-label', [fig.title, ...fig.caption].join('. '));
     p.caption.replaceChildren(...fig.caption.map((c) => el('p', {}, c)));
@@ -155,7 +222,13 @@ export function mountLab(root, lab, query, ctx) {
   const ofPart = (part) => (d) => d.parts.includes(part);
   return {
     lv,
-    params(q) { lv.set_query(q); renderWhere(() => true); },
+    params(q) {
+      current = q;
+      lv.set_query(q);
+      for (const [key, show] of drags) show(ctx.get(key));
+      for (const p of panels.values()) for (const l of p.live.values()) l.query(q);
+      renderWhere(() => true);
+    },
     started(part) {
       lv.restart(part);
       for (const p of panels.values()) if (p.def.parts.includes(part)) { p.error.hidden = true; p.section.classList.add('busy'); }
@@ -177,6 +250,7 @@ export function mountLab(root, lab, query, ctx) {
       destroyed = true;
       resize.disconnect();
       for (const t of players.values()) clearInterval(t);
+      for (const p of panels.values()) for (const l of p.live.values()) l.destroy();
       lv.free();
     },
   };

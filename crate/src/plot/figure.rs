@@ -45,6 +45,11 @@ pub enum Control {
     Params { keys: Vec<String> },
     /// Buttons, each doing an action.
     Buttons { buttons: Vec<Button> },
+    /// Numbers dragged sideways: `template` is text with `{key}` where the value of the
+    /// link parameter `key` is shown (e.g. `W = [{w11} {w12}]`). Dragging one changes it
+    /// (live layers of the figure follow at once), releasing sets it in the link; the
+    /// arrow keys step it. `hint` is shown beside them.
+    Drag { template: String, hint: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +131,9 @@ pub enum Cmap {
     Gray,
     /// ±1 states: +1 dark, −1 light (for patterns).
     Spins,
+    /// A translucent white wash where the value is positive, transparent elsewhere (to mark
+    /// regions over another heatmap; the domain is not used).
+    Wash,
 }
 
 impl Cmap {
@@ -143,6 +151,10 @@ impl Cmap {
                         [255, 255, 255, 0]
                     }
                 })
+                .collect(),
+            Cmap::Wash => values
+                .iter()
+                .flat_map(|&v| if v > 0.0 { [255, 255, 255, 120] } else { [255, 255, 255, 0] })
                 .collect(),
             Cmap::Viridis => super::heatmap_rgba(values, domain[0], domain[1], Colormap::Viridis),
             Cmap::Diverging => super::heatmap_rgba(values, domain[0], domain[1], Colormap::Diverging),
@@ -239,6 +251,9 @@ pub struct ColorBar {
     pub cmap: Cmap,
     pub domain: [f64; 2],
     pub label: String,
+    /// Tick positions in the domain's units (`Auto`: nice linear ticks), e.g. labels in
+    /// E at the positions √E of a bar coloured by √E.
+    pub ticks: Ticks,
 }
 
 /// Style of a series.
@@ -307,6 +322,12 @@ pub enum Shape {
     Circle,
     Cross,
     Square,
+    /// A dot filled with the colour and outlined dark (readable over any heatmap).
+    Disc,
+    /// A dark outline with its lower half filled with the colour.
+    Half,
+    /// A square filled with the colour and outlined dark.
+    Block,
 }
 
 /// A mark drawn in a plot's data coordinates.
@@ -409,7 +430,15 @@ impl Plot {
     }
 
     pub fn colorbar(mut self, cmap: Cmap, domain: [f64; 2], label: impl Into<String>) -> Self {
-        self.colorbar = Some(ColorBar { cmap, domain, label: label.into() });
+        self.colorbar = Some(ColorBar { cmap, domain, label: label.into(), ticks: Ticks::Auto });
+        self
+    }
+
+    /// Ticks of the colour bar at these positions (in the bar's domain), with these labels.
+    pub fn colorbar_ticks(mut self, ticks: Vec<(f64, String)>) -> Self {
+        if let Some(cb) = &mut self.colorbar {
+            cb.ticks = Ticks::Labels { ticks };
+        }
         self
     }
 

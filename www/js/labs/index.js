@@ -1,6 +1,5 @@
 // Lab id -> hand-written view module, for labs not yet moved to figures described in Rust
 // (the lab contract: labs with figures are drawn by labview.js).
-import dense from './dense.js';
 import klr from './klr.js';
 
-export const renderers = { dense, klr };
+export const renderers = { klr };
