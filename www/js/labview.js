@@ -52,8 +52,10 @@ export function mountLab(root, lab, query, ctx) {
       el('div', { class: 'figure-controls' }),
       el('div', { class: 'live-bar' }),
       el('div', { class: 'figure-wrap' }, canvas),
+      el('div', { class: 'readout hint', 'aria-live': 'off' }),
       el('div', { class: 'caption' }));
-    attach(canvas, act);
+    const readout = section.querySelector('.readout');
+    attach(canvas, act, (text) => { readout.textContent = text; });
     panels.set(def.name, {
       def, section, canvas,
       caption: section.querySelector('.caption'),
@@ -184,6 +186,16 @@ export function mountLab(root, lab, query, ctx) {
       p.live.get(r.kind).place({ ...r, x: r.x + p.canvas.offsetLeft, y: r.y + p.canvas.offsetTop });
     }
     for (const [kind, l] of p.live) if (!seen.has(kind)) l.hide();
+    // What the plot draws after a live region goes on a transparent canvas above the live layers.
+    const above = (scene.live || []).filter((r) => LIVE[r.kind]).flatMap((r) => r.above || []);
+    if (above.length && !p.above) {
+      p.above = el('canvas', { class: 'live-above', style: 'position:absolute;pointer-events:none' });
+      p.section.querySelector('.figure-wrap').append(p.above);
+    }
+    if (p.above) {
+      Object.assign(p.above.style, { left: `${p.canvas.offsetLeft}px`, top: `${p.canvas.offsetTop}px` });
+      paint(p.above, { width: scene.width, height: scene.height, items: above }, { clear: true });
+    }
   }
 
   function render(name) {

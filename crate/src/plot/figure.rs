@@ -373,6 +373,18 @@ pub enum PlaneClick {
     Stroke { key: String },
 }
 
+/// Values read out under the pointer: hovering the plot shows (x, y) and every layer's value
+/// at the grid point nearest the pointer (a `rows × cols` grid whose corner points lie at
+/// `extent` = x0, x1, y0, y1; row 0 at y1).
+#[derive(Debug, Clone, Serialize)]
+pub struct Readout {
+    pub rows: usize,
+    pub cols: usize,
+    pub extent: [f64; 4],
+    /// (name, values in row-major order) per layer.
+    pub layers: Vec<(String, Vec<f64>)>,
+}
+
 /// A plot: two axes and its marks.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plot {
@@ -387,6 +399,9 @@ pub struct Plot {
     /// One data unit is as many px on x as on y (images, phase planes).
     pub equal: bool,
     pub click: Option<PlaneClick>,
+    /// What hovering reads out (the page only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readout: Option<Readout>,
 }
 
 impl Plot {
@@ -401,6 +416,7 @@ impl Plot {
             height: 220.0,
             equal: false,
             click: None,
+            readout: None,
         }
     }
 

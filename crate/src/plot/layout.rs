@@ -596,6 +596,8 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
     s.items.push(Item::Clip { x: px0, y: py0, w: pw, h: ph });
     let (sx, sy) = (p.x.scale, p.y.scale);
     let mut sample: Vec<(f64, f64)> = Vec::new();
+    // The first live region and where the items drawn after it start.
+    let mut live_from: Option<(usize, usize)> = None;
     for m in &p.marks {
         match m {
             Mark::Series { x, y, style, .. } => {
@@ -818,15 +820,28 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                     }
                 }
             }
-            Mark::Live { kind } => s.live.push(LiveRegion {
-                kind: kind.clone(),
-                x: px0,
-                y: py0,
-                w: pw,
-                h: ph,
-                domain: [x0, x1, y0, y1],
-            }),
+            Mark::Live { kind } => {
+                live_from.get_or_insert((s.live.len(), s.items.len()));
+                s.live.push(LiveRegion {
+                    kind: kind.clone(),
+                    x: px0,
+                    y: py0,
+                    w: pw,
+                    h: ph,
+                    domain: [x0, x1, y0, y1],
+                    above: Vec::new(),
+                });
+            }
         }
+    }
+    // Marks after a live region are painted again above the live layer, clipped alike.
+    if let Some((k, from)) = live_from
+        && s.items.len() > from
+    {
+        let mut above = vec![Item::Clip { x: px0, y: py0, w: pw, h: ph }];
+        above.extend(s.items[from..].iter().cloned());
+        above.push(Item::Unclip);
+        s.live[k].above = above;
     }
     for r in &p.refs {
         let stroke = Stroke { color: r.color, width: 1.2, dash: vec![5.0, 4.0] };
@@ -1001,6 +1016,32 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
             mode: c.clone(),
         });
     }
+    if let Some(r) = &p.readout {
+        let grid = [
+            xpx(tf(r.extent[0], sx)),
+            xpx(tf(r.extent[1], sx)),
+            ypx(tf(r.extent[3], sy)),
+            ypx(tf(r.extent[2], sy)),
+        ];
+        if grid.iter().all(|v| v.is_finite()) && r.rows * r.cols > 0 {
+            s.hits.insert(
+                0,
+                Hit::Readout {
+                    x: px0,
+                    y: py0,
+                    w: pw,
+                    h: ph,
+                    xmap: AxisMap { p0: px0, p1: px0 + pw, lo: x0, hi: x1, log: sx == Scale::Log, digits: 4 },
+                    ymap: AxisMap { p0: py0 + ph, p1: py0, lo: y0, hi: y1, log: sy == Scale::Log, digits: 4 },
+                    rows: r.rows,
+                    cols: r.cols,
+                    grid,
+                    names: r.layers.iter().map(|(n, _)| n.clone()).collect(),
+                    values: r.layers.iter().map(|(_, v)| v.clone()).collect(),
+                },
+            );
+        }
+    }
     s.height = height.ceil();
     if p.equal {
         s.width = (px0 + pw + right).min(w);
@@ -1140,6 +1181,22 @@ mod tests {
         // One in the plot, one as the legend's swatch.
         assert_eq!((halves, rings), (2, 2));
         assert_eq!(Cmap::Wash.rgba(&[1.0, 0.0, f64::NAN], [0.0, 1.0]), [255, 255, 255, 120, 255, 255, 255, 0, 255, 255, 255, 0]);
+    }
+
+    #[test]
+    fn marks_after_a_live_region_are_painted_again_above_it() {
+        let p = Plot::new(Axis::new("x").domain(0.0, 1.0), Axis::new("y").domain(0.0, 1.0))
+            .series("under", vec![0.0, 1.0], vec![0.0, 1.0], Style::line(0))
+            .mark(Mark::Live { kind: "dots".into() })
+            .series("over", vec![0.0, 1.0], vec![1.0, 0.0], Style::line(1));
+        let mut outer = Scene::default();
+        outer.append_at(layout_plot(&p, 300.0), 10.0, 20.0);
+        let live = &outer.live[0];
+        let paths: Vec<&Item> = live.above.iter().filter(|i| matches!(i, Item::Path { .. })).collect();
+        assert_eq!(paths.len(), 1, "only the series after the live mark");
+        assert!(matches!(live.above.first(), Some(Item::Clip { x, y, .. }) if *x == live.x && *y == live.y));
+        // The same path is in the scene's items (exports), shifted alike.
+        assert!(outer.items.contains(paths[0]));
     }
 
     #[test]

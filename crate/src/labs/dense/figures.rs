@@ -5,8 +5,8 @@
 
 use super::super::{FigureDef, View, field, num, nums};
 use crate::plot::figure::{
-    Axis, Body, Cmap, Control, DataTable, Figure, LegendPos, Mark, Panel, PlaneClick, Pixels, Plot, Shape, Style,
-    Table,
+    Axis, Body, Cmap, Control, DataTable, Figure, LegendPos, Mark, Panel, PlaneClick, Pixels, Plot, Readout, Shape,
+    Style, Table,
 };
 use crate::plot::scene::{Color, PALETTE, WHITE};
 use crate::plot::ticks::{self, number};
@@ -272,11 +272,21 @@ fn portrait(v: &View) -> Figure {
         Vec::new()
     };
     let mut fig = Figure::new(name, title).columns(2).control(drag_wb());
+    // Hovering either map reads both energies and the dead-neuron count at the nearest grid point.
+    let readout: Vec<(String, Vec<f64>)> = ["a", "b"]
+        .iter()
+        .map(|k| (short(&text(field(l, k), "energy")), nums(field(field(l, k), "values"))))
+        .chain(std::iter::once(("dead neurons k".to_string(), nums(field(l, "dead")))))
+        .collect();
     for (i, key) in ["a", "b"].into_iter().enumerate() {
         let m = field(l, key);
         let mut plot = energy_plot(m, g, ext, axes);
         if !sx.is_empty() {
             plot = plot.series("", sx.clone(), sy.clone(), Style::line(0).color(WHITE.alpha(0.55)).width(0.8));
+        }
+        // The particles move over the map; the trajectory and the fixed points stay on top.
+        if i == 0 {
+            plot = plot.mark(Mark::Live { kind: PARTICLES.into() });
         }
         if let Some(t) = traj {
             plot = plot
@@ -294,11 +304,12 @@ fn portrait(v: &View) -> Figure {
             plot = plot.mark(mk);
         }
         if i == 0 {
-            plot = plot.mark(Mark::Live { kind: PARTICLES.into() }).legend(LegendPos::None);
+            plot = plot.legend(LegendPos::None);
         } else {
             plot = plot.legend(LegendPos::Below);
         }
         plot.click = Some(PlaneClick::Set { x_key: "x0".into(), y_key: "y0".into(), drag: false, digits: 4 });
+        plot.readout = Some(Readout { rows: g, cols: g, extent: ext, layers: readout.clone() });
         let label = text(m, "label");
         fig = fig.plot(if i == 0 { format!("{label} · particles") } else { label }, plot);
     }
@@ -379,17 +390,18 @@ fn monitor(v: &View) -> Figure {
         let n = count(e, "increase_count");
         let inc = field(e, "increases").as_array().cloned().unwrap_or_default();
         let label = text(e, "label");
+        let energy = text(e, "energy");
+        let chosen = if i == 0 { ", chosen" } else { "" };
         let head = if n > 0 {
             format!(
-                "{label}{} — ⚠ {} (largest {})",
-                if i == 0 { " (chosen)" } else { "" },
+                "{}{chosen} — {} (largest {})",
+                short(&energy),
                 plural(n, "increase", "increases"),
                 number(num(field(e, "largest_increase")))
             )
         } else {
-            format!("{label}{} — never increases here", if i == 0 { " (chosen)" } else { "" })
+            format!("{}{chosen} — never increases here", short(&energy))
         };
-        let energy = text(e, "energy");
         let mut plot = Plot::new(Axis::new("t"), Axis::new(short(&energy)))
             .series(short(&energy), t.clone(), nums(field(e, "values")), Style::line(0))
             .height(170.0);
@@ -403,7 +415,12 @@ fn monitor(v: &View) -> Figure {
                 label: "increase".into(),
             });
         }
-        fig = fig.plot(head, plot).caption(format!("{label}: {}", guarantee(field(e, "guarantee"))));
+        fig = fig.plot(head, plot).caption(format!(
+            "{}{}: {label}: {}",
+            short(&energy),
+            if n > 0 { format!(" rose {}", plural(n, "time", "times")) } else { String::new() },
+            guarantee(field(e, "guarantee"))
+        ));
     }
     fig
 }
@@ -418,15 +435,18 @@ fn fixed(v: &View) -> Figure {
     }
     let fp = v.get("fixed_points");
     let points = field(fp, "points").as_array().cloned().unwrap_or_default();
+    // One column per energy defined on the state space (the same at every point).
+    let names: Vec<String> = points
+        .first()
+        .and_then(|p| field(p, "energies").as_object())
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
     let rows = points
         .iter()
         .map(|p| {
             let stab = text(p, "stability");
             let eig = field(p, "eigenvalues").as_array().map(|e| e.iter().map(complex).collect::<Vec<_>>().join(", "));
-            let energies = field(p, "energies")
-                .as_object()
-                .map(|m| m.iter().map(|(k, e)| format!("{k} = {}", number(num(e)))).collect::<Vec<_>>().join(", "));
-            vec![
+            let mut row = vec![
                 format!("({}, {})", number(num(field(p, "x.0"))), number(num(field(p, "x.1")))),
                 eig.unwrap_or_default(),
                 if field(p, "steady") == &Json::Bool(true) {
@@ -435,15 +455,14 @@ fn fixed(v: &View) -> Figure {
                     format!("{stab} (zero of R, ‖f‖ = {})", number(num(field(p, "residual"))))
                 },
                 count(p, "dead").to_string(),
-                energies.unwrap_or_default(),
-            ]
+            ];
+            row.extend(names.iter().map(|k| number(num(field(field(p, "energies"), k)))));
+            row
         })
         .collect();
-    let table = Table {
-        columns: ["state", "eigenvalues of J", "stability", "dead k", "energies"].map(String::from).to_vec(),
-        rows,
-        highlight: Vec::new(),
-    };
+    let mut columns: Vec<String> = ["state", "eigenvalues of J", "stability", "dead k"].map(String::from).to_vec();
+    columns.extend(names.iter().map(|k| short(k)));
+    let table = Table { columns, rows, highlight: Vec::new() };
     let n = points.len();
     Figure::new(name, title)
         .panel(Panel { title: String::new(), body: Body::Table(table) })
@@ -688,7 +707,7 @@ fn ex7(v: &View) -> Figure {
         let curves = field(set, "curves").as_array().cloned().unwrap_or_default();
         let (x, y) = joined(curves.iter().map(|c| (nums(field(c, "t")), nums(field(c, "energy")))));
         let label =
-            if text(set, "r") == "i_wtl" { "R = I − WᵀΛ (Example 7)" } else { "R = I (no guarantee)" };
+            if text(set, "r") == "i_wtl" { "R = I − W⊤Λ (Example 7)" } else { "R = I (no guarantee)" };
         let style = if k == 0 {
             Style::line(0).color(BLUE.alpha(0.8)).width(1.2)
         } else {
@@ -819,7 +838,17 @@ mod tests {
         assert_eq!(s.live.len(), 1);
         assert_eq!(s.live[0].kind, PARTICLES);
         assert_eq!(s.live[0].domain, [-3.0, 3.0, -3.0, 3.0]);
+        // The trajectory and the fixed points are painted again above the particles.
+        let circles = s.live[0].above.iter().filter(|i| matches!(i, Item::Circle { .. })).count();
+        assert_eq!(circles, 1 + 2 + 1, "start, two stable points, one saddle");
         assert_eq!(s.hits.iter().filter(|h| matches!(h, Hit::Plane { .. })).count(), 2);
+        // Hovering reads both energies and the dead count at the grid point under the pointer.
+        let Some(Hit::Readout { names, values, rows, .. }) = s.hits.iter().find(|h| matches!(h, Hit::Readout { .. }))
+        else {
+            panic!("no readout")
+        };
+        assert_eq!(names, &["E (KH)", "E3", "dead neurons k"]);
+        assert_eq!((*rows, values[2].len()), (24, 24 * 24));
         assert!(matches!(&f.controls[..], [Control::Drag { template, .. }] if template.contains("{w12}")));
         // The data: one row per grid point, the energies as the landscape part computed them.
         let t = f.table();
@@ -857,7 +886,7 @@ mod tests {
         let n = e3["increase_count"].as_u64().expect("a count") as usize;
         assert!(n > 0);
         let f = monitor(&v);
-        assert!(f.panels[0].title.contains(&format!("⚠ {n} increase")), "{}", f.panels[0].title);
+        assert!(f.panels[0].title.starts_with(&format!("E3, chosen — {n} increase")), "{}", f.panels[0].title);
         let marked = plot(&f, 0)
             .marks
             .iter()
@@ -942,7 +971,7 @@ mod tests {
             .iter()
             .filter_map(|m| if let Mark::Series { label, .. } = m { Some(label.as_str()) } else { None })
             .collect();
-        assert_eq!(labels, ["R = I − WᵀΛ (Example 7)", "R = I (no guarantee)"]);
+        assert_eq!(labels, ["R = I − W⊤Λ (Example 7)", "R = I (no guarantee)"]);
         assert!(f.caption[0].contains("R = I − WᵀΛ: 0 increases of E3"), "{}", f.caption[0]);
     }
 
