@@ -1,5 +1,7 @@
 // The dense associative memory lab in a real browser: what a visitor sees and the
-// wiring (URL, presets, clicks, drags, workers, the particle loop). The math is tested natively.
+// wiring (URL, presets, clicks, drags, workers, the particle layer). Its figures come from
+// Rust (the lab contract); the math is tested natively. Every figure the page offers as SVG
+// is the document the CLI writes for the same link.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,21 +15,30 @@ after(async () => { await ctx?.close(); srv?.server.close(); });
 // Small N-dimensional parts so the workers finish quickly on a 2-core machine.
 const SMALL = 'p3_n=40&p3_trials=6&p3_points=4&c_starts=6&e7_starts=3&nd_n=12&grid=61';
 const param = (page, k) => new URL(page.url()).searchParams.get(k);
+const cli = join(ROOT, 'target', 'release', 'hopfield');
 
 const PARTS = ['Fixed_points', 'Landscape', 'Trajectory', 'Dead', 'Prop3', 'Appc', 'Ex7'];
+const canvas = (f) => `[data-figure="${f}"] canvas.figure`;
+/** The text a figure's scene draws, joined with spaces (wrapped lines join back up). */
+const drawn = (page, f) => page.$eval(canvas(f), (c) => (c.scene?.items || []).filter((i) => i.t === 'text').map((i) => i.text).join(' '));
+const caption = (page, f) => page.textContent(`[data-figure="${f}"] .caption`);
 
-/** Every part has been shown once (progress rows no longer shift the layout). */
+/** Every part has been shown once and the portrait carries its particle layer. */
 async function ready(page) {
-  await page.waitForSelector('canvas[data-plane="a"][data-ready="1"]', { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('[data-figure="portrait"] canvas.figure')?.scene?.live?.length > 0, null, { timeout: 60000 });
   await page.waitForFunction((parts) => parts.every((p) => document.body.dataset[`ran${p}`] !== undefined), PARTS, { timeout: 90000 });
+  await page.waitForTimeout(400);
 }
 
 test('the phase portrait shows two energy maps, moving particles, fixed points and the monitor', async () => {
   const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=5000`);
   await ready(page);
-  for (const sel of ['canvas[data-plane="a"]', 'canvas[data-plane="b"]', 'canvas[data-chart="energy-kh"]', 'canvas[data-chart="energy-e3"]']) {
-    assert.ok((await inkedPixels(page, sel)) > 1000, `${sel} is drawn`);
-  }
+  for (const f of ['portrait', 'monitor']) assert.ok((await inkedPixels(page, canvas(f))) > 1000, `${f} is drawn`);
+  // Two maps (each with a colour bar) and two monitored energies.
+  const clips = (f) => page.$eval(canvas(f), (c) => c.scene.items.filter((i) => i.t === 'clip').length);
+  assert.equal(await clips('portrait'), 2);
+  assert.equal(await clips('monitor'), 2);
+  assert.match(await drawn(page, 'portrait'), /E \(KH\) .*E3 \(colour ∝ √E3\)/);
   // The particle layer is animated: frames keep coming and pixels change between them.
   await page.waitForFunction(() => window.__denseStats.work.length > 20, null, { timeout: 20000 });
   const grab = () => page.$eval('canvas[data-particles]', (c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 3).slice(0, 200000)));
@@ -41,12 +52,12 @@ test('the phase portrait shows two energy maps, moving particles, fixed points a
   assert.equal(await page.$eval('.flow-status', (e) => e.dataset.path), 'cpu');
   assert.match(await page.textContent('.flow-status'), /5,000 advected by RK4 .* on the CPU \(WebAssembly, RK4 in f64 per particle\) — not on the GPU: the page has no verified WebGPU .*\. None stopped/);
   // Default system: two memories and a saddle.
-  const stab = await page.$$eval('.fp-table tr[data-stability]', (rs) => rs.map((r) => r.dataset.stability));
+  const stab = await page.$eval(canvas('fixed'), (c) => c.scene.items.filter((i) => i.t === 'text' && /^(stable|unstable|marginal)\b/.test(i.text)).map((i) => i.text));
   assert.deepEqual(stab, ['stable', 'unstable', 'stable']);
   // KH energy along (1) with a symmetric W: proven, and never increases.
-  assert.equal(await page.$eval('[data-energy="kh"] [data-increases]', (e) => e.dataset.increases), '0');
-  assert.match(await page.textContent('[data-energy="kh"]'), /proven/);
-  assert.match(await page.textContent('.traj-status'), /Dormand–Prince 5\(4\), adaptive, tolerance 1e-8 .* reached the end time/);
+  assert.match(await drawn(page, 'monitor'), /E \(KH\), chosen — never increases here/);
+  assert.match(await caption(page, 'monitor'), /E \(KH\): Krotov–Hopfield energy \(2\): ✓ proven/);
+  assert.match(await caption(page, 'monitor'), /Dormand–Prince 5\(4\), adaptive, tolerance 1e-8 .* reached the end time/);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -54,22 +65,25 @@ test('the phase portrait shows two energy maps, moving particles, fixed points a
 test('clicking a map starts the trajectory there; presets set several keys at once', async () => {
   const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=1000`);
   await ready(page);
-  const box = await (await page.$('canvas[data-plane="b"]')).boundingBox();
-  await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.3);
+  // The right map's plot area (the second clickable plane of the portrait).
+  const plane = await page.$eval(canvas('portrait'), (c) => c.scene.hits.filter((h) => h.t === 'plane')[1]);
+  const box = await (await page.$(canvas('portrait'))).boundingBox();
+  await page.mouse.click(box.x + plane.x + plane.w * 0.75, box.y + plane.y + plane.h * 0.3);
   await page.waitForFunction(() => new URL(location.href).searchParams.get('x0') !== '-1.5');
   assert.ok(Number(param(page, 'x0')) > 0 && Number(param(page, 'y0')) > 0, page.url());
-  await page.waitForFunction((x) => document.querySelector('.traj-status').textContent.includes(`(${x},`), param(page, 'x0'), { timeout: 30000 });
+  await page.waitForFunction((x) => document.querySelector('[data-figure="monitor"] .caption').textContent.includes(`(${x},`), param(page, 'x0'), { timeout: 30000 });
   // The printed form of (9): E3 is not a Lyapunov function, and the monitor flags its rise.
-  await page.click('button[data-preset="(9) as printed: E3 rises"]');
+  await page.click('button[data-preset="e3-rises"]');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('dynamics') === 'mod');
   assert.equal(param(page, 'energy'), 'e3');
   assert.equal(param(page, 'x0'), '0.8');
-  await page.waitForSelector('[data-energy="e3"] [data-increases]:not([data-increases="0"])', { timeout: 30000 });
-  assert.match(await page.textContent('[data-energy="e3"]'), /not proven/);
+  const e3 = (re) => page.waitForFunction((src) => new RegExp(src).test((document.querySelector('[data-figure="monitor"] canvas.figure')?.scene?.items || []).filter((i) => i.t === 'text').map((i) => i.text).join(' ')), re.source, { timeout: 30000 });
+  await e3(/E3, chosen — [1-9]\d* increases? \(largest /);
+  assert.match(await caption(page, 'monitor'), /E3 rose [1-9]\d* times?: E3 = [^:]*: ✗ not proven/);
   // The transposed R: the gradient flow of E3 never lets it rise.
-  await page.click('button[data-preset="(9) transposed: gradient flow"]');
+  await page.click('button[data-preset="gradient-flow"]');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('dynamics') === 'mod_t');
-  await page.waitForFunction(() => document.querySelector('[data-energy="e3"] [data-increases]')?.dataset.increases === '0', null, { timeout: 30000 });
+  await e3(/E3, chosen — never increases here/);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -86,7 +100,9 @@ test('dragging an entry of W changes the URL on release; the maps follow', async
   const w12 = Number(param(page, 'w12'));
   assert.ok(w12 > -2 && w12 < 0, `w12 = ${w12}`);
   assert.equal(await page.$eval('#p-w12', (e) => e.value), String(w12));
-  await page.waitForFunction((v) => document.querySelector('.fp-table p').textContent.length > 0 && new URL(location.href).searchParams.get('w12') === v, String(w12));
+  await page.waitForFunction((v) => document.querySelector('[data-figure="fixed"] .caption').textContent.length > 0 && new URL(location.href).searchParams.get('w12') === v, String(w12));
+  // The maps follow: the portrait is drawn again for the new W (its caption names the system).
+  await page.waitForFunction(() => document.body.dataset.ranLandscape !== undefined);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -97,11 +113,11 @@ test('a stiff system stops the particles and the RK4 trajectory, and the page sa
   await ready(page);
   await page.waitForFunction(() => Number(document.querySelector('.flow-status').dataset.stopped) > 0, null, { timeout: 20000 });
   assert.match(await page.textContent('.flow-status'), /stopped .*unstable step/);
-  assert.equal(await page.$eval('.traj-status', (e) => e.dataset.stop), 'unstable_step');
-  assert.match(await page.textContent('.traj-status'), /use Dormand–Prince or a smaller dt/);
+  assert.match(await caption(page, 'monitor'), /stopped: the fixed RK4 step is unstable here/);
+  assert.match(await caption(page, 'monitor'), /use Dormand–Prince or a smaller dt/);
   // Restart respawns them.
   await page.click('button:has-text("Restart particles")');
-  assert.ok((await inkedPixels(page, 'canvas[data-plane="a"]')) > 1000);
+  assert.ok((await inkedPixels(page, canvas('portrait'))) > 1000);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -109,18 +125,19 @@ test('a stiff system stops the particles and the RK4 trajectory, and the page sa
 test('the N-dimensional parts render: dead neurons, Proposition 3 with progress, Appendix C, Example 7', async () => {
   const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&p3_trials=30&particles=0`);
   // Proposition 3 reports partial curves while it runs.
-  await page.waitForFunction(() => Number(document.querySelector('canvas[data-chart="prop3"]')?.dataset.done) > 0, null, { timeout: 60000 });
+  await page.waitForFunction(() => Number(/^(\d+) of 30 /.exec(document.querySelector('[data-figure="prop3"] .caption')?.textContent)?.[1]) > 0, null, { timeout: 60000 });
   for (const part of ['Dead', 'Prop3', 'Appc', 'Ex7']) {
     await page.waitForFunction((p) => document.body.dataset[`ran${p}`] !== undefined, part, { timeout: 90000 });
   }
-  assert.equal(await page.$eval('canvas[data-chart="prop3"]', (e) => e.dataset.done), '30');
-  assert.ok(Number(await page.$eval('[data-k]', (e) => e.dataset.k)) > 0, 'ReLU neurons die');
-  assert.match(await page.textContent('[data-panel="dead"]'), /S = W⊥Λ⊥ − I .*: stable/);
-  assert.equal(await page.$eval('[data-panel="appc"] [data-violations]', (e) => e.dataset.violations), '0');
-  assert.equal(await page.$eval('[data-panel="ex7"] [data-increases]', (e) => e.dataset.increases), '0');
-  for (const sel of ['canvas[data-chart="dead"]', 'canvas[data-chart="prop3"]', 'canvas[data-chart="appc-plane"]', 'canvas[data-chart="appc-dist"]', 'canvas[data-chart="ex7"]']) {
-    assert.ok((await inkedPixels(page, sel)) > 500, `${sel} is drawn`);
-  }
+  await page.waitForTimeout(400);
+  assert.match(await caption(page, 'prop3'), /^30 of 30 /);
+  assert.match(await drawn(page, 'prop3'), /Monte Carlo \(30 of 30 trials\)/);
+  const dead = await drawn(page, 'dead');
+  assert.ok(Number(/k = dim null Λ = (\d+) dead/.exec(dead)?.[1]) > 0, `ReLU neurons die: ${dead}`);
+  assert.match(dead, /S = W⊥Λ⊥ − I .*: stable/);
+  assert.match(await caption(page, 'appc'), /; 0 trajectories break the e\^\(−εt\) bound/);
+  assert.match(await caption(page, 'ex7'), /R = I − WᵀΛ: 0 increases of E3/);
+  for (const f of ['dead', 'prop3', 'appc', 'ex7']) assert.ok((await inkedPixels(page, canvas(f))) > 500, `${f} is drawn`);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -168,3 +185,45 @@ test('the CLI prints what the page computes for the same query', async () => {
   }
   await page.close();
 });
+
+test('each figure downloads as the SVG (and CSV) the CLI writes; the page lists the CLI\'s figures and presets', async () => {
+  const q = 'v=1&lab=dense&seed=5&grid=24&streamlines=1&particles=300&p3_n=12&p3_trials=3&p3_points=3&c_starts=3&e7_starts=2&nd_n=8';
+  const { page, errors } = await open(ctx, srv.base, `?${q}`);
+  await ready(page);
+  const figures = execFileSync(cli, ['figures', 'dense'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+  assert.deepEqual(await page.$$eval('[data-figure]', (fs) => fs.map((f) => f.dataset.figure)), figures);
+  const presets = execFileSync(cli, ['presets', 'dense'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+  assert.deepEqual(await page.$$eval('button[data-preset]', (bs) => bs.map((b) => b.dataset.preset)), presets);
+  for (const f of figures) {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="svg"]`)]);
+    const svg = await text(dl);
+    const fromCli = execFileSync(cli, ['run', q, '--format', 'svg', '--figure', f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 }).trimEnd();
+    assert.equal(svg, fromCli, `figure ${f}: the page's SVG is the CLI's`);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="csv"]`)]);
+    assert.equal(await text(csv), execFileSync(cli, ['run', q, '--format', 'csv', '--figure', f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 }), `figure ${f}: CSV`);
+  }
+  const [png] = await Promise.all([page.waitForEvent('download'), page.click('[data-figure="portrait"] .dl[data-format="png"]')]);
+  assert.deepEqual([...(await buffer(png)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  const [js] = await Promise.all([page.waitForEvent('download'), page.click('[data-figure="prop3"] .dl[data-format="json"]')]);
+  assert.equal(JSON.parse(await text(js)).name, 'prop3');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('before anything is computed a figure says what will appear, never empty axes', async () => {
+  // A long Appendix C run: its figure waits with a message meanwhile.
+  const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&c_n=300&c_starts=200&c_t=2000&particles=0`);
+  await page.waitForFunction(() => document.querySelector('[data-figure="appc"] canvas.figure')?.scene, null, { timeout: 30000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.ranAppc), undefined);
+  assert.match(await drawn(page, 'appc'), /appears here once they are integrated/);
+  assert.equal(await page.$eval(canvas('appc'), (c) => c.scene.items.filter((i) => i.t === 'clip').length), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+async function buffer(download) {
+  const chunks = [];
+  for await (const c of await download.createReadStream()) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+async function text(download) { return (await buffer(download)).toString('utf8'); }

@@ -4,9 +4,7 @@
 // their layout all live in the wasm core; labs declare them in Rust (see labview.js).
 
 import { Compute } from './compute.js';
-import * as charts from './charts.js';
 import { mountLab } from './labview.js';
-import { renderers } from './labs/index.js';
 import { initShare } from './share.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -29,7 +27,6 @@ async function bindings() {
 }
 
 const hp = await bindings();
-charts.setBindings(hp);
 const LABS = JSON.parse(hp.labs());
 const compute = new Compute(hp);
 
@@ -222,7 +219,7 @@ function renderLab(parsed) {
     current.controls = buildControls(lab, parsed.text, embed && parsed.text.controls ? parsed.text.controls.split(',') : null);
     current.contract = lab.figures?.length > 0;
     const ctx = {
-      hp, charts, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part),
+      hp, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part),
       notify, applyPreset,
       query: () => current.query,
       setUserFile: (name, bytes) => compute.setUserFile(name, bytes),
@@ -232,11 +229,7 @@ function renderLab(parsed) {
       backend: verifiedBackend,
     };
     if (current.contract) current.view = mountLab(body, lab, parsed.query, ctx);
-    else {
-      const renderer = renderers[lab.id];
-      current.view = renderer ? renderer.mount(body, ctx) : null;
-      if (!renderer) body.append(el('p', {}, 'This lab has no view yet.'));
-    }
+    else body.append(el('p', {}, 'This lab has no figures yet.'));
   } else {
     for (const [key, c] of current.controls) c.setValue(parsed.text[key]);
   }
@@ -309,34 +302,27 @@ function runPart(name) {
   // Only show the bar for runs that take a moment.
   const showTimer = setTimeout(() => runs.append(status), 150);
   const started = performance.now();
-  if (contract) view.started(name); else view?.busy?.(name, true);
+  view?.started(name);
   const callbacks = {
     onProgress: (done, total) => {
       bar.max = total; bar.value = done;
       count.textContent = `${done} of ${total}`;
-      if (contract) view.progress(name, done, total);
+      view?.progress(name, done, total);
     },
-    onPartial: (piece) => (contract ? view.piece(name, piece) : view?.partial?.(name, JSON.parse(piece))),
+    onPartial: (piece) => view?.piece(name, piece),
   };
   // A part may be split into shards (one worker each) and merged.
-  // Contract labs: a shardable part with work to do (a switched-off sweep runs unsharded).
-  const shardable = contract ? (current.def.shards || []).includes(name) && view.hasWork(name) : !!view?.shards;
-  const shards = shardable ? (contract ? Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1)) : view.shards(name) ?? 1) : 1;
+  // A shardable part with work to do (a switched-off sweep runs unsharded).
+  const shardable = contract && (current.def.shards || []).includes(name) && view.hasWork(name);
+  const shards = shardable ? Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1)) : 1;
   const job = shards > 1
-    ? compute.runShards(name, query, name, shards, callbacks).then((texts) => (contract ? { shards: texts } : view.merge(name, texts.map((t) => JSON.parse(t)))))
+    ? compute.runShards(name, query, name, shards, callbacks).then((texts) => ({ shards: texts }))
     : compute.run(name, query, name, callbacks);
   job.then((result) => {
     clearTimeout(showTimer); status.remove();
     if (!current || current.lab !== lab) return;
     current.results[name] = result;
-    if (contract) {
-      if (result?.shards) view.shardResults(name, result.shards); else view.result(name, result);
-    } else {
-      const parsed = typeof result === 'string' ? JSON.parse(result) : result;
-      current.results[name] = parsed;
-      view?.busy?.(name, false);
-      view?.show(name, parsed);
-    }
+    if (result?.shards) view?.shardResults(name, result.shards); else view?.result(name, result);
     document.body.dataset[`ran${name[0].toUpperCase()}${name.slice(1)}`] = String(Math.round(performance.now() - started));
   }).catch((err) => {
     clearTimeout(showTimer);
@@ -345,7 +331,7 @@ function runPart(name) {
     current.lastPartKeys[name] = undefined;
     const retry = () => { current.lastPartKeys[name] = partSignature(current.def.parts.find((p) => p.name === name)); runPart(name); };
     const message = err.cancelled ? `${name}: cancelled.` : `${name} failed: ${err.message}`;
-    if (contract) view.failed(name, message, retry); else view?.busy?.(name, false);
+    view?.failed(name, message, retry);
     status.replaceChildren(el('span', { class: err.cancelled ? 'cancelled' : 'error' }, `${message} `), el('button', { onclick: retry }, 'Run again'));
     if (!status.isConnected) runs.append(status);
   });

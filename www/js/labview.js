@@ -1,8 +1,15 @@
 // The generic lab view: one panel per figure the lab declares in Rust. The wasm core builds
 // and lays out each figure (LabView.render); this file only places panels, paints scenes,
-// routes clicks to the link, and offers each figure as SVG, PNG, CSV and JSON.
+// routes clicks to the link, and offers each figure as SVG, PNG, CSV and JSON. A figure
+// may hold live regions (Mark::Live { kind }): the module of that kind draws them on its
+// own canvas above the plot, in its own loop, fed from Rust.
 
 import { paint, attach, pngBlob, fontReady } from './paint.js';
+import particles from './live/particles.js';
+
+/** Live layers by kind: `create({wrap, bar, hp, el, backend, query})` returns
+ * `{place(region), hide(), query(q), preview(q), destroy()}`. */
+const LIVE = { particles };
 
 function download(name, data, type) {
   const blob = data instanceof Blob ? data : new Blob([data], { type });
@@ -20,6 +27,8 @@ export function mountLab(root, lab, query, ctx) {
   const timers = new Map();
   let players = new Map(); // ui key -> interval
   let destroyed = false;
+  let current = query;
+  const drags = new Map(); // parameter key -> show(value text) of its dragged number
 
   // A visitor's own file: read here, turned into link keys by the core, never uploaded.
   const file = el('input', { type: 'file', accept: '.csv,.txt,text/csv,image/*', hidden: true, 'aria-label': 'Load your own data' });
@@ -56,14 +65,19 @@ export function mountLab(root, lab, query, ctx) {
           }, f.toUpperCase())))),
       el('div', { class: 'panel-error', hidden: true }),
       el('div', { class: 'figure-controls' }),
+      el('div', { class: 'live-bar' }),
       el('div', { class: 'figure-wrap' }, canvas),
+      el('div', { class: 'readout hint', 'aria-live': 'off' }),
       el('div', { class: 'caption' }));
-    attach(canvas, act);
+    const readout = section.querySelector('.readout');
+    attach(canvas, act, (text) => { readout.textContent = text; });
     panels.set(def.name, {
       def, section, canvas,
       caption: section.querySelector('.caption'),
       controls: section.querySelector('.figure-controls'),
       error: section.querySelector('.panel-error'),
+      bar: section.querySelector('.live-bar'),
+      live: new Map(), // kind -> live layer
       sig: '',
     });
     grid.append(section);
@@ -129,6 +143,7 @@ export function mountLab(root, lab, query, ctx) {
         input.addEventListener('keydown', (e) => { if (e.key === 'Enter') add(); });
         kids.push(el('div', { class: 'append' }, input, el('button', { onclick: add }, 'Add')));
       }
+      else if (c.t === 'drag') kids.push(dragNumbers(c));
     }
     p.controls.replaceChildren(...kids);
   }
@@ -153,6 +168,69 @@ export function mountLab(root, lab, query, ctx) {
       slider, el('span', { class: 'hint' }, c.label));
   }
 
+  // Numbers dragged sideways: live layers follow at once, the link changes on release.
+  function dragNumbers(c) {
+    const parts = c.template.split(/\{(\w+)\}/).map((s, i) => (i % 2 ? scrub(s) : s));
+    return el('div', { class: 'drag-numbers' }, el('span', {}, parts), el('span', { class: 'hint' }, c.hint));
+  }
+
+  function scrub(key) {
+    const s = el('span', { class: 'scrub', 'data-key': key, tabindex: 0, role: 'slider', 'aria-label': key, title: `drag sideways to change ${key}; release to apply` });
+    const show = (v) => { s.dataset.value = String(v); s.textContent = String(v); s.setAttribute('aria-valuenow', String(v)); };
+    drags.set(key, show);
+    show(ctx.get(key));
+    let drag = null;
+    s.addEventListener('pointerdown', (e) => {
+      s.setPointerCapture(e.pointerId);
+      const v0 = Number(s.dataset.value);
+      drag = { x: e.clientX, v0, step: 0.01 * Math.max(1, Math.abs(v0)), moved: false };
+    });
+    s.addEventListener('pointermove', (e) => {
+      if (!drag) return;
+      const v = Math.round((drag.v0 + (e.clientX - drag.x) * drag.step) * 1000) / 1000;
+      drag.moved = true;
+      show(v);
+      const q = new URLSearchParams(current);
+      q.set(key, String(v));
+      for (const p of panels.values()) for (const l of p.live.values()) l.preview(q.toString());
+    });
+    const end = () => { if (drag?.moved) ctx.setMany({ [key]: s.dataset.value }); drag = null; };
+    s.addEventListener('pointerup', end);
+    s.addEventListener('pointercancel', end);
+    s.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+      e.preventDefault();
+      const v = Number(s.dataset.value);
+      ctx.setMany({ [key]: String(Math.round((v + (e.key === 'ArrowUp' ? 1 : -1) * 0.1 * Math.max(1, Math.abs(v))) * 1000) / 1000) });
+    });
+    return s;
+  }
+
+  // Live regions of a painted scene: each kind's layer goes over its region (in the wrap's pixels).
+  function placeLive(p, scene) {
+    const seen = new Set();
+    for (const r of scene.live || []) {
+      const mod = LIVE[r.kind];
+      if (!mod) continue;
+      seen.add(r.kind);
+      if (!p.live.has(r.kind)) {
+        p.live.set(r.kind, mod.create({ wrap: p.section.querySelector('.figure-wrap'), bar: p.bar, hp: ctx.hp, el: ctx.el, backend: ctx.backend, query: current }));
+      }
+      p.live.get(r.kind).place({ ...r, x: r.x + p.canvas.offsetLeft, y: r.y + p.canvas.offsetTop });
+    }
+    for (const [kind, l] of p.live) if (!seen.has(kind)) l.hide();
+    // What the plot draws after a live region goes on a transparent canvas above the live layers.
+    const above = (scene.live || []).filter((r) => LIVE[r.kind]).flatMap((r) => r.above || []);
+    if (above.length && !p.above) {
+      p.above = el('canvas', { class: 'live-above', style: 'position:absolute;pointer-events:none' });
+      p.section.querySelector('.figure-wrap').append(p.above);
+    }
+    if (p.above) {
+      Object.assign(p.above.style, { left: `${p.canvas.offsetLeft}px`, top: `${p.canvas.offsetTop}px` });
+      paint(p.above, { width: scene.width, height: scene.height, items: above }, { clear: true });
+    }
+  }
+
   function render(name) {
     const p = panels.get(name);
     if (!p || destroyed) return;
@@ -166,6 +244,7 @@ export function mountLab(root, lab, query, ctx) {
       return;
     }
     paint(p.canvas, fig.scene);
+    placeLive(p, fig.scene);
     p.section.classList.toggle('wide', fig.wide || fig.scene.width > 640 || (lab.figures[0]?.name === name));
     p.canvas.setAttribute('aria-label', [fig.title, ...fig.caption].join('. '));
     p.caption.replaceChildren(...fig.caption.map((c) => el('p', {}, c)));
@@ -189,7 +268,13 @@ export function mountLab(root, lab, query, ctx) {
   const pieces = new Map(); // part -> pieces received since it started (data-pieces on its figures)
   return {
     lv,
-    params(q) { lv.set_query(q); renderWhere(() => true); },
+    params(q) {
+      current = q;
+      lv.set_query(q);
+      for (const [key, show] of drags) show(ctx.get(key));
+      for (const p of panels.values()) for (const l of p.live.values()) l.query(q);
+      renderWhere(() => true);
+    },
     started(part) {
       lv.restart(part);
       pieces.set(part, 0);
@@ -233,6 +318,7 @@ export function mountLab(root, lab, query, ctx) {
       destroyed = true;
       resize.disconnect();
       for (const t of players.values()) clearInterval(t);
+      for (const p of panels.values()) for (const l of p.live.values()) l.destroy();
       lv.free();
     },
   };

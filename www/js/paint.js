@@ -67,8 +67,9 @@ function item(ctx, it) {
   }
 }
 
-/** Paint `scene` on `canvas` at `scale` × devicePixelRatio; the canvas takes the scene's CSS size. */
-export function paint(canvas, scene, { scale = 1, css = true } = {}) {
+/** Paint `scene` on `canvas` at `scale` × devicePixelRatio; the canvas takes the scene's CSS size
+ * (on white, or transparent with `clear`). */
+export function paint(canvas, scene, { scale = 1, css = true, clear = false } = {}) {
   const dpr = (window.devicePixelRatio || 1) * scale;
   canvas.width = Math.max(1, Math.ceil(scene.width * dpr));
   canvas.height = Math.max(1, Math.ceil(scene.height * dpr));
@@ -77,7 +78,7 @@ export function paint(canvas, scene, { scale = 1, css = true } = {}) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   if ('fontKerning' in ctx) ctx.fontKerning = 'none';
   ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, scene.width, scene.height);
+  if (clear) ctx.clearRect(0, 0, scene.width, scene.height); else ctx.fillRect(0, 0, scene.width, scene.height);
   for (const it of scene.items) item(ctx, it);
   canvas.scene = scene;
 }
@@ -94,8 +95,22 @@ function inside(h, x, y) { return x >= h.x && x <= h.x + h.w && y >= h.y && y <=
 
 function hitAt(scene, x, y) {
   const hits = scene?.hits || [];
-  for (let i = hits.length - 1; i >= 0; i--) if (inside(hits[i], x, y)) return hits[i];
+  for (let i = hits.length - 1; i >= 0; i--) if (hits[i].t !== 'readout' && inside(hits[i], x, y)) return hits[i];
   return null;
+}
+
+const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '—');
+
+/** What a readout region says at (x, y): the point, and each layer at the nearest grid point. */
+function readout(scene, x, y) {
+  const r = (scene?.hits || []).find((h) => h.t === 'readout' && inside(h, x, y));
+  if (!r) return '';
+  const [l, rt, t, b] = r.grid;
+  const c = Math.round(((x - l) / (rt - l)) * (r.cols - 1));
+  const k = Math.round(((y - t) / (b - t)) * (r.rows - 1));
+  const at = `(${dataAt(r.xmap, x)}, ${dataAt(r.ymap, y)})`;
+  if (c < 0 || k < 0 || c >= r.cols || k >= r.rows) return at;
+  return `${at}: ${r.names.map((n, j) => `${n} = ${num(r.values[j][k * r.cols + c])}`).join(', ')}`;
 }
 
 function cellIndex(h, x, y) {
@@ -115,13 +130,16 @@ function dataAt(map, p) {
  * Route pointer input on `canvas` (whose `scene` property is the painted scene) to
  * `onAction(action)`: {t:'set', values}, {t:'toggle', key, index}, {t:'toggles', key, indices},
  * {t:'ui', key, value}, {t:'append', key, x, y}, {t:'stroke', key, pts},
- * {t:'paints', key, token, n, cols, indices}.
+ * {t:'paints', key, token, n, cols, indices}; and what a readout region says under the
+ * pointer to `onHover(text)` ('' elsewhere).
  */
-export function attach(canvas, onAction) {
+export function attach(canvas, onAction, onHover = () => {}) {
   let drag = null;
   const pos = (e) => { const r = canvas.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+  canvas.addEventListener('pointerleave', () => onHover(''));
   canvas.addEventListener('pointermove', (e) => {
     const [x, y] = pos(e);
+    onHover(readout(canvas.scene, x, y));
     const h = hitAt(canvas.scene, x, y);
     canvas.style.cursor = h ? (h.t === 'plane' ? 'crosshair' : 'pointer') : '';
     canvas.title = (h?.t === 'cells' ? h.titles?.[cellIndex(h, x, y)] : h?.title) || '';

@@ -50,6 +50,11 @@ pub enum Control {
     /// A text field whose characters are appended to the token list `key`, one token each
     /// (typing letters into patterns); `allowed` lists the characters taken.
     Append { key: String, label: String, allowed: String },
+    /// Numbers dragged sideways: `template` is text with `{key}` where the value of the
+    /// link parameter `key` is shown (e.g. `W = [{w11} {w12}]`). Dragging one changes it
+    /// (live layers of the figure follow at once), releasing sets it in the link; the
+    /// arrow keys step it. `hint` is shown beside them.
+    Drag { template: String, hint: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -146,6 +151,9 @@ pub enum Cmap {
     /// Colours given directly: each value is `r·65536 + g·256 + b` (0…255 each; see
     /// [`Cmap::pack`]), non-finite values transparent; the domain is ignored (photographs).
     Rgb,
+    /// A translucent white wash where the value is positive, transparent elsewhere (to mark
+    /// regions over another heatmap; the domain is not used).
+    Wash,
 }
 
 impl Cmap {
@@ -174,6 +182,11 @@ impl Cmap {
                         [255, 255, 255, 0]
                     }
                 })
+                })
+                .collect(),
+            Cmap::Wash => values
+                .iter()
+                .flat_map(|&v| if v > 0.0 { [255, 255, 255, 120] } else { [255, 255, 255, 0] })
                 .collect(),
             Cmap::Viridis => super::heatmap_rgba(values, domain[0], domain[1], Colormap::Viridis),
             Cmap::Diverging => super::heatmap_rgba(values, domain[0], domain[1], Colormap::Diverging),
@@ -277,6 +290,9 @@ pub struct ColorBar {
     pub cmap: Cmap,
     pub domain: [f64; 2],
     pub label: String,
+    /// Tick positions in the domain's units (`Auto`: nice linear ticks), e.g. labels in
+    /// E at the positions √E of a bar coloured by √E.
+    pub ticks: Ticks,
 }
 
 /// Style of a series.
@@ -354,6 +370,12 @@ pub enum Shape {
     Circle,
     Cross,
     Square,
+    /// A dot filled with the colour and outlined dark (readable over any heatmap).
+    Disc,
+    /// A dark outline with its lower half filled with the colour.
+    Half,
+    /// A square filled with the colour and outlined dark.
+    Block,
 }
 
 /// A mark drawn in a plot's data coordinates.
@@ -417,6 +439,18 @@ pub enum PlaneClick {
     Stroke { key: String },
 }
 
+/// Values read out under the pointer: hovering the plot shows (x, y) and every layer's value
+/// at the grid point nearest the pointer (a `rows × cols` grid whose corner points lie at
+/// `extent` = x0, x1, y0, y1; row 0 at y1).
+#[derive(Debug, Clone, Serialize)]
+pub struct Readout {
+    pub rows: usize,
+    pub cols: usize,
+    pub extent: [f64; 4],
+    /// (name, values in row-major order) per layer.
+    pub layers: Vec<(String, Vec<f64>)>,
+}
+
 /// A plot: two axes and its marks.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plot {
@@ -431,6 +465,9 @@ pub struct Plot {
     /// One data unit is as many px on x as on y (images, phase planes).
     pub equal: bool,
     pub click: Option<PlaneClick>,
+    /// What hovering reads out (the page only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readout: Option<Readout>,
 }
 
 impl Plot {
@@ -445,6 +482,7 @@ impl Plot {
             height: 220.0,
             equal: false,
             click: None,
+            readout: None,
         }
     }
 
@@ -494,7 +532,15 @@ impl Plot {
     }
 
     pub fn colorbar(mut self, cmap: Cmap, domain: [f64; 2], label: impl Into<String>) -> Self {
-        self.colorbar = Some(ColorBar { cmap, domain, label: label.into() });
+        self.colorbar = Some(ColorBar { cmap, domain, label: label.into(), ticks: Ticks::Auto });
+        self
+    }
+
+    /// Ticks of the colour bar at these positions (in the bar's domain), with these labels.
+    pub fn colorbar_ticks(mut self, ticks: Vec<(f64, String)>) -> Self {
+        if let Some(cb) = &mut self.colorbar {
+            cb.ticks = Ticks::Labels { ticks };
+        }
         self
     }
 

@@ -381,6 +381,20 @@ fn axis_ticks(a: &super::figure::Axis, lo: f64, hi: f64, px: f64, spacing: f64) 
     }
 }
 
+/// Ticks of a colour bar: its own, inside its domain, or nice linear ones.
+fn colorbar_ticks(cb: &super::figure::ColorBar, target: usize) -> Vec<(f64, String)> {
+    let (lo, hi) = (cb.domain[0].min(cb.domain[1]), cb.domain[0].max(cb.domain[1]));
+    match &cb.ticks {
+        Ticks::Auto => ticks::linear(lo, hi, target),
+        Ticks::None => Vec::new(),
+        Ticks::Labels { ticks } => ticks
+            .iter()
+            .filter(|(v, _)| v.is_finite() && *v >= lo - 1e-9 * (hi - lo) && *v <= hi + 1e-9 * (hi - lo))
+            .cloned()
+            .collect(),
+    }
+}
+
 /// Decimate a long polyline to at most ~2 points per pixel column (min and max kept).
 fn decimate(pts: Vec<(f64, f64)>, px_width: f64) -> Vec<(f64, f64)> {
     let limit = (4.0 * px_width).max(64.0) as usize;
@@ -427,12 +441,38 @@ fn marker(s: &mut Scene, x: f64, y: f64, shape: Shape, r: f64, color: Color) {
             fill: None,
             stroke: Some(Stroke::solid(color, 1.4)),
         }),
+        Shape::Disc => s.items.push(Item::Circle {
+            x,
+            y,
+            r,
+            fill: Some(color),
+            stroke: Some(Stroke::solid(OUTLINE, 1.5)),
+        }),
+        Shape::Half => {
+            // The lower half (screen y grows downwards), then the whole outline.
+            let pts = (0..=16)
+                .flat_map(|i| {
+                    let a = std::f64::consts::PI * f64::from(i) / 16.0;
+                    [x + r * a.cos(), y + r * a.sin()]
+                })
+                .collect();
+            s.items.push(Item::Path { pts, closed: true, fill: Some(color), stroke: None });
+            s.items.push(Item::Circle { x, y, r, fill: None, stroke: Some(Stroke::solid(OUTLINE, 1.5)) });
+        }
+        Shape::Block => {
+            s.rect(x - r, y - r, 2.0 * r, 2.0 * r, Some(color), Some(Stroke::solid(OUTLINE, 1.5)))
+        }
     }
 }
+
+/// The dark outline of markers drawn over heatmaps.
+const OUTLINE: Color = Color::rgb(17, 17, 17);
 
 /// A legend entry: its label and how its swatch is drawn.
 struct Entry {
     label: String,
+    /// A marker's shape (drawn as the swatch instead of a line or a dot).
+    shape: Option<Shape>,
     color: Color,
     dash: Vec<f64>,
     line: bool,
@@ -446,14 +486,16 @@ fn entries(p: &Plot) -> Vec<Entry> {
         match m {
             Mark::Series { style, label, .. } if !label.is_empty() => out.push(Entry {
                 label: label.clone(),
+                shape: None,
                 color: style.color,
                 dash: style.dash.clone(),
                 line: style.line,
                 marker: style.marker,
                 fill: false,
             }),
-            Mark::Markers { color, label, size, .. } if !label.is_empty() => out.push(Entry {
+            Mark::Markers { color, label, size, shape, .. } if !label.is_empty() => out.push(Entry {
                 label: label.clone(),
+                shape: Some(*shape),
                 color: *color,
                 dash: Vec::new(),
                 line: false,
@@ -463,6 +505,7 @@ fn entries(p: &Plot) -> Vec<Entry> {
             Mark::Bars { color, label, .. } | Mark::Band { color, label, .. } if !label.is_empty() => out
                 .push(Entry {
                     label: label.clone(),
+                    shape: None,
                     color: *color,
                     dash: Vec::new(),
                     line: false,
@@ -476,7 +519,9 @@ fn entries(p: &Plot) -> Vec<Entry> {
 }
 
 fn draw_entry(s: &mut Scene, e: &Entry, x: f64, y: f64) {
-    if e.fill {
+    if let Some(shape) = e.shape {
+        marker(s, x + 8.0, y, shape, e.marker.min(5.0), e.color);
+    } else if e.fill {
         s.rect(x, y - 5.0, 16.0, 10.0, Some(e.color.alpha(0.45)), Some(Stroke::solid(e.color, 1.0)));
     } else {
         if e.line {
@@ -516,7 +561,7 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
         .map(|r| text::width(&r.label, TICK) + 8.0)
         .fold(0.0, f64::max);
     let cb_w = p.colorbar.as_ref().map_or(0.0, |cb| {
-        let t = ticks::linear(cb.domain[0], cb.domain[1], 5);
+        let t = colorbar_ticks(cb, 5);
         let tw = t.iter().map(|(_, l)| text::width(l, TICK)).fold(0.0, f64::max);
         14.0 + 12.0 + 6.0 + tw + if cb.label.is_empty() { 0.0 } else { LABEL + 10.0 }
     });
@@ -576,6 +621,8 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
     s.items.push(Item::Clip { x: px0, y: py0, w: pw, h: ph });
     let (sx, sy) = (p.x.scale, p.y.scale);
     let mut sample: Vec<(f64, f64)> = Vec::new();
+    // The first live region and where the items drawn after it start.
+    let mut live_from: Option<(usize, usize)> = None;
     for m in &p.marks {
         match m {
             Mark::Series { x, y, style, .. } => {
@@ -866,15 +913,28 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                     }
                 }
             }
-            Mark::Live { kind } => s.live.push(LiveRegion {
-                kind: kind.clone(),
-                x: px0,
-                y: py0,
-                w: pw,
-                h: ph,
-                domain: [x0, x1, y0, y1],
-            }),
+            Mark::Live { kind } => {
+                live_from.get_or_insert((s.live.len(), s.items.len()));
+                s.live.push(LiveRegion {
+                    kind: kind.clone(),
+                    x: px0,
+                    y: py0,
+                    w: pw,
+                    h: ph,
+                    domain: [x0, x1, y0, y1],
+                    above: Vec::new(),
+                });
+            }
         }
+    }
+    // Marks after a live region are painted again above the live layer, clipped alike.
+    if let Some((k, from)) = live_from
+        && s.items.len() > from
+    {
+        let mut above = vec![Item::Clip { x: px0, y: py0, w: pw, h: ph }];
+        above.extend(s.items[from..].iter().cloned());
+        above.push(Item::Unclip);
+        s.live[k].above = above;
     }
     for r in &p.refs {
         let stroke = Stroke { color: r.color, width: 1.2, dash: vec![5.0, 4.0] };
@@ -961,7 +1021,7 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
         });
         s.rect(bx, py0, 12.0, ph, None, Some(Stroke::solid(scene::AXIS, 1.0)));
         let (lo, hi) = (cb.domain[0], cb.domain[1]);
-        let t = ticks::linear(lo.min(hi), hi.max(lo), ((ph / 40.0).floor() as usize).max(2));
+        let t = colorbar_ticks(cb, ((ph / 40.0).floor() as usize).max(2));
         let mut tw: f64 = 0.0;
         for (v, l) in &t {
             let y = py0 + (hi - v) / (hi - lo) * ph;
@@ -1048,6 +1108,32 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
             ymap: AxisMap { p0: py0 + ph, p1: py0, lo: y0, hi: y1, log: sy == Scale::Log, digits },
             mode: c.clone(),
         });
+    }
+    if let Some(r) = &p.readout {
+        let grid = [
+            xpx(tf(r.extent[0], sx)),
+            xpx(tf(r.extent[1], sx)),
+            ypx(tf(r.extent[3], sy)),
+            ypx(tf(r.extent[2], sy)),
+        ];
+        if grid.iter().all(|v| v.is_finite()) && r.rows * r.cols > 0 {
+            s.hits.insert(
+                0,
+                Hit::Readout {
+                    x: px0,
+                    y: py0,
+                    w: pw,
+                    h: ph,
+                    xmap: AxisMap { p0: px0, p1: px0 + pw, lo: x0, hi: x1, log: sx == Scale::Log, digits: 4 },
+                    ymap: AxisMap { p0: py0 + ph, p1: py0, lo: y0, hi: y1, log: sy == Scale::Log, digits: 4 },
+                    rows: r.rows,
+                    cols: r.cols,
+                    grid,
+                    names: r.layers.iter().map(|(n, _)| n.clone()).collect(),
+                    values: r.layers.iter().map(|(_, v)| v.clone()).collect(),
+                },
+            );
+        }
     }
     s.height = height.ceil();
     if p.equal {
@@ -1245,6 +1331,66 @@ mod tests {
         for (x, _, t) in texts(&s) {
             assert!(x + 4.0 <= s.width, "{t} at x={x} outside width {}", s.width);
         }
+    }
+
+    #[test]
+    fn colorbar_takes_its_own_ticks_inside_its_domain() {
+        // A bar coloured by √E, labelled in E: 1 at √1, 4 at √4; 25 (√25 = 5) is outside.
+        let p = Plot::new(Axis::new("x").domain(0.0, 1.0), Axis::new("y").domain(0.0, 1.0))
+            .colorbar(Cmap::Viridis, [0.0, 3.0], "E")
+            .colorbar_ticks(vec![(1.0, "1".into()), (2.0, "4".into()), (5.0, "25".into())]);
+        let s = layout_plot(&p, 400.0);
+        let labels: Vec<String> = texts(&s).into_iter().map(|(_, _, t)| t).collect();
+        assert!(labels.contains(&"1".to_string()) && labels.contains(&"4".to_string()), "{labels:?}");
+        assert!(!labels.contains(&"25".to_string()), "{labels:?}");
+        // 4 sits a third of the way down from the top (3 − 2 = 1 of 3).
+        let top = texts(&s).into_iter().find(|(_, _, t)| t == "4").map(|(_, y, _)| y).unwrap_or(f64::NAN);
+        let one = texts(&s).into_iter().find(|(_, _, t)| t == "1").map(|(_, y, _)| y).unwrap_or(f64::NAN);
+        assert!(top < one, "{top} {one}");
+    }
+
+    #[test]
+    fn outlined_markers_draw_fill_and_outline_and_legends_show_the_shape() {
+        let p = Plot::new(Axis::new("x").domain(0.0, 1.0), Axis::new("y").domain(0.0, 1.0))
+            .mark(Mark::Markers {
+                x: vec![0.5],
+                y: vec![0.5],
+                shape: Shape::Half,
+                size: 5.0,
+                color: scene::WHITE,
+                label: "marginal".into(),
+            })
+            .legend(LegendPos::Below);
+        let s = layout_plot(&p, 300.0);
+        let halves = s
+            .items
+            .iter()
+            .filter(|i| matches!(i, Item::Path { closed: true, fill: Some(c), .. } if *c == scene::WHITE))
+            .count();
+        let rings = s
+            .items
+            .iter()
+            .filter(|i| matches!(i, Item::Circle { fill: None, stroke: Some(st), .. } if st.color == OUTLINE))
+            .count();
+        // One in the plot, one as the legend's swatch.
+        assert_eq!((halves, rings), (2, 2));
+        assert_eq!(Cmap::Wash.rgba(&[1.0, 0.0, f64::NAN], [0.0, 1.0]), [255, 255, 255, 120, 255, 255, 255, 0, 255, 255, 255, 0]);
+    }
+
+    #[test]
+    fn marks_after_a_live_region_are_painted_again_above_it() {
+        let p = Plot::new(Axis::new("x").domain(0.0, 1.0), Axis::new("y").domain(0.0, 1.0))
+            .series("under", vec![0.0, 1.0], vec![0.0, 1.0], Style::line(0))
+            .mark(Mark::Live { kind: "dots".into() })
+            .series("over", vec![0.0, 1.0], vec![1.0, 0.0], Style::line(1));
+        let mut outer = Scene::default();
+        outer.append_at(layout_plot(&p, 300.0), 10.0, 20.0);
+        let live = &outer.live[0];
+        let paths: Vec<&Item> = live.above.iter().filter(|i| matches!(i, Item::Path { .. })).collect();
+        assert_eq!(paths.len(), 1, "only the series after the live mark");
+        assert!(matches!(live.above.first(), Some(Item::Clip { x, y, .. }) if *x == live.x && *y == live.y));
+        // The same path is in the scene's items (exports), shifted alike.
+        assert!(outer.items.contains(paths[0]));
     }
 
     #[test]

@@ -148,6 +148,28 @@ pub enum Item {
     Unclip,
 }
 
+impl Item {
+    /// Move the item by (dx, dy).
+    pub fn shift(&mut self, dx: f64, dy: f64) {
+        match self {
+            Item::Rect { x, y, .. }
+            | Item::Circle { x, y, .. }
+            | Item::Text { x, y, .. }
+            | Item::Image { x, y, .. }
+            | Item::Clip { x, y, .. } => {
+                *x += dx;
+                *y += dy;
+            }
+            Item::Path { pts, .. } => {
+                for (i, p) in pts.iter_mut().enumerate() {
+                    *p += if i % 2 == 0 { dx } else { dy };
+                }
+            }
+            Item::Unclip => {}
+        }
+    }
+}
+
 fn is_zero(x: &f64) -> bool {
     *x == 0.0
 }
@@ -223,6 +245,21 @@ pub enum Hit {
         /// What the click or drag does (see [`super::figure::PlaneClick`]).
         mode: super::figure::PlaneClick,
     },
+    /// Hovering a plot area reads out (x, y) and, at the nearest of `rows × cols` grid points
+    /// (corner points at pixels `grid` = left, right, top, bottom), each layer's value.
+    Readout {
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+        xmap: AxisMap,
+        ymap: AxisMap,
+        rows: usize,
+        cols: usize,
+        grid: [f64; 4],
+        names: Vec<String>,
+        values: Vec<Vec<f64>>,
+    },
 }
 
 /// A region of the scene drawn by a live layer (the dense lab's particles) on top.
@@ -235,6 +272,10 @@ pub struct LiveRegion {
     pub h: f64,
     /// The data rectangle the region shows: x0, x1, y0, y1.
     pub domain: [f64; 4],
+    /// What the plot draws after the live region's mark (already in the scene's items, so
+    /// exports show it), to be painted again above the live layer (a trajectory, markers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub above: Vec<Item>,
 }
 
 /// A laid-out figure.
@@ -264,22 +305,7 @@ impl Scene {
     /// Shift every item and hit by (dx, dy) (to place a laid-out panel inside a figure).
     pub fn append_at(&mut self, other: Scene, dx: f64, dy: f64) {
         for mut it in other.items {
-            match &mut it {
-                Item::Rect { x, y, .. }
-                | Item::Circle { x, y, .. }
-                | Item::Text { x, y, .. }
-                | Item::Image { x, y, .. }
-                | Item::Clip { x, y, .. } => {
-                    *x += dx;
-                    *y += dy;
-                }
-                Item::Path { pts, .. } => {
-                    for (i, p) in pts.iter_mut().enumerate() {
-                        *p += if i % 2 == 0 { dx } else { dy };
-                    }
-                }
-                Item::Unclip => {}
-            }
+            it.shift(dx, dy);
             self.items.push(it);
         }
         for mut h in other.hits {
@@ -296,12 +322,27 @@ impl Scene {
                     ymap.p0 += dy;
                     ymap.p1 += dy;
                 }
+                Hit::Readout { x, y, xmap, ymap, grid, .. } => {
+                    *x += dx;
+                    *y += dy;
+                    xmap.p0 += dx;
+                    xmap.p1 += dx;
+                    ymap.p0 += dy;
+                    ymap.p1 += dy;
+                    grid[0] += dx;
+                    grid[1] += dx;
+                    grid[2] += dy;
+                    grid[3] += dy;
+                }
             }
             self.hits.push(h);
         }
         for mut l in other.live {
             l.x += dx;
             l.y += dy;
+            for it in &mut l.above {
+                it.shift(dx, dy);
+            }
             self.live.push(l);
         }
     }

@@ -1,6 +1,7 @@
-//! The dense lab's per-frame bindings: the animated phase portrait. One call per frame
-//! advects every particle and renders the trails into the page's RGBA buffer
-//! (`plot::particles`); the page puts that buffer on its canvas with one `putImageData`.
+//! The live layer of the dense lab's phase portrait (`Mark::Live { kind: "particles" }`,
+//! painted by `www/js/live/particles.js`): one call per frame advects every particle and
+//! renders the trails into the layer's RGBA buffer (`plot::particles`); the page puts that
+//! buffer on its canvas with one `putImageData`. The status sentence comes from here too.
 //!
 //! Two paths advect. The CPU path (`labs::dense::particles::advect`, RK4 in f64, in
 //! WebAssembly) runs inside the call. The GPU path (`advect_gpu`, RK4 in f32, WebGPU)
@@ -14,8 +15,8 @@
 
 use crate::api::from_query;
 use crate::compute::gpu::{Gpu, GpuError};
-use crate::labs::dense::particles::{Flow, STOPPED_NONFINITE, STOPPED_UNSTABLE, advect_gpu, moving};
-use crate::labs::dense::{self, system::System};
+use crate::labs::dense::particles::{Flow, advect_gpu, moving};
+use crate::labs::dense;
 use crate::params::Params;
 use crate::plot::particles::{Raster, fade, stamp};
 use serde_json::json;
@@ -84,6 +85,8 @@ pub struct DenseFlow {
     live: u32,
     /// Frames that advanced and drew the particles.
     updates: u64,
+    /// The adapter's vendor and architecture as the page sees them (`[google swiftshader]`).
+    adapter: String,
 }
 
 fn params(query: &str) -> Result<Params, String> {
@@ -118,13 +121,15 @@ impl DenseFlow {
             drawn: false,
             live: 0,
             updates: 0,
+            adapter: String::new(),
         };
         f.configure(query);
         f
     }
 
     /// Read the system, view, particle count, speed and backend from `query` (particles
-    /// keep their places when only the system changed). Returns an error message, or "".
+    /// keep their places when only the system changed, e.g. while W is dragged). Returns an
+    /// error message, or "".
     pub fn configure(&mut self, query: &str) -> String {
         let p = match params(query) {
             Ok(p) => p,
@@ -171,21 +176,6 @@ impl DenseFlow {
         self.error.clone()
     }
 
-    /// Live edit of W and b while a number is dragged (the URL is updated on release).
-    #[allow(clippy::too_many_arguments)]
-    pub fn set_weights(&mut self, w11: f64, w12: f64, w21: f64, w22: f64, b1: f64, b2: f64) -> String {
-        let Some(f) = &mut self.flow else { return "no flow".into() };
-        let old = f.system();
-        match System::new(2, vec![w11, w12, w21, w22], vec![b1, b2], old.lag, old.dynamics) {
-            Ok(s) => {
-                f.set_system(s);
-                self.system_epoch += 1;
-                String::new()
-            }
-            Err(e) => e.to_string(),
-        }
-    }
-
     /// Resize the render buffer (the page clears its canvas).
     pub fn resize(&mut self, width: u32, height: u32) {
         self.raster.width = width.max(1) as usize;
@@ -216,13 +206,20 @@ impl DenseFlow {
         });
     }
 
-    /// Say why the particles stay on the CPU (the page has no verified WebGPU: `why`).
+    /// The page has no verified WebGPU: say so while the particles stay on the CPU.
     /// Changes nothing once the GPU is opening, running or failed, or with `backend=cpu`.
-    pub fn no_gpu(&mut self, why: &str) {
+    pub fn no_gpu(&mut self) {
         let mut path = self.path.borrow_mut();
         if !self.forced_cpu && matches!(*path, Path::Cpu(_)) {
-            *path = Path::Cpu(why.to_string());
+            *path = Path::Cpu("the page has no verified WebGPU (see the status line at the bottom)".into());
         }
+    }
+
+    /// The adapter's vendor and architecture as the page's `navigator.gpu` reports them
+    /// (wgpu does not see them in the browser), shown in the status.
+    pub fn set_adapter(&mut self, vendor: &str, architecture: &str) {
+        let parts: Vec<&str> = [vendor, architecture].into_iter().filter(|s| !s.is_empty()).collect();
+        self.adapter = if parts.is_empty() { String::new() } else { format!(" [{}]", parts.join(" ")) };
     }
 
     /// Advance by `seconds` of wall time (capped at 1/50 s, so that slow frames slow the
@@ -291,36 +288,45 @@ impl DenseFlow {
         self.drawn
     }
 
-    /// `{particles, live, stopped_nonfinite, stopped_unstable, codes, path, backend,
-    /// gpu_note, gpu_error, updates, error}` as JSON: `path` is `cpu`, `opening` or `gpu`;
-    /// `gpu_note` says why the CPU advects; `gpu_error` is the GPU failure, if any;
-    /// `updates` counts the frames that advanced the particles.
+    /// `{particles, live, stopped, stopped_nonfinite, stopped_unstable, path, gpu_error,
+    /// updates, error, text}` as JSON: `path` is `cpu`, `opening` or `gpu`; `gpu_error`
+    /// whether the GPU path failed; `updates` counts the frames that advanced the particles;
+    /// `text` is the status sentence the page shows.
     pub fn status(&self) -> String {
         let (live, nonfinite, unstable) = self.flow.as_ref().map_or((0, 0, 0), Flow::counts);
-        let cpu = "CPU (WebAssembly, RK4 in f64 per particle)".to_string();
-        let (path, backend, note, gpu_error) = match &*self.path.borrow() {
-            Path::Cpu(why) => ("cpu", cpu, why.clone(), String::new()),
-            Path::Opening => ("opening", cpu, "opening WebGPU on the page".into(), String::new()),
-            Path::Gpu(g) => (
-                "gpu",
-                format!("GPU ({}, RK4 in f32 per particle)", g.describe()),
-                String::new(),
-                String::new(),
-            ),
-            Path::Failed(e) => ("cpu", cpu, "the GPU path failed".into(), e.clone()),
+        let cpu = "CPU (WebAssembly, RK4 in f64 per particle)";
+        let (path, place, failed) = match &*self.path.borrow() {
+            Path::Cpu(why) => ("cpu", format!("on the {cpu} — not on the GPU: {why}"), false),
+            Path::Opening => ("opening", format!("on the {cpu} — not on the GPU: opening WebGPU on the page"), false),
+            Path::Gpu(g) => ("gpu", format!("on the GPU ({}{}, RK4 in f32 per particle)", g.describe(), self.adapter), false),
+            Path::Failed(e) => ("cpu", format!("on the {cpu} — {e}"), true),
+        };
+        let total = live + nonfinite + unstable;
+        let stopped = nonfinite + unstable;
+        let text = if !self.error.is_empty() {
+            format!("Particles: {}", self.error)
+        } else if total == 0 {
+            "Particles: none (particles=0 turns the animation off).".to_string()
+        } else if stopped == 0 {
+            format!("Particles: {} advected by RK4 (sub-steps ≤ {H_MAX}) {place}. None stopped.", grouped(total))
+        } else {
+            format!(
+                "Particles: {} advected by RK4 (sub-steps ≤ {H_MAX}) {place}. {stopped} stopped ({nonfinite} NaN/overflow, {unstable} with an unstable step: stiff system or blow-up){}. A lower speed shrinks the step (each frame advances speed/60 in model time); Restart respawns them.",
+                grouped(total),
+                if live > 0 { format!("; the other {} keep running", grouped(live)) } else { String::new() }
+            )
         };
         json!({
-            "particles": live + nonfinite + unstable,
+            "particles": total,
             "live": live,
+            "stopped": stopped,
             "stopped_nonfinite": nonfinite,
             "stopped_unstable": unstable,
-            "codes": { "nonfinite": STOPPED_NONFINITE, "unstable": STOPPED_UNSTABLE },
             "path": path,
-            "backend": backend,
-            "gpu_note": note,
-            "gpu_error": gpu_error,
+            "gpu_error": failed,
             "updates": self.updates,
             "error": self.error,
+            "text": text,
         })
         .to_string()
     }
@@ -400,4 +406,17 @@ impl DenseFlow {
         }
         self.draw(rgba)
     }
+}
+
+/// A count with thousands separators (`20,000`).
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -18,6 +18,7 @@
 pub mod appc;
 pub mod dead;
 pub mod ex7;
+mod figures;
 pub mod fixed;
 pub mod integrate;
 pub mod lagrangian;
@@ -37,7 +38,7 @@ use self::lagrangian::Lagrangian;
 use self::landscape::LandscapeOptions;
 use self::params::{FIXED_POINT_LATTICE, PARAMS, TRAJECTORY_POINTS, check, cost, limits};
 use self::system::{Dynamics, Energy, System, SystemError};
-use super::{Cell, LabDef, LabFuture, Output, Part, Progress, RunError, Runner, Table};
+use super::{Cell, LabDef, LabFuture, Output, Part, Preset, Progress, RunError, Runner, Table};
 use crate::compute::Compute;
 use crate::params::Params;
 use crate::rng::seeded;
@@ -155,14 +156,122 @@ pub const LAB: LabDef = LabDef {
         // particle animation is not a part: `web::dense` advects it on the page, on the GPU
         // once the page has verified WebGPU (`particles::advect_gpu`).
         gpu: false,
-        presets: &[],
-        figures: &[],
+        presets: PRESETS,
+        figures: figures::FIGURES,
         shards: None,
         import: None,
     }),
-    about: "",
+    about: ABOUT,
     sources: &[&super::cite::FANASKOV_OSELEDETS],
 };
+
+
+const PRESETS: &[Preset] = &[
+    Preset {
+        name: "figure-1",
+        label: "Figure 1: ReLU, KH vs E3",
+        query: "lagrangian=relu&w11=0&w12=-2&w21=-2&w22=0&b1=1&b2=1&dynamics=kh&energy=kh&energy2=e3&xmin=-3&xmax=3&ymin=-3&ymax=3&x0=-1.5&y0=2&t_end=20&integrator=dopri",
+        reproduces: "Figure 1 of Fanaskov & Oseledets",
+        note: "Two memories, flat KH energy where a neuron is dead; E3 beside it.",
+    },
+    Preset {
+        name: "example-2",
+        label: "Ex. 2: ReLU",
+        query: "lagrangian=relu&w11=0.2&w12=-0.4&w21=-0.4&w22=0.2&b1=-1&b2=0.5&dynamics=kh&energy=kh&energy2=e3&xmin=-3&xmax=3&ymin=-3&ymax=3&x0=2&y0=-2&t_end=20&integrator=dopri",
+        reproduces: "Example 2 of Fanaskov & Oseledets",
+        note: "A memory with a dead neuron: the KH energy is constant along y₁ ≤ 0.",
+    },
+    Preset {
+        name: "example-3",
+        label: "Ex. 3: sigmoid",
+        query: "lagrangian=sigmoid&w11=0&w12=30&w21=30&w22=0&b1=-5&b2=-5&dynamics=kh&energy=kh&energy2=e3&xmin=-15&xmax=40&ymin=-15&ymax=40&x0=5&y0=30&t_end=20&integrator=dopri",
+        reproduces: "Example 3 of Fanaskov & Oseledets",
+        note: "Saturated sigmoid neurons: flat energy for y ≫ 1.",
+    },
+    Preset {
+        name: "example-4",
+        label: "Ex. 4: softmax",
+        query: "lagrangian=softmax&w11=3&w12=0&w21=0&w22=3&b1=0&b2=0&dynamics=kh&energy=kh&energy2=e3&xmin=-2&xmax=5&ymin=-2&ymax=5&x0=-1&y0=4&t_end=20&integrator=dopri",
+        reproduces: "Example 4 of Fanaskov & Oseledets",
+        note: "Softmax: the KH energy is constant along (1, 1) everywhere.",
+    },
+    Preset {
+        name: "e3-rises",
+        label: "(9) as printed: E3 rises",
+        query: "lagrangian=relu&w11=0&w12=-2&w21=-2&w22=0&b1=1&b2=1&dynamics=mod&energy=e3&energy2=kh&xmin=-3&xmax=3&ymin=-3&ymax=3&x0=0.8&y0=-0.4&t_end=5&integrator=dopri",
+        reproduces: "",
+        note: "R = I − WΛ: the monitor flags increases of E3.",
+    },
+    Preset {
+        name: "gradient-flow",
+        label: "(9) transposed: gradient flow",
+        query: "lagrangian=relu&w11=0&w12=-2&w21=-2&w22=0&b1=1&b2=1&dynamics=mod_t&energy=e3&energy2=kh&xmin=-3&xmax=3&ymin=-3&ymax=3&x0=0.8&y0=-0.4&t_end=5&integrator=dopri",
+        reproduces: "",
+        note: "R = I − ΛWᵀ: E3 never increases.",
+    },
+    Preset {
+        name: "example-5-1",
+        label: "u-form, R = W",
+        query: "lagrangian=tanh&w11=1.5&w12=-1&w21=-1&w22=1.5&b1=0.3&b2=-0.2&dynamics=u&r=w&energy=e2&energy2=e3&xmin=-2&xmax=2&ymin=-2&ymax=2&x0=-1.5&y0=1.5&t_end=20&integrator=dopri",
+        reproduces: "Example 5.1 of Fanaskov & Oseledets",
+        note: "Example 5.1: E2 is a Lyapunov function of (5) with R = W.",
+    },
+    Preset {
+        name: "non-symmetric",
+        label: "Non-symmetric W",
+        query: "lagrangian=tanh&w11=0&w12=3&w21=-3&w22=0&b1=1&b2=0.5&dynamics=kh&energy=kh&energy2=e3&xmin=-4&xmax=4&ymin=-4&ymax=4&x0=2&y0=2&t_end=20&integrator=dopri",
+        reproduces: "",
+        note: "W ≠ Wᵀ: the KH energy rises along (1).",
+    },
+    Preset {
+        name: "stiff",
+        label: "Stiff: huge W",
+        query: "lagrangian=tanh&w11=-400&w12=0&w21=0&w22=-400&b1=0&b2=0&dynamics=kh&energy=kh&energy2=e3&xmin=-3&xmax=3&ymin=-3&ymax=3&x0=0.05&y0=2&t_end=5&integrator=rk4&dt=0.01",
+        reproduces: "",
+        note: "W = −400 I with tanh: explicit steps are unstable near the axes; particles and RK4 stop there.",
+    },
+    Preset {
+        name: "appc-n50",
+        label: "App. C in N = 50",
+        query: "c_n=50&eps=0.05&c_starts=40&c_t=100",
+        reproduces: "Appendix C of Fanaskov & Oseledets",
+        note: "A 50-neuron ReLU memory with ρ(W) = 0.95: every trajectory meets the one fixed point inside the e^(−εt) bound.",
+    },
+];
+
+const ABOUT: &str = r#"<p><b>Systems.</b> The Krotov–Hopfield memory (1) <code>ẏ = W g(y) − y + b</code> with <code>g = ∇L</code> and
+Hessian <code>Λ = ∇²L</code>; the modified system (9) <code>ẏ = R(y)(W g(y) − y + b)</code>; the u-form (5)
+<code>u̇ = R(u)(g(Wu + b) − u)</code> with R = W (Example 5.1), the polar factor O of W = OP (Example 5.2),
+I − WᵀΛ(Wu + b) (Examples 6–7) or I (no guarantee). Lagrangians: ReLU, sigmoid, softmax, tanh, the smooth leaky ReLU
+<code>g(u) = u(5 + 3 erf(3u/8))/8</code> of Example 7, and the identity.</p>
+<p><b>Energies.</b> KH (2) <code>E = (y − b)ᵀg − L − ½gᵀWg</code>; E3 (10) <code>½‖Wg(y) − y + b‖²</code>; on the u-form E1, E2 and
+<code>E3 = ½‖u − g(Wu + b)‖²</code> of Proposition 5. The status of every (dynamics, energy) pair — proven non-increasing or not — is
+printed beside its monitor; increases larger than rounding (10⁻¹⁰ relative) are counted over every accepted step and marked red.</p>
+<p><b>Where this lab departs from the printed text, and why.</b> (i) With R = I − WΛ as printed, E3 is <i>not</i> a Lyapunov function of (9):
+<code>Ė3 = −fᵀ(I − WΛ)²f</code> takes both signs (the default system at (0.8, −0.4) gives Ė3 = +0.08; preset “(9) as printed”).
+The transposed R = I − ΛWᵀ makes (9) the gradient flow of E3 (<code>dynamics=mod_t</code>); both are offered.
+(ii) Proposition 4.3 prints <code>ỹ + P_d(Wg(ỹ) + b)</code>; the steady state is <code>P_a ỹ + P_d(Wg(ỹ) + b)</code> — both are computed,
+with their residuals. (iii) Example 7 calls its energy E2; it is Proposition 5's E3 with S = I. Its note that Λ is not positive
+definite does not hold for this g: g′ stays in [0.153, 1.097].</p>
+<p><b>What to look for.</b> Flat regions (white wash): ‖∇E‖ ≤ flat_tol·‖F‖ while the flow moves — the KH energy cannot see the dead
+directions (Proposition 1), E3 can. The modified dynamics keep the steady states of (1) but not their stability: for the default
+system, the saddle of (1) at (1/3, 1/3) attracts under (9), since J = −R² there.</p>
+<p><b>Dead neurons in N dimensions</b> (Section 3.2): at the steady state of (1), k = dim null Λ (eigenvalues ≤ dead_tol·max(1, λmax)),
+<code>S = W⊥Λ⊥ − I</code> on the living directions, the full Jacobian WΛ − I, and the energy's Hessian on the range of Λ.
+<b>Proposition 3</b>: ‖W⊥‖₂/‖W‖₂ for GOE W (diagonal N(0, 1), off-diagonal N(0, ½)) with k random neurons dead (W⊥ = principal
+submatrix), ratio of Monte-Carlo means ± 2 standard errors against √(1 − k/N) and Chiani's finite-N mean of λ_max (μ_TW = −1.2065);
+at small N − k the measured norm, max(|λ_min|, λ_max), sits slightly above that λ_max estimate.
+<b>Appendix C</b>: ReLU memory with ρ(W) = 1 − ε: one fixed point, every trajectory within e^{−εt}‖y(0) − y*‖ of it.
+<b>Example 7</b>: layered memory, non-symmetric blocks scaled to norm ½, ‖W‖₂ ≤ 1.</p>
+<p><b>Numerics.</b> Trajectories use the integrator chosen (RK4 with step dt, or adaptive Dormand–Prince 5(4) with relative and absolute
+tolerance tol); runs stop, and say so, on NaN/overflow, blow-up, vanishing steps or exhausted step budgets. The particles run RK4 with sub-steps ≤ 0.02:
+on the GPU (WebGPU, f32, one compute dispatch for all particles per update, read back asynchronously) once the page's self-check has
+verified WebGPU and the link does not say <code>backend=cpu</code>; otherwise on the CPU (WebAssembly, f64). The two agree within
+10⁻⁵·(1 + |x|) per coordinate over a few frames (tested; f32 rounding, and erf by Abramowitz–Stegun 7.1.26: error ≤ 1.5·10⁻⁷ in exact
+arithmetic). A particle whose step is
+non-finite, unstable twice in a row (h·L &gt; 2.78) or implausibly long stops (red) and the rest keep going; a GPU error sends the
+particles back to the CPU, and the status line says so. All transcendental functions of the CPU path come from <code>libm</code>, so the
+page and the <code>hopfield</code> CLI agree; nalgebra's eigen-solvers may differ in the last bits between the two builds.</p>"#;
 
 /// The dynamics named by the query.
 pub fn dynamics(p: &Params) -> Dynamics {
