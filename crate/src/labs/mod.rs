@@ -11,6 +11,7 @@
 
 pub mod classic;
 pub mod dense;
+pub mod hetero;
 pub mod klr;
 mod view;
 
@@ -150,12 +151,7 @@ pub static LABS: &[LabDef] = &[
         "Hierarchical Hopfield Decomposition (seeds/hierarchical-hopfield-decomposition)",
     ),
     dense::LAB,
-    planned(
-        "hetero",
-        "Correlated random matrices and hetero-associative stability",
-        "Eigenvalues of J = Σ η ξᵀ with correlated keys and values, the elliptic law, and where the linear dynamics turn unstable.",
-        "Tomoto & Teramae, arXiv:2505.11948 (seeds/hetero-associative-spectral-density)",
-    ),
+    hetero::LAB,
     planned(
         "softkmeans",
         "Soft k-means and implicit differentiation",
