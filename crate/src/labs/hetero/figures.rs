@@ -72,7 +72,7 @@ fn waiting(v: &View, part: &str, name: &str, title: &str, what: &str, time: &str
 }
 
 fn spectrum_time(v: &View) -> String {
-    let n = v.params.float("n");
+    let n = v.params.int("n") as f64;
     let native = n.powi(3) * 1e-9;
     format!(
         "N = {}: about {} s natively, several times that in the browser",

@@ -161,7 +161,7 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
             p.set("sweep_n", Value::Int(n));
         }
     }
-    let n = p.float("n");
+    let n = p.int("n") as f64;
     let max_t = (DYN_WORK / (n * n)).floor() * dynamics_step(p);
     if p.float("t_max") > max_t {
         let t = (max_t * 10.0).floor() / 10.0;
