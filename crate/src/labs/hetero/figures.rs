@@ -148,34 +148,44 @@ fn spectrum(v: &View) -> Figure {
             label: "eigenvalues".into(),
         });
     } else {
-        // A 2-D histogram: eigenvalues per unit area over N (comparable with ρ).
-        caption_mode = "eigenvalues per unit area ÷ N (the theory's ρ)";
-        let cols = 160usize;
-        let rows = ((2.0 * yh / (x1 - x0)) * cols as f64).round().clamp(8.0, 240.0) as usize;
+        // A Gaussian kernel density estimate (1/N) Σ K_h(z − λ_k): comparable with ρ, and
+        // smooth where a 2-D histogram of ≤ 2000 points would be mostly empty bins.
+        let h = 0.07 * law.semi_real().max(law.semi_imag()).max(1e-6) * (1000.0 / s.n as f64).powf(1.0 / 6.0);
+        caption_mode = "a kernel density estimate of the eigenvalues (bandwidth h), comparable with ρ";
+        let cols = 120usize;
+        let rows = ((2.0 * yh / (x1 - x0)) * cols as f64).round().clamp(12.0, 200.0) as usize;
         let (cw, rh) = ((x1 - x0) / cols as f64, 2.0 * yh / rows as f64);
-        let mut counts = vec![0.0; rows * cols];
+        let mut values = vec![0.0; rows * cols];
+        let norm = 1.0 / (s.n as f64 * 2.0 * std::f64::consts::PI * h * h);
+        let reach = 3.0 * h;
         for (a, b) in nzx.iter().zip(&nzy) {
-            let c = ((a - x0) / cw).floor();
-            let r = ((yh - b) / rh).floor();
-            if c >= 0.0 && r >= 0.0 && (c as usize) < cols && (r as usize) < rows {
-                counts[r as usize * cols + c as usize] += 1.0;
+            let c0 = (((a - reach - x0) / cw).floor().max(0.0)) as usize;
+            let c1 = (((a + reach - x0) / cw).ceil().max(0.0) as usize).min(cols);
+            let r0 = (((yh - b - reach) / rh).floor().max(0.0)) as usize;
+            let r1 = (((yh - b + reach) / rh).ceil().max(0.0) as usize).min(rows);
+            for r in r0..r1 {
+                let y = yh - (r as f64 + 0.5) * rh;
+                for c in c0..c1 {
+                    let x = x0 + (c as f64 + 0.5) * cw;
+                    let d2 = (x - a).powi(2) + (y - b).powi(2);
+                    values[r * cols + c] += norm * (-d2 / (2.0 * h * h)).exp();
+                }
             }
         }
-        let norm = 1.0 / (s.n as f64 * cw * rh);
-        let values: Vec<f64> = counts.iter().map(|c| if *c > 0.0 { c * norm } else { f64::NAN }).collect();
-        let mut sorted: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        let mut sorted: Vec<f64> = values.iter().copied().filter(|x| *x > 0.0).collect();
         sorted.sort_by(f64::total_cmp);
-        let top = sorted.get(sorted.len() * 97 / 100).copied().unwrap_or(1.0).max(1e-9);
+        let top = sorted.get(sorted.len() * 98 / 100).copied().unwrap_or(1.0).max(1e-9);
         plot = plot
             .mark(Mark::Heatmap {
                 pixels: Pixels { rows, cols, values, cmap: Cmap::Viridis, domain: [0.0, top] },
                 extent: [x0, x1, -yh, yh],
                 click: CellClick::None,
-                smooth: false,
+                smooth: true,
             })
-            .colorbar(Cmap::Viridis, [0.0, top], "density");
+            .colorbar(Cmap::Viridis, [0.0, top], format!("density (h = {})", number(h)));
     }
-    plot = plot.series("theory: ellipse boundary", bx, by, Style::line(1).width(1.6));
+    let edge = if s.n <= SCATTER_MAX { Style::line(7) } else { Style::line(7).color(Color::rgb(255, 255, 255)) };
+    plot = plot.series("theory", bx, by, edge.width(1.4));
     if zeros > 0 {
         plot = plot.mark(Mark::Markers {
             x: vec![0.0],
@@ -183,7 +193,7 @@ fn spectrum(v: &View) -> Figure {
             shape: Shape::Circle,
             size: 6.0,
             color: RED,
-            label: format!("{zeros} eigenvalues at 0"),
+            label: format!("{zeros} at 0"),
         });
     }
     plot = plot.mark(Mark::Markers {
@@ -191,8 +201,8 @@ fn spectrum(v: &View) -> Figure {
         y: vec![0.0],
         shape: Shape::Cross,
         size: 5.0,
-        color: BLACK,
-        label: "centre τ(1+α)".into(),
+        color: GREY,
+        label: "centre".into(),
     });
     let g = v.params.float("g");
     if (1.0 / g) < x1 {
@@ -334,8 +344,9 @@ fn ginibre(v: &View) -> Figure {
     let moduli: Vec<f64> =
         s.re.iter().zip(&s.im).zip(&s.zero).filter(|(_, z)| !**z).map(|((a, b), _)| a.hypot(*b)).collect();
     let rmax = law.max_modulus();
-    let rmin = moduli.iter().copied().filter(|r| *r > 0.0).fold(rmax, f64::min).max(rmax * 1e-3);
-    let bins = 24;
+    // The smallest annuli hold few eigenvalues: start at 1/50 of the support.
+    let rmin = moduli.iter().copied().filter(|r| *r > 0.0).fold(rmax, f64::min).max(rmax / 50.0);
+    let bins = 20;
     let edges: Vec<f64> =
         (0..=bins).map(|k| rmin * (rmax / rmin).powf(k as f64 / bins as f64)).collect();
     let (mut ex, mut ey) = (Vec::new(), Vec::new());
@@ -498,7 +509,19 @@ fn map(v: &View) -> Figure {
         plot = plot.mark(Mark::Outline { rows: nt, cols: na, extent, cells: nonmono, color: BLACK });
     }
     if !disagree.is_empty() {
-        plot = plot.mark(Mark::Outline { rows: nt, cols: na, extent, cells: disagree, color: ORANGE });
+        let (cw, ch) = ((extent[1] - extent[0]) / na as f64, (extent[3] - extent[2]) / nt as f64);
+        let (dx, dy): (Vec<f64>, Vec<f64>) = disagree
+            .iter()
+            .map(|&i| (extent[0] + ((i % na) as f64 + 0.5) * cw, extent[3] - ((i / na) as f64 + 0.5) * ch))
+            .unzip();
+        plot = plot.mark(Mark::Markers {
+            x: dx,
+            y: dy,
+            shape: Shape::Circle,
+            size: 5.0,
+            color: ORANGE,
+            label: "simulation ≠ theory".into(),
+        });
     }
     if v.has("map") {
         let b = v.get("map_grid").get("boundary").and_then(Json::as_array).cloned().unwrap_or_default();
@@ -525,7 +548,7 @@ fn map(v: &View) -> Figure {
         .plot("", plot)
         .control(Control::Params { keys: vec!["g".into(), "scaling".into()] })
         .caption(format!(
-            "g = {}, N = {}, {} trials per cell{done}: colour g · mean max Re λ (blue stable, red unstable); green dots: the theory's boundary; black outlines: stable although a smaller load of the same τ is unstable (non-monotonic); orange outlines: simulation and theory disagree (finite N near the boundary). Click a cell to look at its spectrum.",
+            "g = {}, N = {}, {} trials per cell{done}: colour g · mean max Re λ (blue stable, red unstable); green dots: the theory's boundary; black outlines: stable although a smaller load of the same τ is unstable (non-monotonic); orange circles: the simulation's verdict differs from the theory's (finite N near the boundary). Click a cell to look at its spectrum.",
             number(g),
             p.int("sweep_n"),
             p.int("trials")
@@ -551,17 +574,21 @@ fn dynamics(v: &View) -> Figure {
         );
     }
     plot = plot.series("linearised ẋ = −x + gJx", t.clone(), nums(field(tr, "linear")), Style::line(7).dashed());
-    let start = num(field(tr, "start_rms"));
     let rate = num(field(d, "theory_rate"));
-    let t_last = t.last().copied().unwrap_or(0.0);
-    // The theory's rate from the start, shown while it stays below the linear cap.
-    let rx: Vec<f64> = (0..=100).map(|k| t_last * k as f64 / 100.0).collect();
-    let ry: Vec<f64> = rx
-        .iter()
-        .map(|&x| start * (rate * x).exp())
-        .map(|y| if y.is_finite() && y <= 1e6 && y > 1e-300 { y } else { f64::NAN })
-        .collect();
-    plot = plot.series(format!("theory rate g·R − 1 = {}", number(rate)), rx, ry, Style::line(1).dashed());
+    // The theory's rate as a slope through the last point the linearised run reached (a
+    // random start first loses its components along the decaying modes).
+    let linear = nums(field(tr, "linear"));
+    let anchor = t.iter().zip(&linear).filter(|(_, y)| y.is_finite() && **y > 0.0).last().map(|(a, b)| (*a, *b));
+    if let Some((ta, ya)) = anchor {
+        let t0 = ta * 0.4;
+        let rx: Vec<f64> = (0..=50).map(|k| t0 + (ta - t0) * k as f64 / 50.0).collect();
+        let ry: Vec<f64> = rx
+            .iter()
+            .map(|&x| ya * (rate * (x - ta)).exp())
+            .map(|y| if y.is_finite() && y > 1e-300 { y } else { f64::NAN })
+            .collect();
+        plot = plot.series(format!("slope of the theory's rate g·R − 1 = {}", number(rate)), rx, ry, Style::line(1).dashed());
+    }
     let growth = nums(field(tr, "growth"));
     let grew = growth.iter().filter(|g| **g > 10.0).count();
     let decayed = growth.iter().filter(|g| **g < 0.1).count();
@@ -587,7 +614,7 @@ fn dynamics(v: &View) -> Figure {
             if theory_stable { "stable" } else { "unstable" }
         ))
         .caption(format!(
-            "Linearised growth rate fitted on its last half: {}{}; the dashed red line is the theory's rate from the same start.",
+            "Linearised growth rate fitted on its last half: {}{}; the dashed red line has the theory's slope, through the linearised run's last point.",
             number(num(field(tr, "linear_rate"))),
             if spectrum_rate.is_finite() {
                 format!(" (g · rightmost − 1 of this J: {})", number(num(field(d, "g")) * spectrum_rate - 1.0))
