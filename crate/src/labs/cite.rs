@@ -169,6 +169,18 @@ pub const FANASKOV_OSELEDETS: Citation = Citation {
     note: "the source gives no identifier",
 };
 
+pub const AKEMANN_BYUN_KANG: Citation = Citation {
+    key: "akemann2021nonhermitian",
+    kind: Kind::Misc,
+    authors: &["Akemann, G.", "Byun, S.-S.", "Kang, N.-G."],
+    title: "A non-Hermitian generalisation of the Marchenko–Pastur distribution: from the circular law to multi-criticality",
+    venue: "",
+    details: "",
+    year: Some(2021),
+    arxiv: Some("2004.07626"),
+    note: "",
+};
+
 pub const TOMOTO_TERAMAE_2025: Citation = Citation {
     key: "tomoto2025",
     kind: Kind::Misc,

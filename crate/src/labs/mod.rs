@@ -21,6 +21,7 @@ pub mod cite;
 pub mod classic;
 pub mod dense;
 pub mod elcd;
+pub mod hetero;
 pub mod hhd;
 pub mod klr;
 pub mod softkmeans;
@@ -182,13 +183,7 @@ pub static LABS: &[LabDef] = &[
     klr::LAB,
     hhd::LAB,
     dense::LAB,
-    planned(
-        "hetero",
-        "Correlated random matrices and hetero-associative stability",
-        "Eigenvalues of J = Σ η ξᵀ with correlated keys and values, the elliptic law, and where the linear dynamics turn unstable.",
-        "Tomoto & Teramae, arXiv:2505.11948 (2025); established theory: the non-Hermitian Wishart ensemble",
-        &[&cite::TOMOTO_TERAMAE_2025],
-    ),
+    hetero::LAB,
     softkmeans::LAB,
     planned(
         "khopfield",

@@ -1076,12 +1076,14 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                 }
             }
             None => {
-                // Below the plot, flowing left to right.
+                // Below the plot, flowing left to right, within the width the scene will
+                // have (an equal-aspect plot narrows it to the plot, below).
+                let limit = if p.equal { (px0 + pw + right).min(w) } else { w };
                 let mut x = px0;
                 let mut y = height + 8.0;
                 for e in &es {
                     let ew = text::width(&e.label, TICK) + 34.0;
-                    if x + ew > w && x > px0 {
+                    if x + ew > limit && x > px0 {
                         x = px0;
                         y += 15.0;
                     }
@@ -1403,6 +1405,22 @@ mod tests {
         let s = layout_table(&t, 100.0);
         let need = text::width("quantity", 12.0) + text::width("‖recovered − stored‖", 12.0) + 28.0;
         assert!(s.width >= need - 1e-9, "{} < {need}", s.width);
+    }
+
+    #[test]
+    fn legend_below_an_equal_aspect_plot_wraps_within_its_width() {
+        // A wide-and-short equal-aspect plot narrows the scene; the legend below must follow.
+        let mut p = Plot::new(Axis::new("x").domain(0.0, 1.0), Axis::new("y").domain(0.0, 1.0)).height(150.0);
+        p.equal = true;
+        p.legend = LegendPos::Below;
+        for k in 0..5 {
+            p = p.series(format!("a fairly long legend entry {k}"), vec![0.0, 1.0], vec![0.0, 1.0], Style::line(k));
+        }
+        let s = layout_plot(&p, 800.0);
+        assert!(s.width < 400.0, "narrowed to {}", s.width);
+        for (x, _, t) in texts(&s) {
+            assert!(x + text::width(&t, TICK) <= s.width + 1.0, "{t} at x={x} outside width {}", s.width);
+        }
     }
 
     #[test]
