@@ -11,6 +11,7 @@
 
 pub mod classic;
 pub mod dense;
+pub mod khopfield;
 pub mod klr;
 mod view;
 
@@ -162,12 +163,7 @@ pub static LABS: &[LabDef] = &[
         "Soft k-means as an attention fixed point, with unrolled, implicit and Jacobian-free gradients checked against finite differences.",
         "Jaffe, dissertation, Chapter 2 (seeds/jaffe-dissertation-dynamical-systems-memory)",
     ),
-    planned(
-        "khopfield",
-        "Modern Hopfield retrieval and k-nearest memories",
-        "Modern continuous Hopfield retrieval and the k-softmax layer that returns the k nearest memories, on occluded MNIST.",
-        "Jaffe, dissertation, Chapter 3 (seeds/jaffe-dissertation-dynamical-systems-memory)",
-    ),
+    khopfield::LAB,
     planned(
         "elcd",
         "Learning contracting dynamics",

@@ -9,6 +9,7 @@
 //! limits) come back as [`GpuError`]; [`super::Compute`] then runs the CPU path.
 
 pub mod advect;
+pub mod l1;
 
 use super::{BatchRecall, Mat, RowStatus, SoftKMeans};
 use bytemuck::{Pod, Zeroable};
@@ -154,6 +155,8 @@ pub struct Gpu {
     klr_layout: wgpu::BindGroupLayout,
     /// Particle-advection pipelines, built per field source on first use.
     advect: advect::Cache,
+    /// The L1 distance pipeline, built on first use.
+    l1: l1::Cache,
 }
 
 impl std::fmt::Debug for Gpu {
@@ -338,6 +341,7 @@ impl Gpu {
             klr_epoch,
             klr_layout,
             advect: advect::Cache::default(),
+            l1: l1::Cache::default(),
         })
     }
 
