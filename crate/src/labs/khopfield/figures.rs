@@ -79,6 +79,11 @@ fn image_plot(px: Pixels, click: CellClick, outline: Vec<usize>, height: f64) ->
     p
 }
 
+/// A compact number for image captions: 3 significant digits, "0" below 10⁻³.
+fn short(v: f64) -> String {
+    if v.is_finite() && v.abs() < 1e-3 { "0".into() } else { number(crate::plot::scene::round_sig(v, 3)) }
+}
+
 fn indices(j: &Json) -> Vec<usize> {
     nums(j).into_iter().filter(|x| x.is_finite() && *x >= 0.0).map(|x| x as usize).collect()
 }
@@ -113,54 +118,51 @@ fn retrieve(v: &View) -> Figure {
         indices(v.get("painted")),
         220.0,
     );
-    let target_img = image_plot(pixels(&nums(v.get("target")), &g), CellClick::None, Vec::new(), 220.0);
     let threshold = num(v.get("threshold"));
     let mchn_view = v.params.choice("update") == "mchn";
-    let (items, panel_title) = if mchn_view {
+    let mut items = vec![ImageItem {
+        pixels: pixels(&nums(v.get("target")), &g),
+        caption: format!("memory #{probe_index}"),
+        action: None,
+        outline: Some(RED),
+        title: format!("the stored memory #{probe_index}{} the probe was made from", label_of(v, probe_index)),
+    }];
+    let panel_title = if mchn_view {
         let m = v.get("mchn");
         let states = rows(field(m, "states"));
         let eff = nums(field(m, "effective"));
-        let items = states
-            .iter()
-            .enumerate()
-            .map(|(t, s)| ImageItem {
+        items.extend(states.iter().enumerate().skip(1).map(|(t, s)| {
+            let e = eff.get(t - 1).copied().unwrap_or(f64::NAN);
+            ImageItem {
                 pixels: pixels(s, &g),
-                caption: if t == 0 { "probe".into() } else { format!("t={t} · {}", number(eff[t - 1])) },
+                caption: format!("t={t} · {}", short(e)),
                 action: None,
                 outline: None,
-                title: if t == 0 {
-                    "the probe".into()
-                } else {
-                    format!("after {t} MCHN updates; the weights spread over 1/Σw² = {} memories", number(eff[t - 1]))
-                },
-            })
-            .collect::<Vec<_>>();
-        (items, "Iterated MCHN x ← Ξ softmax(β sim(Ξ, x)) (t · 1/Σw²)".to_string())
+                title: format!("after {t} MCHN updates; the weights spread over 1/Σw² = {} memories", number(e)),
+            }
+        }));
+        "Memory, then MCHN iterates: t · 1/Σw²".to_string()
     } else {
         let outs = rows(v.get("outputs"));
         let errs = nums(v.get("errors"));
         let ret = indices(v.get("retrieved"));
-        let items = outs
-            .iter()
-            .enumerate()
-            .map(|(i, o)| {
-                let e = errs.get(i).copied().unwrap_or(f64::NAN);
-                let r = ret.get(i).copied().unwrap_or(0);
-                ImageItem {
-                    pixels: pixels(o, &g),
-                    caption: format!("{}: #{r} · {}", i + 1, number(e)),
-                    action: Some(Action::Set { values: vec![("probe".into(), r.to_string())] }),
-                    outline: (e < threshold).then_some(GREEN),
-                    title: format!(
-                        "output {}: argmax #{r}{}; sum of squared errors {} — click to probe #{r}",
-                        i + 1,
-                        label_of(v, r),
-                        number(e)
-                    ),
-                }
-            })
-            .collect::<Vec<_>>();
-        (items, "k-Hopfield layer: column · argmax · squared error".to_string())
+        items.extend(outs.iter().enumerate().map(|(i, o)| {
+            let e = errs.get(i).copied().unwrap_or(f64::NAN);
+            let r = ret.get(i).copied().unwrap_or(0);
+            ImageItem {
+                pixels: pixels(o, &g),
+                caption: format!("#{r} · {}", short(e)),
+                action: Some(Action::Set { values: vec![("probe".into(), r.to_string())] }),
+                outline: (e < threshold).then_some(GREEN),
+                title: format!(
+                    "output {}: argmax #{r}{}; sum of squared errors {} — click to probe #{r}",
+                    i + 1,
+                    label_of(v, r),
+                    number(e)
+                ),
+            }
+        }));
+        "Memory, then outputs 1…k: argmax · squared error".to_string()
     };
     let errs = nums(v.get("errors"));
     let best = errs.iter().copied().fold(f64::INFINITY, f64::min);
@@ -170,10 +172,9 @@ fn retrieve(v: &View) -> Figure {
         format!("no output within {} (best squared error {})", number(threshold), number(best))
     };
     Figure::new("retrieve", title)
-        .columns(3)
+        .columns(2)
         .panel(probe_img.panel("Probe — click or drag to paint"))
-        .panel(target_img.panel(format!("Stored memory #{probe_index}{}", label_of(v, probe_index))))
-        .panel(Panel { title: panel_title, body: Body::Images(Images { items, size: 72.0 }) })
+        .panel(Panel { title: panel_title, body: Body::Images(Images { items, size: 76.0 }) })
         .control(Control::Params {
             keys: ["update", "k", "beta", "similarity", "occlude", "noise"].map(String::from).to_vec(),
         })
@@ -225,12 +226,15 @@ fn memories(v: &View) -> Figure {
         ))
 }
 
-/// Memories ranked by similarity (most similar first), at most `BARS`.
+/// Memories ranked by similarity (most similar first): enough to show every weight above
+/// 10⁻³ of the last ssm row and three more, between 10 and `BARS`.
 fn ranked(v: &View) -> Vec<usize> {
     let sims = nums(v.get("similarities"));
     let mut idx: Vec<usize> = (0..sims.len()).collect();
     idx.sort_by(|&a, &b| sims[b].total_cmp(&sims[a]).then(a.cmp(&b)));
-    idx.truncate(BARS);
+    let last = rows(v.get("ssm")).pop().unwrap_or_default();
+    let reach = idx.iter().rposition(|&mu| last.get(mu).is_some_and(|&w| w >= 1e-3)).map_or(0, |r| r + 1);
+    idx.truncate((reach + 3).clamp(10, BARS));
     idx
 }
 
@@ -241,17 +245,29 @@ fn bar_plot(values: Vec<f64>, colors: Vec<Color>, ylabel: &str, xlabel: String) 
         .height(130.0)
 }
 
+/// `λ* = …, n iterations` for a panel title.
 fn solver_text(v: &View, i: usize) -> String {
     let s = field(v.get("solver"), &i.to_string());
-    let lam = num(field(s, "lambda"));
-    format!(
-        "λ* = {}, {} iterations ({} Newton, {} bisection), residual {}",
-        if lam.is_finite() { number(lam) } else { "∞".into() },
-        number(num(field(s, "iterations"))),
-        number(num(field(s, "newton"))),
-        number(num(field(s, "bisections"))),
-        number(num(field(s, "residual")))
-    )
+    let it = num(field(s, "iterations"));
+    format!("λ* = {}, {} iteration{}", number(num(field(s, "lambda"))), number(it), if it == 1.0 { "" } else { "s" })
+}
+
+/// The solver's record of every column, for a caption.
+fn solver_caption(v: &View) -> String {
+    let all = v.get("solver").as_array().cloned().unwrap_or_default();
+    let parts: Vec<String> = all
+        .iter()
+        .map(|s| {
+            format!(
+                "k={}: {} Newton + {} bisection steps, |Σ − k| = {}",
+                number(num(field(s, "k"))),
+                number(num(field(s, "newton"))),
+                number(num(field(s, "bisections"))),
+                number(num(field(s, "residual")))
+            )
+        })
+        .collect();
+    format!("λ* solver (bracket, then safeguarded Newton, to |Σ ssm − k| ≤ 10⁻⁹): {}.", parts.join("; "))
 }
 
 fn ssm_bars(v: &View) -> Figure {
@@ -266,17 +282,21 @@ fn ssm_bars(v: &View) -> Figure {
     for (i, row) in ssm.iter().enumerate() {
         let values: Vec<f64> = order.iter().map(|&mu| row.get(mu).copied().unwrap_or(f64::NAN)).collect();
         let colors = order.iter().map(|mu| if nearest[..(i + 1).min(nearest.len())].contains(mu) { BLUE } else { GREY }).collect();
-        let rest: f64 = row.iter().sum::<f64>() - values.iter().sum::<f64>();
         fig = fig.plot(
-            format!("ssm(βx; {}) — {}", i + 1, solver_text(v, i)),
-            bar_plot(values, colors, "ssm", format!("memory rank by similarity (rest: {})", number(rest.max(0.0)))),
+            format!("ssm(βx; {}): {}", i + 1, solver_text(v, i)),
+            bar_plot(values, colors, "ssm", "memory rank by similarity".into()),
         );
     }
+    let rest = ssm.last().map_or(0.0, |row| {
+        row.iter().enumerate().filter(|(mu, _)| !order.contains(mu)).map(|(_, w)| w).sum::<f64>()
+    });
     fig.caption(format!(
-        "The {} memories most similar to the probe, most similar first; blue: the top i. Each row sums to i (Σ ssm = k to 10⁻⁹). Ranks 1–5: {}.",
+        "The {} memories most similar to the probe, most similar first (ranks 1–5: {}); blue: the top i. Row i sums to i; the memories not shown carry {} of row k.",
         order.len(),
-        order.iter().take(5).map(|m| format!("#{m}")).collect::<Vec<_>>().join(", ")
+        order.iter().take(5).map(|m| format!("#{m}")).collect::<Vec<_>>().join(", "),
+        number(rest)
     ))
+    .caption(solver_caption(v))
 }
 
 fn ksoftmax_bars(v: &View) -> Figure {
@@ -296,10 +316,11 @@ fn ksoftmax_bars(v: &View) -> Figure {
         let colors = order.iter().map(|&mu| if mu == r { RED } else { BLUE }).collect();
         let w = ks.get(r).and_then(|row| row.get(i)).copied().unwrap_or(f64::NAN);
         fig = fig.plot(
-            format!("ksoftmax_{}: argmax #{r} (weight {}) — {}", i + 1, number(w), solver_text(v, i)),
+            format!("ksoftmax_{}: argmax #{r}, weight {}", i + 1, short(w)),
             bar_plot(values, colors, "weight", "memory rank by similarity".into()),
         );
     }
+    let fig = fig.caption(solver_caption(v));
     fig.caption(format!(
         "Column i = ssm(βx; i) − ssm(βx; i−1): non-negative, sums to 1; red: its argmax (eq. 3.8). The {} most similar memories shown.",
         order.len()
@@ -321,35 +342,39 @@ fn mchn(v: &View) -> Figure {
         .enumerate()
         .map(|(t, s)| ImageItem {
             pixels: pixels(s, &g),
-            caption: if t == 0 { "probe".into() } else { format!("t={t}") },
+            caption: if t == 0 { "probe".into() } else { format!("t={t} · {}", short(eff.get(t - 1).copied().unwrap_or(f64::NAN))) },
             action: None,
             outline: None,
-            title: format!("state after {t} updates"),
+            title: if t == 0 { "the probe".into() } else { format!("state after {t} updates; 1/Σw² = {}", number(eff[t - 1])) },
         })
         .collect();
     let steps: Vec<f64> = (1..=eff.len()).map(|t| t as f64).collect();
-    let w1: Vec<f64> = (0..eff.len()).map(|t| num(field(top, &format!("{t}.0.1")))).collect();
-    let w2: Vec<f64> = (0..eff.len()).map(|t| num(field(top, &format!("{t}.1.1")))).collect();
-    let ymax = eff.iter().copied().filter(|x| x.is_finite()).fold(1.0, f64::max);
-    let plot = Plot::new(Axis::new("update t").domain(0.5, eff.len() as f64 + 0.5), Axis::new("memories 1/Σw²").domain(0.0, ymax * 1.1 + 0.1))
-        .series("1/Σw² (1: a single memory)", steps.clone(), eff.clone(), Style::line(0).with_markers())
-        .height(170.0);
-    let wplot = Plot::new(Axis::new("update t").domain(0.5, eff.len() as f64 + 0.5), Axis::new("weight").domain(0.0, 1.05))
-        .series("largest weight", steps.clone(), w1, Style::line(1).with_markers())
-        .series("second largest", steps, w2, Style::line(3).with_markers())
-        .height(170.0);
+    let mut wplot = Plot::new(Axis::new("update t").domain(0.5, eff.len() as f64 + 0.5), Axis::new("softmax weight").domain(0.0, 1.02))
+        .height(200.0)
+        .legend(LegendPos::Below);
+    for (r, name) in ["largest", "second", "third"].iter().enumerate() {
+        let w: Vec<f64> = (0..eff.len()).map(|t| num(field(top, &format!("{t}.{r}.1")))).collect();
+        wplot = wplot.series(format!("{name} weight"), steps.clone(), w, Style::line([1, 3, 5][r]).with_markers());
+    }
     let last = eff.last().copied().unwrap_or(f64::NAN);
     let ret = indices(field(m, "retrieved"));
+    let tops: Vec<String> = (0..3)
+        .filter_map(|r| {
+            let t = eff.len().checked_sub(1)?;
+            let mu = num(field(top, &format!("{t}.{r}.0")));
+            let w = num(field(top, &format!("{t}.{r}.1")));
+            mu.is_finite().then(|| format!("#{}{} ({})", mu as usize, label_of(v, mu as usize), short(w)))
+        })
+        .collect();
     let verdict = if last < 1.05 {
-        format!("it settles on memory #{}", ret.last().copied().unwrap_or(0))
+        format!("it settles on memory #{}{}", ret.last().copied().unwrap_or(0), label_of(v, ret.last().copied().unwrap_or(0)))
     } else {
-        format!("its weights stay spread over about {} memories: a metastable mixture", number(last))
+        format!("its weights stay spread over 1/Σw² ≈ {} memories — a metastable mixture; largest: {}", short(last), tops.join(", "))
     };
     Figure::new("mchn", title)
         .columns(2)
-        .panel(Panel { title: "States x_t".into(), body: Body::Images(Images { items, size: 60.0 }) })
-        .plot("How many memories the weights mix", plot)
-        .plot("Largest softmax weights", wplot)
+        .panel(Panel { title: "States x_t: t · 1/Σw² (how many memories the weights mix)".into(), body: Body::Images(Images { items, size: 64.0 }) })
+        .plot("The three largest softmax weights", wplot)
         .caption(format!("x ← Ξ softmax(β sim(Ξ, x)) from the probe, β = {}: {verdict}.", number(num(v.get("beta")))))
 }
 
@@ -365,7 +390,8 @@ fn energy(v: &View) -> Figure {
     }
     let mut trajs = vec![m.clone()];
     trajs.extend(v.get("columns").as_array().cloned().unwrap_or_default());
-    let mut plot = Plot::new(Axis::new("update t"), Axis::new("E(x_t)")).height(240.0).legend(LegendPos::Below);
+    let mut plot = Plot::new(Axis::new("update t"), Axis::new("E(x_t)")).height(220.0).legend(LegendPos::Below);
+    let mut gap = Plot::new(Axis::new("update t"), Axis::new("E(x_t) − E(x_last)").log()).height(220.0).legend(LegendPos::None);
     let mut lines = Vec::new();
     for (c, t) in trajs.iter().enumerate() {
         let rule = field(t, "rule").as_str().unwrap_or("").to_string();
@@ -373,7 +399,10 @@ fn energy(v: &View) -> Figure {
         let q = nums(field(t, "energy_quadrature"));
         let x: Vec<f64> = (0..e.len()).map(|s| s as f64).collect();
         let name = if rule == "mchn" { "MCHN (softmax)".to_string() } else { format!("column {}", rule.trim_start_matches("k=")) };
-        plot = plot.series(format!("{name}, closed form"), x.clone(), e, Style::line(c));
+        let last = e.last().copied().unwrap_or(f64::NAN);
+        let above: Vec<f64> = e.iter().map(|&a| if a - last > 0.0 { a - last } else { f64::NAN }).collect();
+        gap = gap.series(name.clone(), x.clone(), above, Style::line(c).with_markers());
+        plot = plot.series(name.clone(), x.clone(), e, Style::line(c));
         if q.iter().any(|v| v.is_finite()) {
             plot = plot.mark(Mark::Markers { x, y: q, shape: crate::plot::figure::Shape::Circle, size: 4.0, color: PALETTE[c % PALETTE.len()], label: String::new() });
         }
@@ -385,11 +414,13 @@ fn energy(v: &View) -> Figure {
         lines.push(format!("{name}: {dec}"));
     }
     Figure::new("energy", title)
-        .plot("", plot)
+        .columns(2)
+        .plot("E(x_t): lines closed form, circles quadrature", plot)
+        .plot("Distance to the last energy (log): falls when E falls", gap)
         .caption(format!(
-            "E_i(x) = ½‖x‖² − (1/β) V_i(βΞᵀx), V_i(z) = ∫₀¹ zᵀ ksoftmax_i(tz) dt (softmax for the MCHN); lines: closed form, circles: quadrature ({note})."
+            "E_i(x) = ½‖x‖² − (1/β) V_i(βΞᵀx), V_i(z) = ∫₀¹ zᵀ ksoftmax_i(tz) dt (softmax for the MCHN); {note}."
         ))
-        .caption(format!("{}. The MCHN and column 1 cannot rise (concave–convex step); columns ≥ 2 have no such guarantee.", lines.join("; ")))
+        .caption(format!("{}. The MCHN and column 1 cannot rise (a concave–convex step); columns ≥ 2 have no such guarantee.", lines.join("; ")))
 }
 
 /// The rows of a part: its finished field, or the pieces streamed so far.
@@ -420,17 +451,23 @@ fn fig32(v: &View) -> Figure {
     let mut plot = Plot::new(Axis::new("stored memories P").log(), Axis::new("success rate").domain(0.0, 1.02))
         .height(260.0)
         .legend(LegendPos::Below);
+    // The MCHN first, as a wide grey line under the k curves (k = 1 usually lies on it).
+    models.sort_by_key(|m| m != "mchn");
     for (c, m) in models.iter().enumerate() {
         let pts: Vec<&Json> = rows.iter().filter(|r| field(r, "model").as_str() == Some(m)).collect();
         let x: Vec<f64> = pts.iter().map(|r| num(field(r, "memories"))).collect();
         let y: Vec<f64> = pts.iter().map(|r| num(field(r, "success"))).collect();
         let s: Vec<f64> = pts.iter().map(|r| num(field(r, "std"))).collect();
-        let color = if m == "mchn" { PALETTE[7] } else { PALETTE[c % 6] };
+        let (color, style) = if m == "mchn" {
+            (GREY, Style::line(6).width(5.0).color(GREY.alpha(0.6)))
+        } else {
+            let c = c.saturating_sub(1) % 6;
+            (PALETTE[c], Style::line(c).with_markers())
+        };
         let lo = y.iter().zip(&s).map(|(a, b)| (a - b).max(0.0)).collect();
         let hi = y.iter().zip(&s).map(|(a, b)| (a + b).min(1.0)).collect();
-        plot = plot.mark(Mark::Band { x: x.clone(), lo, hi, color: color.alpha(0.15), label: String::new() });
-        let style = if m == "mchn" { Style::line(7).dashed().with_markers() } else { Style::line(c % 6).with_markers() };
-        plot = plot.series(if m == "mchn" { "MCHN".to_string() } else { m.clone() }, x, y, style.color(color));
+        plot = plot.mark(Mark::Band { x: x.clone(), lo, hi, color: color.alpha(0.1), label: String::new() });
+        plot = plot.series(if m == "mchn" { "MCHN".to_string() } else { m.clone() }, x, y, style);
     }
     let st = v.get("fig32_settings");
     let mut fig = Figure::new("fig32", title).plot("", plot);

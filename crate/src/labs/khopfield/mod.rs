@@ -104,9 +104,9 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "metastable",
         label: "MCHN metastable mixture (low β)",
-        query: "data=mnist&p=50&pixels=1&similarity=dot&beta=0.05&k=3&occlude=none&probe=3&steps=12&update=mchn",
+        query: "data=mnist&p=100&pixels=1&similarity=neg_sqeuclid&beta=0.08&k=3&occlude=none&probe=44&steps=12&update=mchn",
         reproduces: "",
-        note: "At low β the iterated MCHN update does not reach one memory: it settles in a mixture of many (a metastable state), and its energy still falls.",
+        note: "At low β the iterated MCHN update does not reach one memory: a 7 settles in a mixture of three 7s (a metastable state; probe 3, an 8, drifts into a mixture of many 1s), and the energy still falls.",
     },
     Preset {
         name: "sharp",
