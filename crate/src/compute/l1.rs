@@ -31,7 +31,8 @@ const PANEL: usize = 64;
 fn block(a: [&[f32]; 4], b: [&[f32]; 2]) -> [[f32; 2]; 4] {
     let n = b[0].len();
     let full = n / L * L;
-    let (a0, a1, a2, a3) = (a[0].as_chunks::<L>().0, a[1].as_chunks::<L>().0, a[2].as_chunks::<L>().0, a[3].as_chunks::<L>().0);
+    let (a0, a1, a2, a3) =
+        (a[0].as_chunks::<L>().0, a[1].as_chunks::<L>().0, a[2].as_chunks::<L>().0, a[3].as_chunks::<L>().0);
     let (b0, b1) = (b[0].as_chunks::<L>().0, b[1].as_chunks::<L>().0);
     let mut acc = [[[0.0f32; L]; 2]; 4];
     for (((((x0, x1), x2), x3), y0), y1) in a0.iter().zip(a1).zip(a2).zip(a3).zip(b0).zip(b1) {
@@ -159,14 +160,19 @@ mod tests {
 
     #[test]
     fn blocked_f32_kernel_matches_the_reference_on_odd_shapes() {
-        for &(m, p, n) in &[(1, 1, 1), (1, 3, 7), (5, 1, 9), (7, 9, 17), (13, 130, 33), (65, 67, 8), (9, 200, 100)] {
+        for &(m, p, n) in
+            &[(1, 1, 1), (1, 3, 7), (5, 1, 9), (7, 9, 17), (13, 130, 33), (65, 67, 8), (9, 200, 100)]
+        {
             let (x, y) = (random(m, n, m as u64), random(p, n, 100 + p as u64));
             let want = l1_distances(&x, &y);
             for t in [1, 2, 3] {
                 let got = l1_distances_f32_threads(&x.to_f32(), &y.to_f32(), t);
                 assert_eq!((got.rows, got.cols), (m, p));
                 for (g, w) in got.data.iter().zip(&want.data) {
-                    assert!((f64::from(*g) - w).abs() <= 1e-5 * w + 1e-6, "{m}×{p}×{n}, {t} threads: {g} vs {w}");
+                    assert!(
+                        (f64::from(*g) - w).abs() <= 1e-5 * w + 1e-6,
+                        "{m}×{p}×{n}, {t} threads: {g} vs {w}"
+                    );
                 }
             }
         }

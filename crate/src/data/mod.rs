@@ -179,10 +179,10 @@ mod tests {
 
     #[test]
     fn provide_refuses_a_file_that_is_not_mnist() {
-        assert!(provide("mnist", vec![0; 100]).unwrap_err().contains("expected"));
+        assert!(provide("mnist", vec![0; 100]).expect_err("too short").contains("expected"));
         let mut bad = vec![0u8; MNIST_BYTES];
         bad[0] = 12;
-        assert!(provide("mnist", bad).unwrap_err().contains("label"));
+        assert!(provide("mnist", bad).expect_err("bad label").contains("label"));
         assert!(provide("nope", vec![]).is_err());
         assert_eq!(asset_file("mnist"), Some("mnist10k.bin"));
     }

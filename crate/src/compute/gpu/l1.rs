@@ -55,19 +55,24 @@ impl Gpu {
             return Ok(Mat::zeros(m, n));
         }
         if m.div_ceil(64) > 65_535 || n.div_ceil(64) > 65_535 {
-            return Err(GpuError::Failed(format!("l1_distances: {m}×{n} needs more workgroups than a dispatch allows")));
+            return Err(GpuError::Failed(format!(
+                "l1_distances: {m}×{n} needs more workgroups than a dispatch allows"
+            )));
         }
         for (what, len) in [("X", x.data.len()), ("Y", y.data.len()), ("the distances", m * n)] {
             self.check_size(what, len)?;
         }
         let (bgl, pipe) = self.l1_pipeline().await?;
-        let (bx, by, bd) = (self.upload_f32("X", &x.data), self.upload_f32("Y", &y.data), self.zeros("D", m * n));
+        let (bx, by, bd) =
+            (self.upload_f32("X", &x.data), self.upload_f32("Y", &y.data), self.zeros("D", m * n));
         let u = self.uniform(&Params { m: m as u32, n: n as u32, k: x.cols as u32, _pad: 0 });
         let bg = self.bind(&bgl, &[&bx, &by, &bd, &u]);
         let mut enc = self.encoder();
         {
-            let mut pass = enc
-                .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("l1"), timestamp_writes: None });
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("l1"),
+                timestamp_writes: None,
+            });
             pass.set_pipeline(&pipe);
             pass.set_bind_group(0, &bg, &[]);
             pass.dispatch_workgroups(n.div_ceil(64) as u32, m.div_ceil(64) as u32, 1);

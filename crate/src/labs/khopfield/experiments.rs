@@ -67,7 +67,8 @@ pub fn cap_counts(pmax: usize) -> Vec<usize> {
 fn mean_std(v: &[f64]) -> (f64, f64) {
     let n = v.len().max(1) as f64;
     let m = v.iter().sum::<f64>() / n;
-    let s = if v.len() > 1 { (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
+    let s =
+        if v.len() > 1 { (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
     (m, s)
 }
 
@@ -85,7 +86,7 @@ pub async fn capacity(
     let mut rows = Vec::new();
     for (c, &pm) in counts.iter().enumerate() {
         // rates[model][trial], models k = 1..kmax then the MCHN.
-        let mut rates = vec![vec![0.0; cfg.trials]; cfg.kmax + 1];
+        let mut rates = vec![Vec::with_capacity(cfg.trials); cfg.kmax + 1];
         let mut probes_used = 0;
         for t in 0..cfg.trials {
             let mut rng = for_trial(cfg.seed, c as u64, t as u64);
@@ -125,8 +126,8 @@ pub async fn capacity(
                     }
                 }
             }
-            for (m, w) in wins.iter().enumerate() {
-                rates[m][t] = *w as f64 / targets.len().max(1) as f64;
+            for (r, w) in rates.iter_mut().zip(&wins) {
+                r.push(*w as f64 / targets.len().max(1) as f64);
             }
             progress.step(c * cfg.trials + t + 1, total);
         }
@@ -226,7 +227,8 @@ pub async fn recall_at_k(
                 let mut got: Vec<usize> = retrieved[..k].to_vec();
                 got.sort_unstable();
                 got.dedup();
-                let found = got.iter().filter(|r| relevant[b][..k.min(relevant[b].len())].contains(r)).count();
+                let found =
+                    got.iter().filter(|r| relevant[b][..k.min(relevant[b].len())].contains(r)).count();
                 hits[k - 1][b] = found as f64 / k as f64;
             }
         }
@@ -276,7 +278,8 @@ mod tests {
             sim: Sim::NegSqeuclid,
             seed: 3,
         };
-        let rows = pollster::block_on(recall_at_k(&src, &cfg, &Compute::cpu("test"), &mut NoProgress)).expect("runs");
+        let rows = pollster::block_on(recall_at_k(&src, &cfg, &Compute::cpu("test"), &mut NoProgress))
+            .expect("runs");
         assert_eq!(rows.len(), 6);
         for r in rows.iter().filter(|r| r.noise == 0.0) {
             assert_eq!(r.recall, 1.0, "{r:?}");
@@ -297,7 +300,8 @@ mod tests {
             noise: 0.0,
             seed: 1,
         };
-        let rows = pollster::block_on(capacity(&src, &cfg, &Compute::cpu("test"), &mut NoProgress)).expect("runs");
+        let rows =
+            pollster::block_on(capacity(&src, &cfg, &Compute::cpu("test"), &mut NoProgress)).expect("runs");
         assert_eq!(rows.len(), 2 * 3);
         for r in &rows {
             assert!((0.0..=1.0).contains(&r.success) && r.std >= 0.0, "{r:?}");

@@ -5,7 +5,8 @@
 
 use super::super::{FigureDef, View, field, num, nums};
 use crate::plot::figure::{
-    Axis, Body, CellClick, Cmap, Control, Figure, ImageItem, Images, LegendPos, Mark, Panel, Pixels, Plot, Style,
+    Axis, Body, CellClick, Cmap, Control, Figure, ImageItem, Images, LegendPos, Mark, Panel, Pixels, Plot,
+    Style,
 };
 use crate::plot::scene::{Action, Color, PALETTE};
 use crate::plot::ticks::number;
@@ -21,12 +22,42 @@ const GREY: Color = PALETTE[6];
 const BARS: usize = 40;
 
 pub const FIGURES: &[FigureDef] = &[
-    FigureDef { name: "retrieve", title: "Probe and retrieval", parts: &["retrieve"], ui: &[], build: retrieve },
+    FigureDef {
+        name: "retrieve",
+        title: "Probe and retrieval",
+        parts: &["retrieve"],
+        ui: &[],
+        build: retrieve,
+    },
     FigureDef { name: "memories", title: "Stored memories", parts: &["retrieve"], ui: &[], build: memories },
-    FigureDef { name: "ssm", title: "Sum-softmax ssm(βx; i)", parts: &["retrieve"], ui: &[], build: ssm_bars },
-    FigureDef { name: "ksoftmax", title: "ksoftmax columns", parts: &["retrieve"], ui: &[], build: ksoftmax_bars },
-    FigureDef { name: "mchn", title: "Iterated MCHN: metastable mixtures", parts: &["retrieve"], ui: &[], build: mchn },
-    FigureDef { name: "energy", title: "Energy along the iterated updates", parts: &["retrieve"], ui: &[], build: energy },
+    FigureDef {
+        name: "ssm",
+        title: "Sum-softmax ssm(βx; i)",
+        parts: &["retrieve"],
+        ui: &[],
+        build: ssm_bars,
+    },
+    FigureDef {
+        name: "ksoftmax",
+        title: "ksoftmax columns",
+        parts: &["retrieve"],
+        ui: &[],
+        build: ksoftmax_bars,
+    },
+    FigureDef {
+        name: "mchn",
+        title: "Iterated MCHN: metastable mixtures",
+        parts: &["retrieve"],
+        ui: &[],
+        build: mchn,
+    },
+    FigureDef {
+        name: "energy",
+        title: "Energy along the iterated updates",
+        parts: &["retrieve"],
+        ui: &[],
+        build: energy,
+    },
     FigureDef {
         name: "fig32",
         title: "Figure 3.2: reconstruction success vs stored memories",
@@ -34,11 +65,21 @@ pub const FIGURES: &[FigureDef] = &[
         ui: &[],
         build: fig32,
     },
-    FigureDef { name: "fig37", title: "Figure 3.7: Recall@k vs noise", parts: &["fig37"], ui: &[], build: fig37 },
+    FigureDef {
+        name: "fig37",
+        title: "Figure 3.7: Recall@k vs noise",
+        parts: &["fig37"],
+        ui: &[],
+        build: fig37,
+    },
 ];
 
 fn waiting(name: &str, title: &str, what: &str) -> Figure {
-    Figure::empty(name, title, format!("{what} appear here once the probe is retrieved (about a second; longer for P = 10,000)."))
+    Figure::empty(
+        name,
+        title,
+        format!("{what} appear here once the probe is retrieved (about a second; longer for P = 10,000)."),
+    )
 }
 
 /// Image geometry and pixel scale of a finished `retrieve`.
@@ -125,7 +166,10 @@ fn retrieve(v: &View) -> Figure {
         caption: format!("memory #{probe_index}"),
         action: None,
         outline: Some(RED),
-        title: format!("the stored memory #{probe_index}{} the probe was made from", label_of(v, probe_index)),
+        title: format!(
+            "the stored memory #{probe_index}{} the probe was made from",
+            label_of(v, probe_index)
+        ),
     }];
     let panel_title = if mchn_view {
         let m = v.get("mchn");
@@ -138,7 +182,10 @@ fn retrieve(v: &View) -> Figure {
                 caption: format!("t={t} · {}", short(e)),
                 action: None,
                 outline: None,
-                title: format!("after {t} MCHN updates; the weights spread over 1/Σw² = {} memories", number(e)),
+                title: format!(
+                    "after {t} MCHN updates; the weights spread over 1/Σw² = {} memories",
+                    number(e)
+                ),
             }
         }));
         "Memory, then MCHN iterates: t · 1/Σw²".to_string()
@@ -184,7 +231,11 @@ fn retrieve(v: &View) -> Figure {
             v.get("similarity").as_str().unwrap_or(""),
             number(num(v.get("beta"))),
             occlusion_text(v),
-            if num(v.get("noise")) > 0.0 { format!(", noise σ = {}", number(num(v.get("noise")))) } else { String::new() },
+            if num(v.get("noise")) > 0.0 {
+                format!(", noise σ = {}", number(num(v.get("noise"))))
+            } else {
+                String::new()
+            },
             number(threshold),
         ))
         .caption(format!("k-Hopfield layer: {outcome}. Painted pixels (purple) flip v → scale − v."))
@@ -249,7 +300,12 @@ fn bar_plot(values: Vec<f64>, colors: Vec<Color>, ylabel: &str, xlabel: String) 
 fn solver_text(v: &View, i: usize) -> String {
     let s = field(v.get("solver"), &i.to_string());
     let it = num(field(s, "iterations"));
-    format!("λ* = {}, {} iteration{}", number(num(field(s, "lambda"))), number(it), if it == 1.0 { "" } else { "s" })
+    format!(
+        "λ* = {}, {} iteration{}",
+        number(num(field(s, "lambda"))),
+        number(it),
+        if it == 1.0 { "" } else { "s" }
+    )
 }
 
 /// The solver's record of every column, for a caption.
@@ -281,7 +337,10 @@ fn ssm_bars(v: &View) -> Figure {
     let mut fig = Figure::new("ssm", title).columns(2);
     for (i, row) in ssm.iter().enumerate() {
         let values: Vec<f64> = order.iter().map(|&mu| row.get(mu).copied().unwrap_or(f64::NAN)).collect();
-        let colors = order.iter().map(|mu| if nearest[..(i + 1).min(nearest.len())].contains(mu) { BLUE } else { GREY }).collect();
+        let colors = order
+            .iter()
+            .map(|mu| if nearest[..(i + 1).min(nearest.len())].contains(mu) { BLUE } else { GREY })
+            .collect();
         fig = fig.plot(
             format!("ssm(βx; {}): {}", i + 1, solver_text(v, i)),
             bar_plot(values, colors, "ssm", "memory rank by similarity".into()),
@@ -342,19 +401,35 @@ fn mchn(v: &View) -> Figure {
         .enumerate()
         .map(|(t, s)| ImageItem {
             pixels: pixels(s, &g),
-            caption: if t == 0 { "probe".into() } else { format!("t={t} · {}", short(eff.get(t - 1).copied().unwrap_or(f64::NAN))) },
+            caption: if t == 0 {
+                "probe".into()
+            } else {
+                format!("t={t} · {}", short(eff.get(t - 1).copied().unwrap_or(f64::NAN)))
+            },
             action: None,
             outline: None,
-            title: if t == 0 { "the probe".into() } else { format!("state after {t} updates; 1/Σw² = {}", number(eff[t - 1])) },
+            title: if t == 0 {
+                "the probe".into()
+            } else {
+                format!("state after {t} updates; 1/Σw² = {}", number(eff[t - 1]))
+            },
         })
         .collect();
     let steps: Vec<f64> = (1..=eff.len()).map(|t| t as f64).collect();
-    let mut wplot = Plot::new(Axis::new("update t").domain(0.5, eff.len() as f64 + 0.5), Axis::new("softmax weight").domain(0.0, 1.02))
-        .height(200.0)
-        .legend(LegendPos::Below);
+    let mut wplot = Plot::new(
+        Axis::new("update t").domain(0.5, eff.len() as f64 + 0.5),
+        Axis::new("softmax weight").domain(0.0, 1.02),
+    )
+    .height(200.0)
+    .legend(LegendPos::Below);
     for (r, name) in ["largest", "second", "third"].iter().enumerate() {
         let w: Vec<f64> = (0..eff.len()).map(|t| num(field(top, &format!("{t}.{r}.1")))).collect();
-        wplot = wplot.series(format!("{name} weight"), steps.clone(), w, Style::line([1, 3, 5][r]).with_markers());
+        wplot = wplot.series(
+            format!("{name} weight"),
+            steps.clone(),
+            w,
+            Style::line([1, 3, 5][r]).with_markers(),
+        );
     }
     let last = eff.last().copied().unwrap_or(f64::NAN);
     let ret = indices(field(m, "retrieved"));
@@ -367,15 +442,29 @@ fn mchn(v: &View) -> Figure {
         })
         .collect();
     let verdict = if last < 1.05 {
-        format!("it settles on memory #{}{}", ret.last().copied().unwrap_or(0), label_of(v, ret.last().copied().unwrap_or(0)))
+        format!(
+            "it settles on memory #{}{}",
+            ret.last().copied().unwrap_or(0),
+            label_of(v, ret.last().copied().unwrap_or(0))
+        )
     } else {
-        format!("its weights stay spread over 1/Σw² ≈ {} memories — a metastable mixture; largest: {}", short(last), tops.join(", "))
+        format!(
+            "its weights stay spread over 1/Σw² ≈ {} memories — a metastable mixture; largest: {}",
+            short(last),
+            tops.join(", ")
+        )
     };
     Figure::new("mchn", title)
         .columns(2)
-        .panel(Panel { title: "States x_t: t · 1/Σw² (how many memories the weights mix)".into(), body: Body::Images(Images { items, size: 64.0 }) })
+        .panel(Panel {
+            title: "States x_t: t · 1/Σw² (how many memories the weights mix)".into(),
+            body: Body::Images(Images { items, size: 64.0 }),
+        })
         .plot("The three largest softmax weights", wplot)
-        .caption(format!("x ← Ξ softmax(β sim(Ξ, x)) from the probe, β = {}: {verdict}.", number(num(v.get("beta")))))
+        .caption(format!(
+            "x ← Ξ softmax(β sim(Ξ, x)) from the probe, β = {}: {verdict}.",
+            number(num(v.get("beta")))
+        ))
 }
 
 fn energy(v: &View) -> Figure {
@@ -390,21 +479,35 @@ fn energy(v: &View) -> Figure {
     }
     let mut trajs = vec![m.clone()];
     trajs.extend(v.get("columns").as_array().cloned().unwrap_or_default());
-    let mut plot = Plot::new(Axis::new("update t"), Axis::new("E(x_t)")).height(220.0).legend(LegendPos::Below);
-    let mut gap = Plot::new(Axis::new("update t"), Axis::new("E(x_t) − E(x_last)").log()).height(220.0).legend(LegendPos::None);
+    let mut plot =
+        Plot::new(Axis::new("update t"), Axis::new("E(x_t)")).height(220.0).legend(LegendPos::Below);
+    let mut gap = Plot::new(Axis::new("update t"), Axis::new("E(x_t) − E(x_last)").log())
+        .height(220.0)
+        .legend(LegendPos::None);
     let mut lines = Vec::new();
     for (c, t) in trajs.iter().enumerate() {
         let rule = field(t, "rule").as_str().unwrap_or("").to_string();
         let e = nums(field(t, "energy"));
         let q = nums(field(t, "energy_quadrature"));
         let x: Vec<f64> = (0..e.len()).map(|s| s as f64).collect();
-        let name = if rule == "mchn" { "MCHN (softmax)".to_string() } else { format!("column {}", rule.trim_start_matches("k=")) };
+        let name = if rule == "mchn" {
+            "MCHN (softmax)".to_string()
+        } else {
+            format!("column {}", rule.trim_start_matches("k="))
+        };
         let last = e.last().copied().unwrap_or(f64::NAN);
         let above: Vec<f64> = e.iter().map(|&a| if a - last > 0.0 { a - last } else { f64::NAN }).collect();
         gap = gap.series(name.clone(), x.clone(), above, Style::line(c).with_markers());
         plot = plot.series(name.clone(), x.clone(), e, Style::line(c));
         if q.iter().any(|v| v.is_finite()) {
-            plot = plot.mark(Mark::Markers { x, y: q, shape: crate::plot::figure::Shape::Circle, size: 4.0, color: PALETTE[c % PALETTE.len()], label: String::new() });
+            plot = plot.mark(Mark::Markers {
+                x,
+                y: q,
+                shape: crate::plot::figure::Shape::Circle,
+                size: 4.0,
+                color: PALETTE[c % PALETTE.len()],
+                label: String::new(),
+            });
         }
         let dec = match field(t, "decreasing") {
             Json::Bool(true) => "never rises",
@@ -428,7 +531,10 @@ fn part_rows(v: &View, part: &str, field_name: &str, piece: &str) -> Vec<Json> {
     if v.has(part) {
         return v.get(field_name).as_array().cloned().unwrap_or_default();
     }
-    v.pieces(part).iter().flat_map(|p| p.get(piece).and_then(Json::as_array).cloned().unwrap_or_default()).collect()
+    v.pieces(part)
+        .iter()
+        .flat_map(|p| p.get(piece).and_then(Json::as_array).cloned().unwrap_or_default())
+        .collect()
 }
 
 fn fig32(v: &View) -> Figure {
@@ -448,9 +554,10 @@ fn fig32(v: &View) -> Figure {
             models.push(m);
         }
     }
-    let mut plot = Plot::new(Axis::new("stored memories P").log(), Axis::new("success rate").domain(0.0, 1.02))
-        .height(260.0)
-        .legend(LegendPos::Below);
+    let mut plot =
+        Plot::new(Axis::new("stored memories P").log(), Axis::new("success rate").domain(0.0, 1.02))
+            .height(260.0)
+            .legend(LegendPos::Below);
     // The MCHN first, as a wide grey line under the k curves (k = 1 usually lies on it).
     models.sort_by_key(|m| m != "mchn");
     for (c, m) in models.iter().enumerate() {

@@ -37,7 +37,17 @@ pub const LAB: LabDef = LabDef {
             Part {
                 name: "retrieve",
                 keys: &[
-                    "data", "n", "p", "pixels", "similarity", "beta", "k", "probe", "occlude", "noise", "paint",
+                    "data",
+                    "n",
+                    "p",
+                    "pixels",
+                    "similarity",
+                    "beta",
+                    "k",
+                    "probe",
+                    "occlude",
+                    "noise",
+                    "paint",
                     "steps",
                 ],
             },
@@ -59,7 +69,18 @@ pub const LAB: LabDef = LabDef {
             },
             Part {
                 name: "fig37",
-                keys: &["data", "n", "pixels", "similarity", "beta", "k", "rk_p", "rk_probes", "rk_noise", "rk_points"],
+                keys: &[
+                    "data",
+                    "n",
+                    "pixels",
+                    "similarity",
+                    "beta",
+                    "k",
+                    "rk_p",
+                    "rk_probes",
+                    "rk_noise",
+                    "rk_points",
+                ],
             },
         ],
         check,
@@ -250,7 +271,21 @@ pub struct RetrieveOut {
     pub energy_note: String,
 }
 
-fn trajectory(store: &Store, sim: Sim, beta: f64, rule: Rule, x0: &[f64], target: &[f64], steps: usize, quad: bool) -> Trajectory {
+/// What the iterated trajectories of one probe share.
+struct Iterate<'a> {
+    store: &'a Store,
+    sim: Sim,
+    beta: f64,
+    /// The start (the probe) and the clean memory the errors are measured against.
+    x0: &'a [f64],
+    target: &'a [f64],
+    steps: usize,
+    /// Evaluate the energies by quadrature too.
+    quad: bool,
+}
+
+fn trajectory(it: &Iterate, rule: Rule) -> Trajectory {
+    let Iterate { store, sim, beta, x0, target, steps, quad } = *it;
     let mut states = vec![x0.to_vec()];
     let (mut retrieved, mut top, mut effective) = (Vec::new(), Vec::new(), Vec::new());
     let mut energies: Vec<Option<Energy>> = vec![model::energy(store, sim, beta, rule, x0, quad)];
@@ -309,8 +344,10 @@ pub fn retrieve(p: &Params) -> Result<RetrieveOut, RunError> {
     let store = src.draw(&mut seeded(p.seed(), stream::PATTERNS), count);
     let k = p.usize("k").clamp(1, store.p.saturating_sub(1).max(1));
     let probe_index = p.usize("probe").min(store.p - 1);
-    let (sim, beta, occ) = (Sim::from_key(p.choice("similarity")), p.float("beta"), Occlude::from_key(p.choice("occlude")));
-    let painted: Vec<usize> = p.list("paint").iter().filter_map(|&i| usize::try_from(i).ok()).filter(|&i| i < src.n).collect();
+    let (sim, beta, occ) =
+        (Sim::from_key(p.choice("similarity")), p.float("beta"), Occlude::from_key(p.choice("occlude")));
+    let painted: Vec<usize> =
+        p.list("paint").iter().filter_map(|&i| usize::try_from(i).ok()).filter(|&i| i < src.n).collect();
     let target = store.row(probe_index).to_vec();
     let probe = src.corrupt(&target, occ, p.float("noise"), &painted, &mut seeded(p.seed(), stream::PROBE));
     let similarities = model::similarities(sim, &store, &probe);
@@ -323,9 +360,9 @@ pub fn retrieve(p: &Params) -> Result<RetrieveOut, RunError> {
     let nearest = ssm::top_indices(&similarities, k);
     let steps = p.usize("steps");
     let quad = sim != Sim::NegManhattan && store.p * (steps + 1) * (k + 1) <= QUAD_BUDGET;
-    let mchn = trajectory(&store, sim, beta, Rule::Mchn, &probe, &target, steps, quad);
-    let columns: Vec<Trajectory> =
-        (1..=k).map(|i| trajectory(&store, sim, beta, Rule::Column(i), &probe, &target, steps, quad)).collect();
+    let it = Iterate { store: &store, sim, beta, x0: &probe, target: &target, steps, quad };
+    let mchn = trajectory(&it, Rule::Mchn);
+    let columns: Vec<Trajectory> = (1..=k).map(|i| trajectory(&it, Rule::Column(i))).collect();
     let energy_note = if sim == Sim::NegManhattan {
         "−Manhattan distance is not differentiable and the update is no gradient step: no energy".to_string()
     } else if quad {
@@ -380,7 +417,12 @@ pub fn retrieve(p: &Params) -> Result<RetrieveOut, RunError> {
     })
 }
 
-fn run<'a>(p: &'a Params, parts: &'a [&'a str], progress: &'a mut dyn Progress, compute: &'a Compute) -> LabFuture<'a> {
+fn run<'a>(
+    p: &'a Params,
+    parts: &'a [&'a str],
+    progress: &'a mut dyn Progress,
+    compute: &'a Compute,
+) -> LabFuture<'a> {
     Box::pin(run_parts(p, parts, progress, compute))
 }
 
@@ -401,8 +443,12 @@ fn retrieve_tables(r: &RetrieveOut) -> Vec<Table> {
         columns: cols,
         rows: (0..r.p)
             .map(|mu| {
-                let mut row: Vec<Cell> =
-                    vec![mu.into(), r.ids[mu].into(), Cell::Num(r.labels[mu] as f64), r.similarities[mu].into()];
+                let mut row: Vec<Cell> = vec![
+                    mu.into(),
+                    r.ids[mu].into(),
+                    Cell::Num(r.labels[mu] as f64),
+                    r.similarities[mu].into(),
+                ];
                 row.extend(r.ssm.iter().map(|s| Cell::Num(s[mu])));
                 row.extend(r.ksoftmax[mu].iter().map(|&v| Cell::Num(v)));
                 row
@@ -440,8 +486,11 @@ fn retrieve_tables(r: &RetrieveOut) -> Vec<Table> {
             ]);
         }
     }
-    let traj =
-        table("trajectory", &["rule", "step", "energy", "energy_quadrature", "error", "retrieved", "effective"], rows);
+    let traj = table(
+        "trajectory",
+        &["rule", "step", "energy", "energy_quadrature", "error", "retrieved", "effective"],
+        rows,
+    );
     vec![scores, outputs, traj]
 }
 
@@ -457,7 +506,12 @@ struct Fig37Out<'a> {
     fig37_settings: serde_json::Value,
 }
 
-async fn run_parts(p: &Params, parts: &[&str], progress: &mut dyn Progress, compute: &Compute) -> Result<Output, RunError> {
+async fn run_parts(
+    p: &Params,
+    parts: &[&str],
+    progress: &mut dyn Progress,
+    compute: &Compute,
+) -> Result<Output, RunError> {
     let mut out = Output::default();
     let sim = Sim::from_key(p.choice("similarity"));
     if parts.contains(&"retrieve") {

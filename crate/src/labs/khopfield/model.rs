@@ -121,6 +121,11 @@ impl Source {
         Ok(Self { kind, n, width, height: n.div_ceil(width), scale, digits })
     }
 
+    /// Never true: every data set has items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Items available (random patterns: unbounded).
     pub fn len(&self) -> usize {
         match self.kind {
@@ -183,7 +188,14 @@ impl Source {
 
     /// A probe from `clean`: Gaussian noise of standard deviation `noise · scale` on every
     /// pixel, then the occluded half set to 0, then the `paint`ed pixels flipped (`v → scale − v`).
-    pub fn corrupt(&self, clean: &[f64], occ: Occlude, noise: f64, paint: &[usize], rng: &mut Rng) -> Vec<f64> {
+    pub fn corrupt(
+        &self,
+        clean: &[f64],
+        occ: Occlude,
+        noise: f64,
+        paint: &[usize],
+        rng: &mut Rng,
+    ) -> Vec<f64> {
         let sd = noise * self.scale;
         let mut x: Vec<f64> =
             clean.iter().map(|&v| if sd > 0.0 { v + sd * rng::normal(rng) } else { v }).collect();
@@ -209,7 +221,12 @@ pub fn similarities(sim: Sim, store: &Store, x: &[f64]) -> Vec<f64> {
 /// Similarities of every probe (rows of `probes`, `B × N`) against every memory (`P × N`)
 /// through the compute layer: `B × P`, f32. dot = the cross-Gram; −squared Euclidean from the
 /// cross-Gram and the squared norms; −Manhattan = minus the L1 distance kernel.
-pub async fn similarities_batch(compute: &Compute, sim: Sim, memories: &Mat<f32>, probes: &Mat<f32>) -> Mat<f32> {
+pub async fn similarities_batch(
+    compute: &Compute,
+    sim: Sim,
+    memories: &Mat<f32>,
+    probes: &Mat<f32>,
+) -> Mat<f32> {
     match sim {
         Sim::Dot => compute.cross_gram(probes, memories).await,
         Sim::NegSqeuclid => {
@@ -218,9 +235,9 @@ pub async fn similarities_batch(compute: &Compute, sim: Sim, memories: &Mat<f32>
                 (0..m.rows).map(|i| m.row(i).iter().map(|&v| v * v).sum()).collect()
             };
             let (nq, nm) = (norms(probes), norms(memories));
-            for b in 0..g.rows {
-                for (mu, v) in g.row_mut(b).iter_mut().enumerate() {
-                    *v = -(nq[b] + nm[mu] - 2.0 * *v).max(0.0);
+            for (b, &q) in nq.iter().enumerate().take(g.rows) {
+                for (v, &m) in g.row_mut(b).iter_mut().zip(&nm) {
+                    *v = -(q + m - 2.0 * *v).max(0.0);
                 }
             }
             g
@@ -400,7 +417,11 @@ mod tests {
             for rule in [Rule::Mchn, Rule::Column(1), Rule::Column(3)] {
                 let e = energy(&s, sim, 4.0, rule, &x, true).expect("defined");
                 let q = e.quadrature.expect("evaluated");
-                assert!((q - e.closed).abs() < 1e-7 * (1.0 + e.closed.abs()), "{sim:?} {rule:?}: {q} vs {}", e.closed);
+                assert!(
+                    (q - e.closed).abs() < 1e-7 * (1.0 + e.closed.abs()),
+                    "{sim:?} {rule:?}: {q} vs {}",
+                    e.closed
+                );
             }
         }
     }
@@ -418,7 +439,10 @@ mod tests {
                     for _ in 0..10 {
                         x = step(&s, sim, 0.7, rule, &x).0;
                         let e1 = energy(&s, sim, 0.7, rule, &x, false).expect("e").closed;
-                        assert!(e1 <= e0 + 1e-9 * (1.0 + e0.abs()), "seed {seed} {sim:?} {rule:?}: {e0} → {e1}");
+                        assert!(
+                            e1 <= e0 + 1e-9 * (1.0 + e0.abs()),
+                            "seed {seed} {sim:?} {rule:?}: {e0} → {e1}"
+                        );
                         e0 = e1;
                     }
                 }

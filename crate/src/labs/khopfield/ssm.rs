@@ -348,8 +348,11 @@ pub fn ksoftmax_column(x: &[f64], i: usize) -> Vec<f64> {
         return x.iter().map(|&xi| sigmoid(arg(&b, xi))).collect();
     }
     let a = get(i - 1);
-    let delta =
-        if b.lambda.is_infinite() { f64::INFINITY } else { ((b.lambda - a.lambda) + (a.shift - b.shift)).max(0.0) };
+    let delta = if b.lambda.is_infinite() {
+        f64::INFINITY
+    } else {
+        ((b.lambda - a.lambda) + (a.shift - b.shift)).max(0.0)
+    };
     let gap = -libm::expm1(-delta);
     x.iter().map(|&xi| sigmoid(arg(&b, xi)) * sigmoid_pair(arg(&a, xi)).1 * gap).collect()
 }
@@ -433,7 +436,9 @@ pub fn potential_softmax(z: &[f64]) -> f64 {
     logsumexp(z) - (z.len() as f64).ln()
 }
 
-/// Gauss–Kronrod 15-point nodes on [−1, 1] (QUADPACK's qk15), the non-negative half.
+/// Gauss–Kronrod 15-point nodes on [−1, 1] (QUADPACK's qk15), the non-negative half
+/// (digits as published).
+#[allow(clippy::excessive_precision)]
 const XGK: [f64; 8] = [
     0.991455371120812639206854697526329,
     0.949107912342758524526189684047851,
@@ -444,6 +449,7 @@ const XGK: [f64; 8] = [
     0.207784955007898467600689403773245,
     0.0,
 ];
+#[allow(clippy::excessive_precision)]
 const WGK: [f64; 8] = [
     0.022935322010529224963732008058970,
     0.063092092629978553290700663189204,
@@ -455,6 +461,7 @@ const WGK: [f64; 8] = [
     0.209482141084727828012999174891714,
 ];
 /// Gauss 7-point weights of the nodes XGK[1], XGK[3], XGK[5], XGK[7].
+#[allow(clippy::excessive_precision)]
 const WG: [f64; 4] = [
     0.129484966168869693270611432679082,
     0.279705391489276667901467771423780,
@@ -650,14 +657,14 @@ mod tests {
             let x = random(12, 1.5, seed);
             let j = ssm_jacobian(&x, k);
             let n = x.len();
-            for a in 0..n {
-                assert!(j[a][a] >= 0.0);
-                let row: f64 = j[a].iter().sum();
-                assert!(row.abs() < 1e-14, "row sum {row}");
-                for b in 0..n {
-                    assert_eq!(j[a][b], j[b][a]);
+            for (a, row) in j.iter().enumerate() {
+                assert!(row[a] >= 0.0);
+                let sum: f64 = row.iter().sum();
+                assert!(sum.abs() < 1e-14, "row sum {sum}");
+                for (b, &v) in row.iter().enumerate() {
+                    assert_eq!(v, j[b][a]);
                     if a != b {
-                        assert!(j[a][b] <= 0.0);
+                        assert!(v <= 0.0);
                     }
                 }
             }
@@ -684,18 +691,18 @@ mod tests {
     #[test]
     fn solver_converges_from_hostile_inputs() {
         let mut cases: Vec<(Vec<f64>, usize)> = vec![
-            (vec![0.0; 10], 3),                                       // all tied
-            (vec![5.0; 10_000], 7),                                   // many ties
-            (vec![1.0, 1.0, 1.0, 0.0, 0.0], 2),                       // tie across the cut
-            (vec![f64::MAX, f64::MIN, 0.0], 1),                       // extreme magnitudes
-            (vec![f64::MAX, f64::MAX, f64::MIN], 1),                  // tied at the top
+            (vec![0.0; 10], 3),                                         // all tied
+            (vec![5.0; 10_000], 7),                                     // many ties
+            (vec![1.0, 1.0, 1.0, 0.0, 0.0], 2),                         // tie across the cut
+            (vec![f64::MAX, f64::MIN, 0.0], 1),                         // extreme magnitudes
+            (vec![f64::MAX, f64::MAX, f64::MIN], 1),                    // tied at the top
             (vec![f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1.0], 2), // non-finite
-            (vec![f64::NAN; 4], 1),                                   // all NaN
-            (vec![1e308, -1e308, 1e308, -1e308], 2),                  // huge |x|
-            (vec![1e-300, 2e-300, 0.0], 1),                           // tiny gaps
-            (vec![0.0, 1e-16, 2e-16, 3e-16], 2),                      // gaps below an ulp of 1
-            (vec![1e15, 1e15 + 1.0, 1e15 + 2.0, 1e15 + 3.0], 2),      // big offset, small gaps
-            (vec![3.0, -1.0], 1),                                     // n = 2
+            (vec![f64::NAN; 4], 1),                                     // all NaN
+            (vec![1e308, -1e308, 1e308, -1e308], 2),                    // huge |x|
+            (vec![1e-300, 2e-300, 0.0], 1),                             // tiny gaps
+            (vec![0.0, 1e-16, 2e-16, 3e-16], 2),                        // gaps below an ulp of 1
+            (vec![1e15, 1e15 + 1.0, 1e15 + 2.0, 1e15 + 3.0], 2),        // big offset, small gaps
+            (vec![3.0, -1.0], 1),                                       // n = 2
         ];
         for beta in [1e3, 1e10, 1e100, 1e300] {
             cases.push((random(500, 1.0, 4).iter().map(|v| v * beta).collect(), 5)); // huge β

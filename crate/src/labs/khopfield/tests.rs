@@ -11,7 +11,8 @@ fn params(q: &str) -> Params {
 
 #[test]
 fn limits_are_clamped_with_notices() {
-    let parsed = from_query("lab=khopfield&data=digits8&p=5000&k=10&probe=9999&cap_trials=50&cap_probes=1000");
+    let parsed =
+        from_query("lab=khopfield&data=digits8&p=5000&k=10&probe=9999&cap_trials=50&cap_probes=1000");
     let p = parsed.state().expect("state").params;
     assert_eq!(p.int("p"), 1797);
     assert_eq!(p.int("probe"), 1796);
@@ -51,7 +52,10 @@ fn retrieve_reports_every_documented_field() {
 #[test]
 fn an_unoccluded_probe_retrieves_itself_first() {
     for sim in ["dot", "neg_sqeuclid", "neg_manhattan"] {
-        let r = retrieve(&params(&format!("data=digits8&p=100&k=3&probe=17&occlude=none&beta=50&similarity={sim}"))).expect("runs");
+        let r = retrieve(&params(&format!(
+            "data=digits8&p=100&k=3&probe=17&occlude=none&beta=50&similarity={sim}"
+        )))
+        .expect("runs");
         if sim != "dot" {
             assert_eq!(r.retrieved[0], 17, "{sim}");
             assert_eq!(r.nearest[0], 17, "{sim}");
@@ -64,7 +68,8 @@ fn an_unoccluded_probe_retrieves_itself_first() {
 
 #[test]
 fn energy_is_quadrature_and_closed_form_alike_and_falls_for_the_mchn() {
-    let r = retrieve(&params("data=digits8&p=40&k=3&probe=2&similarity=dot&beta=0.02&steps=5&occlude=top")).expect("runs");
+    let r = retrieve(&params("data=digits8&p=40&k=3&probe=2&similarity=dot&beta=0.02&steps=5&occlude=top"))
+        .expect("runs");
     assert!(r.energy_note.contains("quadrature"), "{}", r.energy_note);
     for t in std::iter::once(&r.mchn).chain(&r.columns) {
         for (e, q) in t.energy.iter().zip(&t.energy_quadrature) {
@@ -80,10 +85,12 @@ fn energy_is_quadrature_and_closed_form_alike_and_falls_for_the_mchn() {
 
 #[test]
 fn low_beta_mchn_settles_in_a_mixture() {
-    let r = retrieve(&params("data=digits8&p=50&k=2&similarity=dot&beta=0.001&steps=10&occlude=none")).expect("runs");
+    let r = retrieve(&params("data=digits8&p=50&k=2&similarity=dot&beta=0.001&steps=10&occlude=none"))
+        .expect("runs");
     let last = *r.mchn.effective.last().expect("steps");
     assert!(last > 3.0, "1/Σw² = {last}");
-    let r = retrieve(&params("data=digits8&p=50&k=2&similarity=dot&beta=5&steps=10&occlude=none")).expect("runs");
+    let r =
+        retrieve(&params("data=digits8&p=50&k=2&similarity=dot&beta=5&steps=10&occlude=none")).expect("runs");
     assert!(*r.mchn.effective.last().expect("steps") < 1.01);
 }
 
@@ -129,10 +136,16 @@ fn figure_texts(f: &crate::plot::figure::Figure) -> String {
 
 #[test]
 fn figures_have_empty_states_and_show_no_nan() {
-    let p = params("data=digits8&p=40&k=2&steps=2&cap_pmax=200&cap_trials=2&cap_probes=5&rk_p=30&rk_probes=10&rk_points=3");
+    let p = params(
+        "data=digits8&p=40&k=2&steps=2&cap_pmax=200&cap_trials=2&cap_probes=5&rk_p=30&rk_probes=10&rk_points=3",
+    );
     for f in figures::FIGURES {
         let fig = (f.build)(&View::new(p.clone()));
-        assert!(matches!(fig.panels[0].body, crate::plot::figure::Body::Empty { .. }), "{} has no empty state", f.name);
+        assert!(
+            matches!(fig.panels[0].body, crate::plot::figure::Body::Empty { .. }),
+            "{} has no empty state",
+            f.name
+        );
     }
     let report = run_query_cpu(
         "lab=khopfield&data=digits8&p=40&k=2&steps=2&cap_pmax=200&cap_trials=2&cap_probes=5&rk_p=30&rk_probes=10&rk_points=3",
@@ -147,7 +160,11 @@ fn figures_have_empty_states_and_show_no_nan() {
             let fig = (f.build)(&view);
             let text = figure_texts(&fig);
             assert!(!text.contains("NaN"), "{}: NaN in {text}", f.name);
-            assert!(!matches!(fig.panels[0].body, crate::plot::figure::Body::Empty { .. }) || f.name == "energy", "{}", f.name);
+            assert!(
+                !matches!(fig.panels[0].body, crate::plot::figure::Body::Empty { .. }) || f.name == "energy",
+                "{}",
+                f.name
+            );
             for line in &fig.caption {
                 assert!(!line.contains("NaN"), "{}: {line}", f.name);
             }
@@ -158,7 +175,8 @@ fn figures_have_empty_states_and_show_no_nan() {
 
 #[test]
 fn the_probe_is_paintable_and_memories_are_clickable() {
-    let report = run_query_cpu("lab=khopfield&data=digits8&p=20&k=2&steps=1", &["retrieve"], &mut NoProgress).expect("runs");
+    let report = run_query_cpu("lab=khopfield&data=digits8&p=20&k=2&steps=1", &["retrieve"], &mut NoProgress)
+        .expect("runs");
     let fig = (figures::FIGURES[0].build)(&report.view());
     let j: Json = serde_json::to_value(&fig).unwrap_or(Json::Null);
     let text = j.to_string();
