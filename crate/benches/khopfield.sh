@@ -15,7 +15,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 python3 -c 'import numpy' 2>/dev/null || { echo "NumPy is missing: pip install numpy" >&2; exit 1; }
-if [ "${THREADS:-1}" = "all" ]; then unset HOPFIELD_THREADS OPENBLAS_NUM_THREADS; threads="all ($(nproc))"
+cores=$(nproc --all)
+if [ "${THREADS:-1}" = "all" ]; then unset HOPFIELD_THREADS OPENBLAS_NUM_THREADS OMP_NUM_THREADS; threads="all ($cores)"
 else export HOPFIELD_THREADS=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1; threads=1; fi
 args=()
 [ -n "${QUICK:-}" ] && args+=(quick)
@@ -23,7 +24,7 @@ args=()
 dump=$(mktemp -d)
 export WGPU_BACKEND="${WGPU_BACKEND:-vulkan}" XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 echo "khopfield retrieval benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')" >&2
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg); threads: $threads" >&2
+echo "machine: $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg); threads: $threads" >&2
 cargo bench --bench khopfield -q -- "${args[@]}" "dump=$dump" > "$dump/ours.jsonl"
 python3 crate/benches/khopfield_numpy.py "${args[@]}" "dump=$dump" > "$dump/numpy.jsonl"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -283,14 +283,30 @@ pub fn combine_f32(mem: &Mat<f32>, w: &[f64]) -> Vec<f64> {
 
 /// `W Ξ`: the combinations `Σ_μ w_μ ξ_μ` for many weight rows `w` (each of length P) —
 /// accumulated per weight when at most 1/32 of the weights exceed [`NEGLIGIBLE`] (sharp β),
-/// otherwise one matrix product through the compute layer (f32, GPU when verified).
+/// otherwise one matrix product through the compute layer (f32, GPU when verified) over the
+/// memories that carry a weight above [`NEGLIGIBLE`] in some row.
 pub async fn combine_rows(compute: &Compute, mem: &Mat<f32>, w: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let p = mem.rows;
     let nnz: usize = w.iter().map(|r| r.iter().filter(|v| v.abs() > NEGLIGIBLE).count()).sum();
-    if nnz * 32 <= w.len() * mem.rows {
+    if nnz * 32 <= w.len() * p {
         return w.iter().map(|r| combine_f32(mem, r)).collect();
     }
-    let wm = Mat { rows: w.len(), cols: mem.rows, data: w.iter().flatten().map(|&v| v as f32).collect() };
-    let out = compute.matmul(&wm, mem).await;
+    let keep: Vec<usize> =
+        (0..p).filter(|&mu| w.iter().any(|r| r.get(mu).is_some_and(|v| v.abs() > NEGLIGIBLE))).collect();
+    let wm = Mat {
+        rows: w.len(),
+        cols: keep.len(),
+        data: w.iter().flat_map(|r| keep.iter().map(|&mu| r[mu] as f32)).collect(),
+    };
+    let out = if keep.len() == p {
+        compute.matmul(&wm, mem).await
+    } else {
+        let mut sub = Mat::<f32>::zeros(keep.len(), mem.cols);
+        for (i, &mu) in keep.iter().enumerate() {
+            sub.row_mut(i).copy_from_slice(mem.row(mu));
+        }
+        compute.matmul(&wm, &sub).await
+    };
     (0..out.rows).map(|i| out.row(i).iter().map(|&v| f64::from(v)).collect()).collect()
 }
 
@@ -460,6 +476,31 @@ mod tests {
         let x = src.corrupt(&clean, Occlude::Left, 0.0, &[0, 5], &mut seeded(1, 1));
         // Pixel 0 is occluded then painted (0 → 16); pixel 5 is visible (1 → 15).
         assert_eq!((x[0], x[5], x[1]), (16.0, 15.0, 0.0));
+    }
+
+    #[test]
+    fn combined_rows_match_the_direct_sums_on_every_path() {
+        let s = store(50, 12, 11);
+        let mem = s.to_f32();
+        let c = Compute::cpu("test");
+        let mut r = seeded(12, 1);
+        // Dense weights (the full product), weights on a few memories shared by the rows
+        // (the product over those), and very sparse weights (accumulation).
+        let dense: Vec<Vec<f64>> = (0..4).map(|_| (0..50).map(|_| rng::uniform(&mut r)).collect()).collect();
+        let few: Vec<Vec<f64>> = (0..4)
+            .map(|_| (0..50).map(|mu| if mu % 5 == 0 { rng::uniform(&mut r) } else { 1e-40 }).collect())
+            .collect();
+        let sparse: Vec<Vec<f64>> =
+            (0..40).map(|i| (0..50).map(|mu| if mu == i { 1.0 } else { 0.0 }).collect()).collect();
+        for w in [dense, few, sparse] {
+            let got = pollster::block_on(combine_rows(&c, &mem, &w));
+            for (g, row) in got.iter().zip(&w) {
+                let want = combine(&s, row);
+                for (a, b) in g.iter().zip(&want) {
+                    assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+                }
+            }
+        }
     }
 
     #[test]
