@@ -232,7 +232,7 @@ fn a_lost_device_falls_back_to_the_cpu() {
 fn the_page_self_check_passes_on_this_adapter() {
     let Some(g) = gpu() else { return };
     let items = pollster::block_on(hopfield_playground::compute::check::self_check(&g));
-    assert_eq!(items.len(), 8);
+    assert_eq!(items.len(), 9);
     for c in items {
         assert!(c.ok, "{} {}: worst error/tolerance {} {:?}", c.kernel, c.shape, c.worst_ratio, c.error);
     }

@@ -102,6 +102,15 @@ pub async fn self_check(gpu: &Gpu) -> Vec<CheckItem> {
     };
     out.push(item("rbf_from_gram", "67×15, 2 γ".into(), rbf.await));
 
+    // L1 distances of X's rows against Y's: a sum of |x − y| (all terms positive), so
+    // relative 1e-5 of the distance, as for the products.
+    let l1 = async {
+        let got = gpu.l1_distances(&x.to_f32(), &y.to_f32()).await?;
+        let want = super::l1::l1_distances(&x, &y);
+        Ok(worst(&got, &want, |i, j| 1e-5 * want.at(i, j) + 1e-6))
+    };
+    out.push(item("l1_distances", "67×45 against 15×45".into(), l1.await));
+
     let (n, p, rows) = (48, 6, 9);
     let mut rng = seeded(5, 12);
     let pats: Vec<Vec<i8>> = (0..p).map(|_| spins(&mut rng, n)).collect();

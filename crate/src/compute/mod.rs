@@ -1,5 +1,5 @@
 //! The compute layer: the few heavy kernels the labs need — Gram and kernel matrices,
-//! matrix products, batched Hopfield updates, soft-k-means — behind one small
+//! L1 distances, matrix products, batched Hopfield updates, soft-k-means — behind one small
 //! interface, [`Compute`], with two implementations: the CPU ([`cpu`], always there;
 //! f32 and f64) and the GPU ([`gpu`], wgpu + WGSL, f32) when an adapter is available.
 //!
@@ -15,6 +15,7 @@
 pub mod check;
 pub mod cpu;
 pub mod gpu;
+pub mod l1;
 mod mat;
 
 pub use mat::Mat;

@@ -23,6 +23,7 @@ pub mod dense;
 pub mod elcd;
 pub mod hetero;
 pub mod hhd;
+pub mod khopfield;
 pub mod klr;
 pub mod softkmeans;
 mod view;
@@ -185,25 +186,10 @@ pub static LABS: &[LabDef] = &[
     dense::LAB,
     hetero::LAB,
     softkmeans::LAB,
-    planned(
-        "khopfield",
-        "Modern Hopfield retrieval and k-nearest memories",
-        "Modern continuous Hopfield retrieval and the k-softmax layer that returns the k nearest memories, on occluded MNIST.",
-        "Jaffe, PhD dissertation (UC Santa Barbara, 2024), Chapter 3",
-        &[&cite::JAFFE_2024, &cite::MNIST],
-    ),
+    khopfield::LAB,
     elcd::LAB,
 ];
 
-const fn planned(
-    id: &'static str,
-    title: &'static str,
-    summary: &'static str,
-    source: &'static str,
-    sources: &'static [&'static cite::Citation],
-) -> LabDef {
-    LabDef { id, title, summary, source, params: &[], runner: None, about: "", sources }
-}
 
 /// The lab with URL id `id` (case-insensitive).
 pub fn find(id: &str) -> Option<&'static LabDef> {

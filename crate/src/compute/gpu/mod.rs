@@ -10,6 +10,7 @@
 
 pub mod advect;
 pub mod record;
+pub mod l1;
 
 use super::{BatchRecall, Mat, RowStatus, SoftKMeans};
 use bytemuck::{Pod, Zeroable};
@@ -123,6 +124,8 @@ pub struct Gpu {
     advect: advect::Cache,
     /// Kernels of recorded programs ([`record`]), built per source on first use.
     custom: record::Cache,
+    /// The L1 distance pipeline, built on first use.
+    l1: l1::Cache,
 }
 
 impl std::fmt::Debug for Gpu {
@@ -295,6 +298,7 @@ impl Gpu {
             skm_layout,
             advect: advect::Cache::default(),
             custom: record::Cache::default(),
+            l1: l1::Cache::default(),
         })
     }
 
