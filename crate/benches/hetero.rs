@@ -7,7 +7,9 @@
 //! `cargo bench --bench hetero -- quick` runs N = 1000 only.
 
 use hopfield_playground::compute::{Compute, Mat};
-use hopfield_playground::labs::hetero::ensemble::{Entries, coupling, draw, eigenvalues, eigenvalues_nalgebra};
+use hopfield_playground::labs::hetero::ensemble::{
+    Entries, coupling, draw, eigenvalues, eigenvalues_nalgebra,
+};
 use hopfield_playground::rng::seeded;
 use std::io::Write;
 use std::time::Instant;
@@ -27,7 +29,8 @@ fn median(reps: usize, mut f: impl FnMut()) -> f64 {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
-    let dir = std::env::var("HETERO_BENCH_DIR").unwrap_or_else(|_| std::env::temp_dir().display().to_string());
+    let dir =
+        std::env::var("HETERO_BENCH_DIR").unwrap_or_else(|_| std::env::temp_dir().display().to_string());
     let sizes: &[usize] = if quick { &[1000] } else { &[1000, 2000] };
     for &n in sizes {
         let pairs = draw(n, n, 0.5, Entries::Gauss, &mut seeded(42, 1));

@@ -67,7 +67,10 @@ fn gpu_spectrum_matches_the_cpu_spectrum() {
         assert!((a - b).abs() < 1e-4, "{key}: cpu {a} gpu {b}");
     }
     let re = |v: &Value| -> Vec<f64> {
-        v["eigenvalues"]["re"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()
+        v["eigenvalues"]["re"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default()
     };
     let (a, b) = (re(&c), re(&g));
     assert_eq!(a.len(), 150);

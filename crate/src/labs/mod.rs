@@ -179,17 +179,8 @@ pub struct Part {
 }
 
 /// Every lab of the playground, in landing-page order.
-pub static LABS: &[LabDef] = &[
-    classic::LAB,
-    klr::LAB,
-    hhd::LAB,
-    dense::LAB,
-    hetero::LAB,
-    softkmeans::LAB,
-    khopfield::LAB,
-    elcd::LAB,
-];
-
+pub static LABS: &[LabDef] =
+    &[classic::LAB, klr::LAB, hhd::LAB, dense::LAB, hetero::LAB, softkmeans::LAB, khopfield::LAB, elcd::LAB];
 
 /// The lab with URL id `id` (case-insensitive).
 pub fn find(id: &str) -> Option<&'static LabDef> {

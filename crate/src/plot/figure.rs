@@ -182,7 +182,6 @@ impl Cmap {
                         [255, 255, 255, 0]
                     }
                 })
-                })
                 .collect(),
             Cmap::Wash => values
                 .iter()

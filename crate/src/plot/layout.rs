@@ -1376,7 +1376,10 @@ mod tests {
             .count();
         // One in the plot, one as the legend's swatch.
         assert_eq!((halves, rings), (2, 2));
-        assert_eq!(Cmap::Wash.rgba(&[1.0, 0.0, f64::NAN], [0.0, 1.0]), [255, 255, 255, 120, 255, 255, 255, 0, 255, 255, 255, 0]);
+        assert_eq!(
+            Cmap::Wash.rgba(&[1.0, 0.0, f64::NAN], [0.0, 1.0]),
+            [255, 255, 255, 120, 255, 255, 255, 0, 255, 255, 255, 0]
+        );
     }
 
     #[test]
@@ -1414,7 +1417,12 @@ mod tests {
         p.equal = true;
         p.legend = LegendPos::Below;
         for k in 0..5 {
-            p = p.series(format!("a fairly long legend entry {k}"), vec![0.0, 1.0], vec![0.0, 1.0], Style::line(k));
+            p = p.series(
+                format!("a fairly long legend entry {k}"),
+                vec![0.0, 1.0],
+                vec![0.0, 1.0],
+                Style::line(k),
+            );
         }
         let s = layout_plot(&p, 800.0);
         assert!(s.width < 400.0, "narrowed to {}", s.width);

@@ -15,8 +15,8 @@
 
 use crate::api::from_query;
 use crate::compute::gpu::{Gpu, GpuError};
-use crate::labs::dense::particles::{Flow, advect_gpu, moving};
 use crate::labs::dense;
+use crate::labs::dense::particles::{Flow, advect_gpu, moving};
 use crate::params::Params;
 use crate::plot::particles::{Raster, fade, stamp};
 use serde_json::json;
@@ -297,8 +297,14 @@ impl DenseFlow {
         let cpu = "CPU (WebAssembly, RK4 in f64 per particle)";
         let (path, place, failed) = match &*self.path.borrow() {
             Path::Cpu(why) => ("cpu", format!("on the {cpu} — not on the GPU: {why}"), false),
-            Path::Opening => ("opening", format!("on the {cpu} — not on the GPU: opening WebGPU on the page"), false),
-            Path::Gpu(g) => ("gpu", format!("on the GPU ({}{}, RK4 in f32 per particle)", g.describe(), self.adapter), false),
+            Path::Opening => {
+                ("opening", format!("on the {cpu} — not on the GPU: opening WebGPU on the page"), false)
+            }
+            Path::Gpu(g) => (
+                "gpu",
+                format!("on the GPU ({}{}, RK4 in f32 per particle)", g.describe(), self.adapter),
+                false,
+            ),
             Path::Failed(e) => ("cpu", format!("on the {cpu} — {e}"), true),
         };
         let total = live + nonfinite + unstable;
@@ -308,7 +314,10 @@ impl DenseFlow {
         } else if total == 0 {
             "Particles: none (particles=0 turns the animation off).".to_string()
         } else if stopped == 0 {
-            format!("Particles: {} advected by RK4 (sub-steps ≤ {H_MAX}) {place}. None stopped.", grouped(total))
+            format!(
+                "Particles: {} advected by RK4 (sub-steps ≤ {H_MAX}) {place}. None stopped.",
+                grouped(total)
+            )
         } else {
             format!(
                 "Particles: {} advected by RK4 (sub-steps ≤ {H_MAX}) {place}. {stopped} stopped ({nonfinite} NaN/overflow, {unstable} with an unstable step: stiff system or blow-up){}. A lower speed shrinks the step (each frame advances speed/60 in model time); Restart respawns them.",
@@ -413,7 +422,7 @@ fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

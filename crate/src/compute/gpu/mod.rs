@@ -9,8 +9,8 @@
 //! limits) come back as [`GpuError`]; [`super::Compute`] then runs the CPU path.
 
 pub mod advect;
-pub mod record;
 pub mod l1;
+pub mod record;
 
 use super::{BatchRecall, Mat, RowStatus, SoftKMeans};
 use bytemuck::{Pod, Zeroable};

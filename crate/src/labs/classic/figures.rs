@@ -300,7 +300,7 @@ fn paint(v: &View) -> Figure {
         );
     };
     let values: Vec<f64> = pattern.iter().map(|&b| if b { 1.0 } else { -1.0 }).collect();
-    let grid = grid_plot(
+    let grid = Plot::pixels(
         spins(&values, cols),
         CellClick::Paint { key: "pats".into(), token: target, count: n },
         vec![],

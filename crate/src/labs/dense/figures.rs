@@ -5,8 +5,8 @@
 
 use super::super::{FigureDef, View, field, num, nums};
 use crate::plot::figure::{
-    Axis, Body, Cmap, Control, DataTable, Figure, LegendPos, Mark, Panel, PlaneClick, Pixels, Plot, Readout, Shape,
-    Style, Table,
+    Axis, Body, Cmap, Control, DataTable, Figure, LegendPos, Mark, Panel, Pixels, PlaneClick, Plot, Readout,
+    Shape, Style, Table,
 };
 use crate::plot::scene::{Color, PALETTE, WHITE};
 use crate::plot::ticks::{self, number};
@@ -61,7 +61,13 @@ pub const FIGURES: &[FigureDef] = &[
         ui: &[],
         build: prop3,
     },
-    FigureDef { name: "appc", title: "Appendix C: ρ(W) = 1 − ε, one fixed point", parts: &["appc"], ui: &[], build: appc },
+    FigureDef {
+        name: "appc",
+        title: "Appendix C: ρ(W) = 1 − ε, one fixed point",
+        parts: &["appc"],
+        ui: &[],
+        build: appc,
+    },
     FigureDef {
         name: "ex7",
         title: "Example 7: layered smooth-leaky-ReLU memory, non-symmetric W",
@@ -177,13 +183,26 @@ fn energy_plot(m: &Json, g: usize, ext: [f64; 4], axes: (&str, &str)) -> Plot {
     let segs: Vec<[f64; 4]> = field(m, "contours")
         .as_array()
         .map(|levels| {
-            levels.iter().flat_map(|l| nums(l).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect::<Vec<_>>()).collect()
+            levels
+                .iter()
+                .flat_map(|l| nums(l).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect::<Vec<_>>())
+                .collect()
         })
         .unwrap_or_default();
     let energy = text(m, "energy");
     let mut plot = Plot::new(Axis::new(axes.0).domain(x0, x1), Axis::new(axes.1).domain(y0, y1))
-        .mark(Mark::Heatmap { pixels: px(values, Cmap::Viridis), extent, click: Default::default(), smooth: false })
-        .mark(Mark::Heatmap { pixels: px(flat, Cmap::Wash), extent, click: Default::default(), smooth: false })
+        .mark(Mark::Heatmap {
+            pixels: px(values, Cmap::Viridis),
+            extent,
+            click: Default::default(),
+            smooth: false,
+        })
+        .mark(Mark::Heatmap {
+            pixels: px(flat, Cmap::Wash),
+            extent,
+            click: Default::default(),
+            smooth: false,
+        })
         .mark(Mark::Segments { segs, color: Color::rgb(0, 0, 0).alpha(0.42), width: 0.8 })
         .height(340.0);
     plot.x.grid = false;
@@ -203,11 +222,8 @@ fn energy_plot(m: &Json, g: usize, ext: [f64; 4], axes: (&str, &str)) -> Plot {
 
 /// Fixed points by kind: stable ●, unstable ○, marginal ◐, zeros of R only ■.
 fn fixed_marks(points: &[Json]) -> Vec<Mark> {
-    let kinds = [
-        ("stable", Shape::Disc, WHITE),
-        ("unstable", Shape::Circle, DARK),
-        ("marginal", Shape::Half, WHITE),
-    ];
+    let kinds =
+        [("stable", Shape::Disc, WHITE), ("unstable", Shape::Circle, DARK), ("marginal", Shape::Half, WHITE)];
     let mut out = Vec::new();
     let pick = |f: &dyn Fn(&Json) -> bool| -> (Vec<f64>, Vec<f64>) {
         points.iter().filter(|p| f(p)).map(|p| (num(field(p, "x.0")), num(field(p, "x.1")))).unzip()
@@ -254,8 +270,12 @@ fn portrait(v: &View) -> Figure {
     let g = count(l, "grid");
     let e = nums(field(l, "extent"));
     if g < 2 || e.len() != 4 || e.iter().any(|x| !x.is_finite()) || e[1] <= e[0] || e[3] <= e[2] {
-        return Figure::empty(name, title, "The landscape arrived without a usable grid; change a parameter to compute it again.")
-            .control(drag_wb());
+        return Figure::empty(
+            name,
+            title,
+            "The landscape arrived without a usable grid; change a parameter to compute it again.",
+        )
+        .control(drag_wb());
     }
     let ext = [e[0], e[1], e[2], e[3]];
     let system = v.get("system");
@@ -282,7 +302,8 @@ fn portrait(v: &View) -> Figure {
         let m = field(l, key);
         let mut plot = energy_plot(m, g, ext, axes);
         if !sx.is_empty() {
-            plot = plot.series("", sx.clone(), sy.clone(), Style::line(0).color(WHITE.alpha(0.55)).width(0.8));
+            plot =
+                plot.series("", sx.clone(), sy.clone(), Style::line(0).color(WHITE.alpha(0.55)).width(0.8));
         }
         // The particles move over the map; the trajectory and the fixed points stay on top.
         if i == 0 {
@@ -290,7 +311,12 @@ fn portrait(v: &View) -> Figure {
         }
         if let Some(t) = traj {
             plot = plot
-                .series("trajectory", nums(field(t, "x")), nums(field(t, "y")), Style::line(0).color(ORANGE).width(2.2))
+                .series(
+                    "trajectory",
+                    nums(field(t, "x")),
+                    nums(field(t, "y")),
+                    Style::line(0).color(ORANGE).width(2.2),
+                )
                 .mark(Mark::Markers {
                     x: vec![num(field(t, "start.0"))],
                     y: vec![num(field(t, "start.1"))],
@@ -341,7 +367,13 @@ fn portrait(v: &View) -> Figure {
 /// The maps as a table: one row per grid point.
 fn landscape_table(l: &Json, g: usize, [x0, x1, y0, y1]: [f64; 4]) -> DataTable {
     let (a, b) = (field(l, "a"), field(l, "b"));
-    let cols = [nums(field(a, "values")), nums(field(b, "values")), nums(field(a, "flat")), nums(field(b, "flat")), nums(field(l, "dead"))];
+    let cols = [
+        nums(field(a, "values")),
+        nums(field(b, "values")),
+        nums(field(a, "flat")),
+        nums(field(b, "flat")),
+        nums(field(l, "dead")),
+    ];
     let cell = |v: f64| if v.is_finite() { format!("{v}") } else { String::new() };
     let mut rows = Vec::with_capacity(g * g);
     for r in 0..g {
@@ -356,7 +388,15 @@ fn landscape_table(l: &Json, g: usize, [x0, x1, y0, y1]: [f64; 4]) -> DataTable 
     }
     let name = |m: &Json| format!("energy_{}", text(m, "energy"));
     DataTable {
-        columns: vec!["x".into(), "y".into(), name(a), name(b), "flat_a".into(), "flat_b".into(), "dead".into()],
+        columns: vec![
+            "x".into(),
+            "y".into(),
+            name(a),
+            name(b),
+            "flat_a".into(),
+            "flat_b".into(),
+            "dead".into(),
+        ],
         rows,
     }
 }
@@ -367,7 +407,11 @@ fn landscape_table(l: &Json, g: usize, [x0, x1, y0, y1]: [f64; 4]) -> DataTable 
 fn monitor(v: &View) -> Figure {
     let (name, title) = ("monitor", "Lyapunov monitor: the energies along the trajectory");
     if !v.has("trajectory") {
-        return Figure::empty(name, title, "Every energy along the trajectory, with any increase marked, appears here once the trajectory is computed (under a second).");
+        return Figure::empty(
+            name,
+            title,
+            "Every energy along the trajectory, with any increase marked, appears here once the trajectory is computed (under a second).",
+        );
     }
     let tr = v.get("trajectory");
     let t = nums(field(tr, "t"));
@@ -431,7 +475,11 @@ fn monitor(v: &View) -> Figure {
 fn fixed(v: &View) -> Figure {
     let (name, title) = ("fixed", FIGURES[2].title);
     if !v.has("fixed_points") {
-        return Figure::empty(name, title, "The fixed points in the view, their Jacobian eigenvalues and stability appear here once they are found (under a second).");
+        return Figure::empty(
+            name,
+            title,
+            "The fixed points in the view, their Jacobian eigenvalues and stability appear here once they are found (under a second).",
+        );
     }
     let fp = v.get("fixed_points");
     let points = field(fp, "points").as_array().cloned().unwrap_or_default();
@@ -445,7 +493,9 @@ fn fixed(v: &View) -> Figure {
         .iter()
         .map(|p| {
             let stab = text(p, "stability");
-            let eig = field(p, "eigenvalues").as_array().map(|e| e.iter().map(complex).collect::<Vec<_>>().join(", "));
+            let eig = field(p, "eigenvalues")
+                .as_array()
+                .map(|e| e.iter().map(complex).collect::<Vec<_>>().join(", "));
             let mut row = vec![
                 format!("({}, {})", number(num(field(p, "x.0"))), number(num(field(p, "x.1")))),
                 eig.unwrap_or_default(),
@@ -460,24 +510,23 @@ fn fixed(v: &View) -> Figure {
             row
         })
         .collect();
-    let mut columns: Vec<String> = ["state", "eigenvalues of J", "stability", "dead k"].map(String::from).to_vec();
+    let mut columns: Vec<String> =
+        ["state", "eigenvalues of J", "stability", "dead k"].map(String::from).to_vec();
     columns.extend(names.iter().map(|k| short(k)));
     let table = Table { columns, rows, highlight: Vec::new() };
     let n = points.len();
-    Figure::new(name, title)
-        .panel(Panel { title: String::new(), body: Body::Table(table) })
-        .caption(format!(
-            "{}. {} found in the view ± 20% ({} of {} searches converged){}.",
-            text(v.get("system"), "formula"),
-            plural(n, "fixed point", "fixed points"),
-            count(fp, "converged"),
-            count(fp, "starts"),
-            if field(fp, "truncated") == &Json::Bool(true) {
-                "; more exist (a continuum?) — only the first 40 are listed"
-            } else {
-                ""
-            }
-        ))
+    Figure::new(name, title).panel(Panel { title: String::new(), body: Body::Table(table) }).caption(format!(
+        "{}. {} found in the view ± 20% ({} of {} searches converged){}.",
+        text(v.get("system"), "formula"),
+        plural(n, "fixed point", "fixed points"),
+        count(fp, "converged"),
+        count(fp, "starts"),
+        if field(fp, "truncated") == &Json::Bool(true) {
+            "; more exist (a continuum?) — only the first 40 are listed"
+        } else {
+            ""
+        }
+    ))
 }
 
 // ---------------------------------------------------------------------------
@@ -486,7 +535,11 @@ fn fixed(v: &View) -> Figure {
 fn dead(v: &View) -> Figure {
     let (name, title) = ("dead", FIGURES[3].title);
     if !v.has("dead") {
-        return Figure::empty(name, title, "The dead neurons at a steady state (k, S and its eigenvalues, the energy's Hessian, Proposition 4.3) appear here once the N-dimensional run ends (about a second).");
+        return Figure::empty(
+            name,
+            title,
+            "The dead neurons at a steady state (k, S and its eigenvalues, the energy's Hessian, Proposition 4.3) appear here once the N-dimensional run ends (about a second).",
+        );
     }
     let d = v.get("dead_neurons");
     let a = field(d, "analysis");
@@ -516,7 +569,11 @@ fn dead(v: &View) -> Figure {
             if goe {
                 "a random start".to_string()
             } else {
-                format!("the start ({}, {})", number(num(field(a, "start.0"))), number(num(field(a, "start.1"))))
+                format!(
+                    "the start ({}, {})",
+                    number(num(field(a, "start.0"))),
+                    number(num(field(a, "start.1")))
+                )
             },
             text(a, "integrator"),
             text(a, "stop_reason"),
@@ -574,14 +631,26 @@ fn dead(v: &View) -> Figure {
             number(num(field(p, "residual_at_minimum"))),
             number(num(field(p, "recovered_residual"))),
             number(num(field(p, "printed_residual"))),
-            format!("{} / {}", number(num(field(p, "energy_at_minimum"))), number(num(field(p, "energy_at_recovered")))),
+            format!(
+                "{} / {}",
+                number(num(field(p, "energy_at_minimum"))),
+                number(num(field(p, "energy_at_recovered")))
+            ),
             number(num(field(p, "distance_to_state"))),
         ]
     };
     let table = Table {
-        columns: ["from", "‖∇E(ỹ)‖", "‖f(ỹ)‖", "‖f‖ recovered", "‖f‖ printed", "E(ỹ) / E(recovered)", "‖recovered − y*‖"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "from",
+            "‖∇E(ỹ)‖",
+            "‖f(ỹ)‖",
+            "‖f‖ recovered",
+            "‖f‖ printed",
+            "E(ỹ) / E(recovered)",
+            "‖recovered − y*‖",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: vec![
             row("flat region through y*", field(a, "prop43_flat")),
             row("start of (1)", field(a, "prop43_start")),
@@ -608,7 +677,9 @@ fn prop3(v: &View) -> Figure {
         &piece
     } else {
         let msg = match v.progress("prop3") {
-            Some((d, t)) => format!("Drawing GOE matrices: {d} of {t} trials done; the curve appears after the first."),
+            Some((d, t)) => {
+                format!("Drawing GOE matrices: {d} of {t} trials done; the curve appears after the first.")
+            }
             None => format!(
                 "The ratio ‖W⊥‖₂/‖W‖₂ against k/N, with its ±2 standard-error band, grows here trial by trial ({} GOE matrices of N = {}).",
                 v.params.usize("p3_trials"),
@@ -619,7 +690,8 @@ fn prop3(v: &View) -> Figure {
     };
     let x = nums(field(p, "k_over_n"));
     let ratio = nums(field(p, "ratio"));
-    let se: Vec<f64> = nums(field(p, "stderr")).into_iter().map(|s| if s.is_finite() { s } else { 0.0 }).collect();
+    let se: Vec<f64> =
+        nums(field(p, "stderr")).into_iter().map(|s| if s.is_finite() { s } else { 0.0 }).collect();
     let limit = nums(field(p, "limit"));
     let lo: Vec<f64> = ratio.iter().zip(&se).map(|(r, s)| r - 2.0 * s).collect();
     let hi: Vec<f64> = ratio.iter().zip(&se).map(|(r, s)| r + 2.0 * s).collect();
@@ -627,7 +699,12 @@ fn prop3(v: &View) -> Figure {
     let plot = Plot::new(Axis::new(format!("k/N (N = {n})")), Axis::new("‖W⊥‖₂ / ‖W‖₂").domain(0.0, 1.05))
         .mark(Mark::Band { x: x.clone(), lo, hi, color: BLUE, label: "± 2 standard errors".into() })
         .series("√(1 − k/N)", x.clone(), limit.clone(), Style::line(0).color(RED))
-        .series("finite-N (Chiani)", x.clone(), nums(field(p, "finite_n")), Style::line(0).color(GREEN).dashed())
+        .series(
+            "finite-N (Chiani)",
+            x.clone(),
+            nums(field(p, "finite_n")),
+            Style::line(0).color(GREEN).dashed(),
+        )
         .series(format!("Monte Carlo ({done} of {trials} trials)"), x, ratio.clone(), Style::points(0))
         .height(260.0);
     let worst = ratio
@@ -649,7 +726,11 @@ fn prop3(v: &View) -> Figure {
 fn appc(v: &View) -> Figure {
     let (name, title) = ("appc", FIGURES[5].title);
     if !v.has("appc") {
-        return Figure::empty(name, title, "Every trajectory of the ReLU memory with ρ(W) = 1 − ε meeting its one fixed point inside the e^(−εt) bound appears here once they are integrated (a few seconds).");
+        return Figure::empty(
+            name,
+            title,
+            "Every trajectory of the ReLU memory with ρ(W) = 1 − ε meeting its one fixed point inside the e^(−εt) bound appears here once they are integrated (a few seconds).",
+        );
     }
     let c = v.get("appendix_c");
     let paths = field(c, "paths").as_array().cloned().unwrap_or_default();
@@ -660,7 +741,14 @@ fn appc(v: &View) -> Figure {
     let fy = if n > 1 { num(field(c, "fixed_point.1")) } else { 0.0 };
     let plane = Plot::new(Axis::new("y₁"), Axis::new(if n > 1 { "y₂" } else { "—" }))
         .series("", px, py, Style::line(0).color(BLUE.alpha(0.55)).width(1.0))
-        .mark(Mark::Markers { x: vec![fx], y: vec![fy], shape: Shape::Dot, size: 4.0, color: RED, label: "y*".into() })
+        .mark(Mark::Markers {
+            x: vec![fx],
+            y: vec![fy],
+            shape: Shape::Dot,
+            size: 4.0,
+            color: RED,
+            label: "y*".into(),
+        })
         .height(240.0);
     let (dx, dy) = joined(paths.iter().map(|p| (nums(field(p, "t")), nums(field(p, "distance")))));
     let mut dist = Plot::new(Axis::new("t"), Axis::new("‖y(t) − y*‖").log())
@@ -698,7 +786,11 @@ fn r_name(r: &str) -> &'static str {
 fn ex7(v: &View) -> Figure {
     let (name, title) = ("ex7", FIGURES[6].title);
     if !v.has("ex7") {
-        return Figure::empty(name, title, "E3 along every run of the layered memory, for R = I − WᵀΛ and for R = I, appears here once they are integrated (a few seconds).");
+        return Figure::empty(
+            name,
+            title,
+            "E3 along every run of the layered memory, for R = I − WᵀΛ and for R = I, appears here once they are integrated (a few seconds).",
+        );
     }
     let e = v.get("example7");
     let runs = field(e, "runs").as_array().cloned().unwrap_or_default();
@@ -777,7 +869,9 @@ mod tests {
         p.marks
             .iter()
             .find_map(|m| match m {
-                Mark::Series { x, y, label: l, .. } if l.starts_with(label) => Some((x.as_slice(), y.as_slice())),
+                Mark::Series { x, y, label: l, .. } if l.starts_with(label) => {
+                    Some((x.as_slice(), y.as_slice()))
+                }
                 _ => None,
             })
             .unwrap_or_else(|| panic!("no series {label:?}"))
@@ -823,7 +917,9 @@ mod tests {
             let shapes: Vec<(Shape, usize)> = p
                 .marks
                 .iter()
-                .filter_map(|m| if let Mark::Markers { shape, x, .. } = m { Some((*shape, x.len())) } else { None })
+                .filter_map(|m| {
+                    if let Mark::Markers { shape, x, .. } = m { Some((*shape, x.len())) } else { None }
+                })
                 .collect();
             // Two stable points, one saddle, and the trajectory's start.
             assert_eq!(shapes, [(Shape::Dot, 1), (Shape::Disc, 2), (Shape::Circle, 1)], "panel {i}");
@@ -843,7 +939,8 @@ mod tests {
         assert_eq!(circles, 1 + 2 + 1, "start, two stable points, one saddle");
         assert_eq!(s.hits.iter().filter(|h| matches!(h, Hit::Plane { .. })).count(), 2);
         // Hovering reads both energies and the dead count at the grid point under the pointer.
-        let Some(Hit::Readout { names, values, rows, .. }) = s.hits.iter().find(|h| matches!(h, Hit::Readout { .. }))
+        let Some(Hit::Readout { names, values, rows, .. }) =
+            s.hits.iter().find(|h| matches!(h, Hit::Readout { .. }))
         else {
             panic!("no readout")
         };
@@ -886,11 +983,17 @@ mod tests {
         let n = e3["increase_count"].as_u64().expect("a count") as usize;
         assert!(n > 0);
         let f = monitor(&v);
-        assert!(f.panels[0].title.starts_with(&format!("E3, chosen — {n} increase")), "{}", f.panels[0].title);
+        assert!(
+            f.panels[0].title.starts_with(&format!("E3, chosen — {n} increase")),
+            "{}",
+            f.panels[0].title
+        );
         let marked = plot(&f, 0)
             .marks
             .iter()
-            .find_map(|m| if let Mark::Markers { x, y, .. } = m { Some((x.clone(), y.clone())) } else { None })
+            .find_map(
+                |m| if let Mark::Markers { x, y, .. } = m { Some((x.clone(), y.clone())) } else { None },
+            )
             .expect("increases marked");
         let listed = e3["increases"].as_array().expect("a list");
         assert_eq!(marked.0.len(), listed.len());
@@ -919,7 +1022,9 @@ mod tests {
         let (lo, hi) = pl
             .marks
             .iter()
-            .find_map(|m| if let Mark::Band { lo, hi, .. } = m { Some((lo.clone(), hi.clone())) } else { None })
+            .find_map(
+                |m| if let Mark::Band { lo, hi, .. } = m { Some((lo.clone(), hi.clone())) } else { None },
+            )
             .expect("a band");
         let (r, se) = (nums(&p["ratio"]), nums(&p["stderr"]));
         for j in 0..r.len() {

@@ -165,7 +165,6 @@ pub const LAB: LabDef = LabDef {
     sources: &[&super::cite::FANASKOV_OSELEDETS],
 };
 
-
 const PRESETS: &[Preset] = &[
     Preset {
         name: "figure-1",

@@ -63,7 +63,13 @@ pub fn simulate(
         for i in 0..n {
             for k in 0..w {
                 let v = x.data[i * w + k];
-                phi.data[i * w + k] = if k < b { (g * v).tanh() } else if alive { g * v } else { 0.0 };
+                phi.data[i * w + k] = if k < b {
+                    (g * v).tanh()
+                } else if alive {
+                    g * v
+                } else {
+                    0.0
+                };
             }
         }
         let mut f = cpu::matmul(j, &phi);
@@ -106,7 +112,7 @@ pub fn simulate(
         for i in 0..x.data.len() {
             x.data[i] += dt / 6.0 * (k1.data[i] + 2.0 * k2.data[i] + 2.0 * k3.data[i] + k4.data[i]);
         }
-        if linear_alive && !(column_rms(&x, b) < LINEAR_CAP) {
+        if linear_alive && column_rms(&x, b).partial_cmp(&LINEAR_CAP) != Some(std::cmp::Ordering::Less) {
             linear_alive = false;
         }
         if step % every == 0 || step == steps {
@@ -128,7 +134,8 @@ pub fn simulate(
         let m = half.len() as f64;
         let (st, sy) = half.iter().fold((0.0, 0.0), |(a, b), p| (a + p.0, b + p.1));
         let (mt, my) = (st / m, sy / m);
-        let (num, den) = half.iter().fold((0.0, 0.0), |(a, b), p| (a + (p.0 - mt) * (p.1 - my), b + (p.0 - mt).powi(2)));
+        let (num, den) =
+            half.iter().fold((0.0, 0.0), |(a, b), p| (a + (p.0 - mt) * (p.1 - my), b + (p.0 - mt).powi(2)));
         if den > 0.0 {
             out.linear_rate = Some(num / den);
         }
@@ -147,16 +154,13 @@ mod tests {
         let lam = [0.5, -1.0, 0.2];
         let g = 1.5;
         let mut j = Mat::<f64>::zeros(n, n);
-        for i in 0..n {
-            j.data[i * n + i] = lam[i];
+        for (i, &l) in lam.iter().enumerate() {
+            j.data[i * n + i] = l;
         }
         let x0 = Mat { rows: n, cols: 1, data: vec![1e-3, 2e-3, -1e-3] };
         let tr = simulate(&j, g, &x0, 10.0, 0.05, 50, |_, _| {});
         let t = *tr.t.last().expect("samples");
-        let exact = (0..n)
-            .map(|i| (x0.data[i] * ((g * lam[i] - 1.0) * t).exp()).powi(2))
-            .sum::<f64>()
-            .sqrt()
+        let exact = (0..n).map(|i| (x0.data[i] * ((g * lam[i] - 1.0) * t).exp()).powi(2)).sum::<f64>().sqrt()
             / (n as f64).sqrt();
         let got = tr.linear.last().copied().flatten().expect("followed");
         assert!((got - exact).abs() < 1e-6 * exact, "{got} vs {exact}");

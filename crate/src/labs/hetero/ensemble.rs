@@ -131,12 +131,20 @@ mod tests {
                 let m = (n * p) as f64;
                 let vx: f64 = pr.keys.data.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / m;
                 let vy: f64 = pr.values.data.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / m;
-                let c: f64 =
-                    pr.keys.data.iter().zip(&pr.values.data).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum::<f64>()
-                        / m;
+                let c: f64 = pr
+                    .keys
+                    .data
+                    .iter()
+                    .zip(&pr.values.data)
+                    .map(|(&x, &y)| f64::from(x) * f64::from(y))
+                    .sum::<f64>()
+                    / m;
                 let nf = n as f64;
                 // 40,000 entries: standard errors ≈ 0.7%·(1/N) on the variances, ≈ 0.005/N on c.
-                assert!((vx * nf - 1.0).abs() < 0.03 && (vy * nf - 1.0).abs() < 0.03, "{entries:?} {vx} {vy}");
+                assert!(
+                    (vx * nf - 1.0).abs() < 0.03 && (vy * nf - 1.0).abs() < 0.03,
+                    "{entries:?} {vx} {vy}"
+                );
                 assert!((c * nf - tau).abs() < 0.03, "{entries:?} τ={tau}: {}", c * nf);
             }
         }

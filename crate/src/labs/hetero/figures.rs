@@ -129,14 +129,8 @@ fn spectrum(v: &View) -> Figure {
     plot.y = plot.y.domain(-yh, yh);
     plot.equal = true;
     let zeros = s.zero.iter().filter(|&&z| z).count();
-    let (nzx, nzy): (Vec<f64>, Vec<f64>) = s
-        .re
-        .iter()
-        .zip(&s.im)
-        .zip(&s.zero)
-        .filter(|(_, z)| !**z)
-        .map(|((a, b), _)| (*a, *b))
-        .unzip();
+    let (nzx, nzy): (Vec<f64>, Vec<f64>) =
+        s.re.iter().zip(&s.im).zip(&s.zero).filter(|(_, z)| !**z).map(|((a, b), _)| (*a, *b)).unzip();
     let mut caption_mode = "one dot per eigenvalue";
     if s.n <= SCATTER_MAX {
         plot = plot.mark(Mark::Markers {
@@ -184,7 +178,8 @@ fn spectrum(v: &View) -> Figure {
             })
             .colorbar(Cmap::Viridis, [0.0, top], format!("density (h = {})", number(h)));
     }
-    let edge = if s.n <= SCATTER_MAX { Style::line(7) } else { Style::line(7).color(Color::rgb(255, 255, 255)) };
+    let edge =
+        if s.n <= SCATTER_MAX { Style::line(7) } else { Style::line(7).color(Color::rgb(255, 255, 255)) };
     plot = plot.series("theory", bx, by, edge.width(1.4));
     if zeros > 0 {
         plot = plot.mark(Mark::Markers {
@@ -208,7 +203,7 @@ fn spectrum(v: &View) -> Figure {
     if (1.0 / g) < x1 {
         plot = plot.vline(1.0 / g, format!("1/g = {}", number(1.0 / g)), GREY);
     }
-    let fig = Figure::new("spectrum", title)
+    Figure::new("spectrum", title)
         .plot("", plot)
         .control(Control::Params { keys: vec!["tau".into(), "alpha".into(), "n".into(), "scaling".into()] })
         .caption(format!(
@@ -230,8 +225,7 @@ fn spectrum(v: &View) -> Figure {
             s.n,
             num(v.get("zero_expected")),
             number((num(v.get("outside")) * 1000.0).round() / 10.0)
-        ));
-    fig
+        ))
 }
 
 /// A histogram of `xs` on `bins` bins over `[lo, hi]`, as densities per N.
@@ -253,7 +247,14 @@ fn histogram(xs: &[f64], lo: f64, hi: f64, bins: usize, n: usize) -> (Vec<f64>, 
 fn marginals(v: &View) -> Figure {
     let title = "Radial and real-axis marginals";
     let Some(s) = spec(v) else {
-        return waiting(v, "spectrum", "marginals", title, "The marginals of the spectrum", &spectrum_time(v));
+        return waiting(
+            v,
+            "spectrum",
+            "marginals",
+            title,
+            "The marginals of the spectrum",
+            &spectrum_time(v),
+        );
     };
     let law = &s.law;
     let zeros = s.zero.iter().filter(|&&z| z).count();
@@ -347,8 +348,7 @@ fn ginibre(v: &View) -> Figure {
     // The smallest annuli hold few eigenvalues: start at 1/50 of the support.
     let rmin = moduli.iter().copied().filter(|r| *r > 0.0).fold(rmax, f64::min).max(rmax / 50.0);
     let bins = 20;
-    let edges: Vec<f64> =
-        (0..=bins).map(|k| rmin * (rmax / rmin).powf(k as f64 / bins as f64)).collect();
+    let edges: Vec<f64> = (0..=bins).map(|k| rmin * (rmax / rmin).powf(k as f64 / bins as f64)).collect();
     let (mut ex, mut ey) = (Vec::new(), Vec::new());
     for k in 0..bins {
         let (a, b) = (edges[k], edges[k + 1]);
@@ -365,8 +365,10 @@ fn ginibre(v: &View) -> Figure {
         .map(|&r| law.radial_marginal(r) / (2.0 * std::f64::consts::PI * r))
         .map(|y| if y > 0.0 { y } else { f64::NAN })
         .collect();
-    let gx: Vec<f64> = (0..=100).map(|k| rmin.min(1.0) * (1.0 / rmin.min(1.0)).powf(k as f64 / 100.0)).collect();
-    let gy: Vec<f64> = gx.iter().map(|&r| product_ginibre_density(r)).map(|y| if y > 0.0 { y } else { f64::NAN }).collect();
+    let gx: Vec<f64> =
+        (0..=100).map(|k| rmin.min(1.0) * (1.0 / rmin.min(1.0)).powf(k as f64 / 100.0)).collect();
+    let gy: Vec<f64> =
+        gx.iter().map(|&r| product_ginibre_density(r)).map(|y| if y > 0.0 { y } else { f64::NAN }).collect();
     let plot = Plot::new(Axis::new("|z|").log(), Axis::new("density averaged over the circle |z|").log())
         .mark(Mark::Markers {
             x: ex,
@@ -407,13 +409,22 @@ fn ginibre(v: &View) -> Figure {
 fn stability(v: &View) -> Figure {
     let title = "Rightmost eigenvalue against the load α";
     if !v.has("stability") {
-        return waiting(v, "stability", "stability", title, "The rightmost eigenvalue against α", "a few seconds");
+        return waiting(
+            v,
+            "stability",
+            "stability",
+            title,
+            "The rightmost eigenvalue against α",
+            "a few seconds",
+        );
     }
     let s = v.get("stability");
     let alpha = nums(field(s, "alpha"));
     let mean = nums(field(s, "mean"));
     let sd = nums(field(s, "sd"));
-    let stable: Vec<bool> = field(s, "stable").as_array().map_or(Vec::new(), |a| a.iter().map(|b| b == &Json::Bool(true)).collect());
+    let stable: Vec<bool> = field(s, "stable")
+        .as_array()
+        .map_or(Vec::new(), |a| a.iter().map(|b| b == &Json::Bool(true)).collect());
     let g = num(field(s, "g"));
     let threshold = num(field(s, "threshold"));
     let lo: Vec<f64> = mean.iter().zip(&sd).map(|(m, d)| m - d).collect();
@@ -427,8 +438,22 @@ fn stability(v: &View) -> Figure {
     let mut plot = Plot::new(Axis::new("load α = P/N").domain(0.0, amax), Axis::new("max Re λ"))
         .series("theory", nums(field(s, "curve.alpha")), nums(field(s, "curve.rightmost")), Style::line(6))
         .mark(Mark::Errors { x: alpha.clone(), lo, hi, color: GREY })
-        .mark(Mark::Markers { x: sx, y: sy, shape: Shape::Dot, size: 3.5, color: BLUE, label: "stable (g·mean < 1)".into() })
-        .mark(Mark::Markers { x: ux, y: uy, shape: Shape::Square, size: 3.5, color: RED, label: "unstable".into() })
+        .mark(Mark::Markers {
+            x: sx,
+            y: sy,
+            shape: Shape::Dot,
+            size: 3.5,
+            color: BLUE,
+            label: "stable (g·mean < 1)".into(),
+        })
+        .mark(Mark::Markers {
+            x: ux,
+            y: uy,
+            shape: Shape::Square,
+            size: 3.5,
+            color: RED,
+            label: "unstable".into(),
+        })
         .hline(threshold, format!("1/g = {}", number(threshold)), RED)
         .height(240.0);
     let switches = nums(field(s, "switches"));
@@ -477,6 +502,7 @@ fn map(v: &View) -> Figure {
     let mut nonmono = Vec::new();
     let mut disagree = Vec::new();
     let mut actions = vec![None; na * nt];
+    let mut titles = vec![String::new(); na * nt];
     for (i, c) in cells.iter().enumerate() {
         let (j, k) = (i / na, i % na);
         if j >= nt {
@@ -490,21 +516,31 @@ fn map(v: &View) -> Figure {
         if field(c, "stable") != field(c, "theory_stable") {
             disagree.push(idx);
         }
+        titles[idx] = format!(
+            "α = {}, τ = {}: g · max Re λ = {} ({}); click to show this spectrum",
+            number(alphas[k]),
+            number(taus[j]),
+            number(g * num(field(c, "rightmost"))),
+            if field(c, "stable") == &Json::Bool(true) { "stable" } else { "unstable" }
+        );
         actions[idx] = Some(Action::Set {
             values: vec![("alpha".into(), format!("{}", alphas[k])), ("tau".into(), format!("{}", taus[j]))],
         });
     }
     let extent = [0.0, amax, -1.0 - dt / 2.0, 1.0 + dt / 2.0];
-    let mut plot = Plot::new(Axis::new("load α = P/N").domain(0.0, amax), Axis::new("correlation τ").domain(extent[2], extent[3]))
-        .mark(Mark::Heatmap {
-            pixels: Pixels { rows: nt, cols: na, values, cmap: Cmap::Diverging, domain: [0.0, 2.0] },
-            extent,
-            click: CellClick::Actions { actions, shift: Vec::new() },
-            smooth: false,
-        })
-        .colorbar(Cmap::Diverging, [0.0, 2.0], "g · max Re λ (1 = threshold)")
-        .height(300.0)
-        .legend(LegendPos::Below);
+    let mut plot = Plot::new(
+        Axis::new("load α = P/N").domain(0.0, amax),
+        Axis::new("correlation τ").domain(extent[2], extent[3]),
+    )
+    .mark(Mark::Heatmap {
+        pixels: Pixels { rows: nt, cols: na, values, cmap: Cmap::Diverging, domain: [0.0, 2.0] },
+        extent,
+        click: CellClick::Actions { actions, shift: Vec::new(), titles },
+        smooth: false,
+    })
+    .colorbar(Cmap::Diverging, [0.0, 2.0], "g · max Re λ (1 = threshold)")
+    .height(300.0)
+    .legend(LegendPos::Below);
     if !nonmono.is_empty() {
         plot = plot.mark(Mark::Outline { rows: nt, cols: na, extent, cells: nonmono, color: BLACK });
     }
@@ -525,7 +561,8 @@ fn map(v: &View) -> Figure {
     }
     if v.has("map") {
         let b = v.get("map_grid").get("boundary").and_then(Json::as_array).cloned().unwrap_or_default();
-        let (bx, by): (Vec<f64>, Vec<f64>) = b.iter().map(|q| (num(field(q, "0")), num(field(q, "1")))).unzip();
+        let (bx, by): (Vec<f64>, Vec<f64>) =
+            b.iter().map(|q| (num(field(q, "0")), num(field(q, "1")))).unzip();
         plot = plot.mark(Mark::Markers {
             x: bx,
             y: by,
@@ -543,7 +580,8 @@ fn map(v: &View) -> Figure {
         color: BLACK,
         label: "current α, τ".into(),
     });
-    let done = if v.has("map") { String::new() } else { format!(" ({} of {} cells so far)", cells.len(), na * nt) };
+    let done =
+        if v.has("map") { String::new() } else { format!(" ({} of {} cells so far)", cells.len(), na * nt) };
     Figure::new("map", title)
         .plot("", plot)
         .control(Control::Params { keys: vec!["g".into(), "scaling".into()] })
@@ -558,7 +596,14 @@ fn map(v: &View) -> Figure {
 fn dynamics(v: &View) -> Figure {
     let title = "Activity of ẋ = −x + J tanh(g x) from small states";
     if !v.has("dynamics") {
-        return waiting(v, "dynamics", "dynamics", title, "The simulated activity", "a few seconds at N = 1000");
+        return waiting(
+            v,
+            "dynamics",
+            "dynamics",
+            title,
+            "The simulated activity",
+            "a few seconds at N = 1000",
+        );
     }
     let d = v.get("dynamics");
     let tr = field(d, "trajectories");
@@ -573,12 +618,13 @@ fn dynamics(v: &View) -> Figure {
             Style::line(0).color(if k == 0 { BLUE } else { Color::rgb(120, 170, 215) }),
         );
     }
-    plot = plot.series("linearised ẋ = −x + gJx", t.clone(), nums(field(tr, "linear")), Style::line(7).dashed());
+    plot =
+        plot.series("linearised ẋ = −x + gJx", t.clone(), nums(field(tr, "linear")), Style::line(7).dashed());
     let rate = num(field(d, "theory_rate"));
     // The theory's rate as a slope through the last point the linearised run reached (a
     // random start first loses its components along the decaying modes).
     let linear = nums(field(tr, "linear"));
-    let anchor = t.iter().zip(&linear).filter(|(_, y)| y.is_finite() && **y > 0.0).last().map(|(a, b)| (*a, *b));
+    let anchor = t.iter().zip(&linear).rfind(|(_, y)| y.is_finite() && **y > 0.0).map(|(a, b)| (*a, *b));
     if let Some((ta, ya)) = anchor {
         let t0 = ta * 0.4;
         let rx: Vec<f64> = (0..=50).map(|k| t0 + (ta - t0) * k as f64 / 50.0).collect();
@@ -587,7 +633,12 @@ fn dynamics(v: &View) -> Figure {
             .map(|&x| ya * (rate * (x - ta)).exp())
             .map(|y| if y.is_finite() && y > 1e-300 { y } else { f64::NAN })
             .collect();
-        plot = plot.series(format!("slope of the theory's rate g·R − 1 = {}", number(rate)), rx, ry, Style::line(1).dashed());
+        plot = plot.series(
+            format!("slope of the theory's rate g·R − 1 = {}", number(rate)),
+            rx,
+            ry,
+            Style::line(1).dashed(),
+        );
     }
     let growth = nums(field(tr, "growth"));
     let grew = growth.iter().filter(|g| **g > 10.0).count();

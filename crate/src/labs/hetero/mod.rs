@@ -39,7 +39,16 @@ pub const LAB: LabDef = LabDef {
             },
             Part {
                 name: "map",
-                keys: &["entries", "scaling", "g", "trials", "sweep_n", "alpha_max", "map_alphas", "map_taus"],
+                keys: &[
+                    "entries",
+                    "scaling",
+                    "g",
+                    "trials",
+                    "sweep_n",
+                    "alpha_max",
+                    "map_alphas",
+                    "map_taus",
+                ],
             },
             Part { name: "dynamics", keys: &["n", "alpha", "tau", "entries", "scaling", "g", "t_max"] },
         ],
@@ -211,8 +220,7 @@ async fn spectrum(p: &Params, progress: &mut dyn Progress, compute: &Compute) ->
     let scale = law.max_modulus().max(1.0);
     let is_zero = |z: &(f64, f64)| z.0.hypot(z.1) < ZERO_TOL * scale;
     let zero_count = ev.iter().filter(|z| is_zero(z)).count();
-    let rest: Vec<f64> =
-        ev.iter().filter(|z| !is_zero(z)).map(|z| ellipse_radius(&law, z.0, z.1)).collect();
+    let rest: Vec<f64> = ev.iter().filter(|z| !is_zero(z)).map(|z| ellipse_radius(&law, z.0, z.1)).collect();
     let outside = rest.iter().filter(|&&r| r > 1.0).count() as f64 / rest.len().max(1) as f64;
     let max_radius = rest.iter().copied().fold(0.0, f64::max);
     let mean = ev.iter().map(|z| z.0).sum::<f64>() / n as f64;
@@ -233,7 +241,10 @@ async fn spectrum(p: &Params, progress: &mut dyn Progress, compute: &Compute) ->
         entries: p.choice("entries"),
         scaling: p.choice("scaling"),
         backend: if compute.uses_gpu() { "gpu" } else { "cpu" },
-        eigenvalues: Eigs { re: ev.iter().map(|z| sig7(z.0)).collect(), im: ev.iter().map(|z| sig7(z.1)).collect() },
+        eigenvalues: Eigs {
+            re: ev.iter().map(|z| sig7(z.0)).collect(),
+            im: ev.iter().map(|z| sig7(z.1)).collect(),
+        },
         theory: law.out(),
         rightmost: sig7(max_re(&ev)),
         mean: sig7(mean),
@@ -349,7 +360,8 @@ async fn stability(p: &Params, progress: &mut dyn Progress, compute: &Compute) -
         curve: Curve { alpha: Vec::new(), rightmost: Vec::new() },
     };
     for (k, &a) in alphas.iter().enumerate() {
-        let (pc, m, sd) = rightmost_over_trials(p, a, tau, k as u64, compute, &mut done, total, progress).await?;
+        let (pc, m, sd) =
+            rightmost_over_trials(p, a, tau, k as u64, compute, &mut done, total, progress).await?;
         let al = pc as f64 / n as f64;
         let th = theory::rightmost(al, tau, sq);
         s.alpha.push(al);
@@ -433,7 +445,8 @@ async fn map(p: &Params, progress: &mut dyn Progress, compute: &Compute) -> Resu
     for (j, &tau) in taus.iter().enumerate() {
         for (k, &a) in alphas.iter().enumerate() {
             let cell = MAP_CELLS + (j * alphas.len() + k) as u64;
-            let (pc, m, sd) = rightmost_over_trials(p, a, tau, cell, compute, &mut done, total, progress).await?;
+            let (pc, m, sd) =
+                rightmost_over_trials(p, a, tau, cell, compute, &mut done, total, progress).await?;
             let al = pc as f64 / n as f64;
             let th = theory::rightmost(al, tau, sq);
             let c = MapCell {
@@ -462,9 +475,19 @@ async fn map(p: &Params, progress: &mut dyn Progress, compute: &Compute) -> Resu
     }
     let mut table = Table {
         name: "map",
-        columns: ["alpha", "tau", "p", "rightmost", "sd", "theory_rightmost", "stable", "theory_stable", "nonmonotonic"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "alpha",
+            "tau",
+            "p",
+            "rightmost",
+            "sd",
+            "theory_rightmost",
+            "stable",
+            "theory_stable",
+            "nonmonotonic",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: Vec::new(),
     };
     let b = |x: bool| Cell::Num(f64::from(u8::from(x)));
@@ -518,7 +541,8 @@ async fn dynamics(p: &Params, progress: &mut dyn Progress, compute: &Compute) ->
         cols: STARTS,
         data: (0..n * STARTS).map(|_| START_RMS * rng::normal(&mut rng)).collect(),
     };
-    let tr = dynamics::simulate(&j, g, &x0, p.float("t_max"), dynamics_step(p), 200, |d, t| progress.step(d, t));
+    let tr =
+        dynamics::simulate(&j, g, &x0, p.float("t_max"), dynamics_step(p), 200, |d, t| progress.step(d, t));
     let th = law.rightmost();
     let mut table = Table { name: "dynamics", columns: vec!["t".into()], rows: Vec::new() };
     for k in 0..STARTS {

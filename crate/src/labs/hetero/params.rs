@@ -156,7 +156,10 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
             let n = ((SWEEP_WORK / cells).cbrt().floor() as i64).max(20);
             notices.push(Notice::new(
                 "sweep_n",
-                format!("sweep_n={} exceeds the sweep budget with one trial per cell; using {n}", p.int("sweep_n")),
+                format!(
+                    "sweep_n={} exceeds the sweep budget with one trial per cell; using {n}",
+                    p.int("sweep_n")
+                ),
             ));
             p.set("sweep_n", Value::Int(n));
         }
@@ -185,8 +188,12 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
 pub fn cost(p: &Params, part: &str) -> f64 {
     let n = p.usize("n") as f64;
     let pc = super::ensemble::pattern_count(p.usize("n"), p.float("alpha")) as f64;
-    let (a, t, tr, sn) =
-        (p.int("map_alphas") as f64, p.int("map_taus") as f64, p.int("trials") as f64, p.int("sweep_n") as f64);
+    let (a, t, tr, sn) = (
+        p.int("map_alphas") as f64,
+        p.int("map_taus") as f64,
+        p.int("trials") as f64,
+        p.int("sweep_n") as f64,
+    );
     let problem = |m: f64| 25.0 * m.powi(3) + 2.0 * m * m * m * p.float("alpha_max");
     match part {
         "spectrum" => 25.0 * n.powi(3) + 2.0 * n * n * pc,

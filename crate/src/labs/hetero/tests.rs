@@ -115,9 +115,13 @@ fn tau_one_reproduces_the_marchenko_pastur_edges() {
         assert!(im.iter().all(|y| y.abs() < 1e-5), "J = XXᵀ has real eigenvalues");
         let nonzero: Vec<f64> = re.iter().copied().filter(|x| x.abs() > 1e-4).collect();
         let (lo, hi) = Law::mp_edges(f(&out["alpha"]));
-        let (min, max) = nonzero.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+        let (min, max) =
+            nonzero.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
         eprintln!("MP α={alpha}: edges {min:.4} {max:.4} vs {lo:.4} {hi:.4}, nonzero {}", nonzero.len());
-        assert!((min - lo).abs() < 0.03 && (max - hi).abs() < 0.015 * hi, "α={alpha}: [{min}, {max}] vs [{lo}, {hi}]");
+        assert!(
+            (min - lo).abs() < 0.03 && (max - hi).abs() < 0.015 * hi,
+            "α={alpha}: [{min}, {max}] vs [{lo}, {hi}]"
+        );
         assert_eq!(nonzero.len(), 1000.min(f(&out["p"]) as usize));
     }
 }
@@ -236,7 +240,11 @@ fn figures_draw_the_numbers_of_a_small_run() {
         let built = (fig.build)(&view);
         let text = serde_json::to_string(&built).expect("serialises");
         assert!(!text.contains("NaN"), "{}", fig.name);
-        assert!(!matches!(built.panels[0].body, crate::plot::figure::Body::Empty { .. }), "{} is empty", fig.name);
+        assert!(
+            !matches!(built.panels[0].body, crate::plot::figure::Body::Empty { .. }),
+            "{} is empty",
+            fig.name
+        );
         for c in &built.caption {
             assert!(!c.contains("NaN") && !c.contains("inf"), "{}: {c}", fig.name);
         }

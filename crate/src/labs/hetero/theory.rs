@@ -394,7 +394,10 @@ mod tests {
                 let h = 2.0 * b / steps as f64;
                 let num: f64 = (0..steps).map(|k| law.density(x, -b + (k as f64 + 0.5) * h)).sum::<f64>() * h;
                 let closed = law.real_marginal(x);
-                assert!((num - closed).abs() < 1e-3 * closed.max(1.0), "α={al} τ={t} x={x}: {num} vs {closed}");
+                assert!(
+                    (num - closed).abs() < 1e-3 * closed.max(1.0),
+                    "α={al} τ={t} x={x}: {num} vs {closed}"
+                );
             }
             let total = integrate(|x| law.real_marginal(x), c - a, c + a, 200_000);
             assert!((total - al.min(1.0)).abs() < 5e-3, "α={al} τ={t}: real marginal mass {total}");
@@ -420,7 +423,10 @@ mod tests {
                     / steps as f64
                     * r;
                 let closed = law.radial_marginal(r);
-                assert!((num - closed).abs() < 2e-3 * closed.max(1.0), "α={al} τ={t} r={r}: {num} vs {closed}");
+                assert!(
+                    (num - closed).abs() < 2e-3 * closed.max(1.0),
+                    "α={al} τ={t} r={r}: {num} vs {closed}"
+                );
             }
             let total = integrate(|r| law.radial_marginal(r), 0.0, rmax, 100_000);
             assert!((total - al.min(1.0)).abs() < 3e-3, "α={al} τ={t}: radial mass {total}");

@@ -747,7 +747,7 @@ fn phase(v: &View) -> Figure {
         Some([a, b]) => (a, b),
         None => finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x))),
     };
-    if !(hi >= lo) {
+    if hi.partial_cmp(&lo).is_none_or(|o| o == std::cmp::Ordering::Less) {
         (lo, hi) = (0.0, 1.0);
     }
     if q.symmetric {
