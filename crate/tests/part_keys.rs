@@ -1,6 +1,7 @@
 //! Every part of every built lab reads only the parameter keys it declares (the page reruns a
 //! part when one of its declared keys changes, so a key read but not declared would leave a
-//! stale result on screen). Runs each part alone with the lab's defaults on the CPU.
+//! stale result on screen). Runs each part alone with the lab's defaults on the CPU. `shard` and
+//! `shards` are set by the page per run (never from the link), like `seed` and `backend`.
 
 use hopfield_playground::api::State;
 use hopfield_playground::compute::Compute;
@@ -19,7 +20,9 @@ fn parts_read_only_the_keys_they_declare() {
             let undeclared: Vec<&str> = params
                 .keys_read()
                 .into_iter()
-                .filter(|k| !["seed", "backend", "embed"].contains(k) && !part.keys.contains(k))
+                .filter(|k| {
+                    !["seed", "backend", "embed", "shard", "shards"].contains(k) && !part.keys.contains(k)
+                })
                 .collect();
             assert!(
                 undeclared.is_empty(),

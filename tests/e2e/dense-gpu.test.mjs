@@ -23,7 +23,7 @@ async function onGpu(page, frames = 30) {
 }
 
 test('with WebGPU the particles run on the GPU and move', async () => {
-  const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=5000`);
+  const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=5000&backend=gpu`);
   await page.waitForFunction(() => document.querySelector('#backend-status').dataset.backend === 'webgpu', null, { timeout: 60000 });
   await onGpu(page);
   assert.match(await page.textContent('.flow-status'), /5,000 advected by RK4 \(sub-steps ≤ 0\.02\) on the GPU \(.*WebGPU.*swiftshader.*, RK4 in f32 per particle\)\. None stopped/);
@@ -44,7 +44,7 @@ test('with WebGPU the particles run on the GPU and move', async () => {
 
 test('a stiff system stops the particles on the GPU path too, and the page says so', async () => {
   // The preset "Stiff: huge W": h·L ≈ 400/60 near the axes, jumps past half the view elsewhere.
-  const q = `?v=1&lab=dense&${SMALL}&particles=3000&lagrangian=tanh&w11=-400&w12=0&w21=0&w22=-400&b1=0&b2=0&x0=0.05&y0=2&t_end=5&integrator=rk4&dt=0.01`;
+  const q = `?v=1&lab=dense&${SMALL}&particles=3000&lagrangian=tanh&w11=-400&w12=0&w21=0&w22=-400&b1=0&b2=0&x0=0.05&y0=2&t_end=5&integrator=rk4&dt=0.01&backend=gpu`;
   const { page, errors } = await open(ctx, srv.base, q);
   await onGpu(page, 10);
   await page.waitForFunction(() => Number(document.querySelector('.flow-status').dataset.stopped) > 0, null, { timeout: 30000 });
@@ -55,7 +55,7 @@ test('a stiff system stops the particles on the GPU path too, and the page says 
 });
 
 test('a lost GPU device sends the particles back to the CPU with a visible message', async () => {
-  const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=2000`);
+  const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=2000&backend=gpu`);
   await onGpu(page, 10);
   assert.equal(await page.evaluate(() => window.__denseFlow.debug_lose_gpu()), true);
   await page.waitForFunction(() => document.querySelector('.flow-status').dataset.gpuError === '1', null, { timeout: 30000 });

@@ -301,7 +301,7 @@ test('with WebGPU the network trains and recalls on the GPU, close to the CLI\'s
   const gctx = await browser({ webgpu: true });
   try {
     const q = 'v=1&lab=klr&n=40&p=24&gamma=0.03&epochs=150&tests=12&flip=0.2';
-    const { page, errors } = await open(gctx, srv.base, `?${q}`);
+    const { page, errors } = await open(gctx, srv.base, `?${q}&backend=gpu`);
     // The worker path, as the page runs it once WebGPU is verified.
     const g = JSON.parse(await page.evaluate((query) => window.hp.run(query, 'network', undefined, 'verified'), q));
     const c = JSON.parse(cli(['run', q, '--part', 'network']));

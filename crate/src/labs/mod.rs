@@ -317,7 +317,8 @@ pub async fn run(
     }
     let all: Vec<&str> = runner.parts.iter().map(|d| d.name).collect();
     let parts = if parts.is_empty() { &all } else { parts };
-    if let Some(l) = (runner.limits)(params).into_iter().find(|l| !l.ok() && l.applies_to(parts)) {
+    if let Some(l) = (runner.limits)(&params.untracked()).into_iter().find(|l| !l.ok() && l.applies_to(parts))
+    {
         return Err(l.error());
     }
     (runner.run)(params, parts, progress, compute).await

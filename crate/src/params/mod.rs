@@ -444,6 +444,12 @@ impl Params {
         self.reads = Some(std::sync::Arc::default());
     }
 
+    /// A copy that records no reads (for checks that look at every part's keys, such as the
+    /// limits, which do not make a part depend on them).
+    pub fn untracked(&self) -> Params {
+        Params { reads: None, ..self.clone() }
+    }
+
     /// The keys read since [`Params::track_reads`].
     pub fn keys_read(&self) -> Vec<&'static str> {
         self.reads

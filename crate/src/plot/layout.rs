@@ -469,6 +469,7 @@ fn marker(s: &mut Scene, x: f64, y: f64, shape: Shape, r: f64, color: Color) {
 const OUTLINE: Color = Color::rgb(17, 17, 17);
 
 /// A legend entry: its label and how its swatch is drawn.
+#[derive(Clone)]
 struct Entry {
     label: String,
     /// A marker's shape (drawn as the swatch instead of a line or a dot).
@@ -1082,12 +1083,19 @@ pub fn layout_plot(p: &Plot, w: f64) -> Scene {
                 let mut x = px0;
                 let mut y = height + 8.0;
                 for e in &es {
-                    let ew = text::width(&e.label, TICK) + 34.0;
+                    let mut ew = text::width(&e.label, TICK) + 34.0;
                     if x + ew > limit && x > px0 {
                         x = px0;
                         y += 15.0;
                     }
-                    draw_entry(&mut s, e, x, y);
+                    if x + ew > limit {
+                        // Alone on its line and still too wide: shorten the label (…).
+                        let label = text::fit(&e.label, TICK, (limit - x - 34.0).max(20.0));
+                        ew = text::width(&label, TICK) + 34.0;
+                        draw_entry(&mut s, &Entry { label, ..e.clone() }, x, y);
+                    } else {
+                        draw_entry(&mut s, e, x, y);
+                    }
                     x += ew;
                 }
                 height = y + 10.0;
@@ -1426,8 +1434,19 @@ mod tests {
         }
         let s = layout_plot(&p, 800.0);
         assert!(s.width < 400.0, "narrowed to {}", s.width);
-        for (x, _, t) in texts(&s) {
-            assert!(x + text::width(&t, TICK) <= s.width + 1.0, "{t} at x={x} outside width {}", s.width);
+        // Every text (legend entries and tick labels alike) ends inside the scene.
+        for i in &s.items {
+            if let Item::Text { x, text: t, size, anchor, angle, .. } = i
+                && *angle == 0.0
+            {
+                let w = text::width(t, *size);
+                let right = match anchor {
+                    Anchor::Start => x + w,
+                    Anchor::Middle => x + w / 2.0,
+                    Anchor::End => *x,
+                };
+                assert!(right <= s.width + 1.0, "{t} at x={x} ends at {right}, outside width {}", s.width);
+            }
         }
     }
 

@@ -348,10 +348,11 @@ struct TrajectoryOut<'a> {
 
 fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Output, RunError> {
     let mut out = Output::default();
-    let dead_tol = p.float("dead_tol");
+    // Read where used: a part that does not use it must not depend on it.
+    let dead_tol = || p.float("dead_tol");
     if parts.contains(&"fixed_points") {
         let s = plane_system(p).map_err(invalid)?;
-        let fp = fixed::find(&s, extent(p), FIXED_POINT_LATTICE, dead_tol);
+        let fp = fixed::find(&s, extent(p), FIXED_POINT_LATTICE, dead_tol());
         let mut table = Table {
             name: "fixed_points",
             columns: ["x", "y", "stability", "re1", "im1", "re2", "im2", "residual", "steady", "dead"]
@@ -384,7 +385,7 @@ fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Ou
             extent: extent(p),
             grid: p.usize("grid"),
             flat_tol: p.float("flat_tol"),
-            dead_tol,
+            dead_tol: dead_tol(),
             streamlines: p.flag("streamlines"),
             levels: 14,
         };
@@ -474,7 +475,7 @@ fn run_cpu(p: &Params, parts: &[&str], progress: &mut dyn Progress) -> Result<Ou
                 start,
             )
         };
-        let a = dead::analyse(&s, &start, p.float("t_end"), method(p), dead_tol).map_err(invalid)?;
+        let a = dead::analyse(&s, &start, p.float("t_end"), method(p), dead_tol()).map_err(invalid)?;
         let mut table = Table {
             name: "spectrum",
             columns: ["matrix", "re", "im"].map(String::from).to_vec(),

@@ -342,7 +342,9 @@ fn source(p: &Params) -> Result<Source, RunError> {
 pub fn retrieve(p: &Params) -> Result<RetrieveOut, RunError> {
     let src = source(p)?;
     let count = p.usize("p").min(src.len());
-    if let Some(l) = params::limits(p).into_iter().find(|l| !l.ok() && l.applies_to(&["retrieve"])) {
+    if let Some(l) =
+        params::limits(&p.untracked()).into_iter().find(|l| !l.ok() && l.applies_to(&["retrieve"]))
+    {
         return Err(l.error());
     }
     let store = src.draw(&mut seeded(p.seed(), stream::PATTERNS), count);

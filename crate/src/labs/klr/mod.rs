@@ -30,7 +30,7 @@ pub use self::params::{MAX_P, MAX_PN, pattern_limit};
 
 use self::network::{Learner, NO_STATS, inspect, summarize, train_network};
 use self::params::{
-    PARAMS, capacity_config, check, cost, limits, section_grid, setup, sweep_base, sweep_grid,
+    PARAMS, capacity_base, capacity_config, check, cost, limits, section_grid, setup, sweep_base, sweep_grid,
 };
 use self::train::OnDiverge;
 use super::{Cell, LabDef, LabFuture, Output, Part, Preset, Progress, RunError, Runner, Shards, Table};
@@ -521,7 +521,7 @@ async fn run_parts(
         run_network(p, progress, &mut out, compute).await?;
     }
     if parts.contains(&"capacity") {
-        let c = sweep::capacity(&base, &capacity_config(p), shard, shards, threads(), progress)?;
+        let c = sweep::capacity(&capacity_base(p), &capacity_config(p), shard, shards, threads(), progress)?;
         out.tables.push(records_table("capacity", &to_records(&c.points)));
         out.merge(serde_json::json!({ "capacity": c }));
     }

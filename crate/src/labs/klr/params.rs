@@ -364,7 +364,7 @@ pub fn limits(p: &Params) -> Vec<Limit> {
     let max = max_work() as u64;
     out.push(Limit {
         what: "the capacity curve's work",
-        size: sweep::capacity_costs(&base, &cap).iter().sum::<f64>() as u64,
+        size: sweep::capacity_costs(&capacity_base(p), &cap).iter().sum::<f64>() as u64,
         limit: max,
         why: work_why("the curve"),
         keys: &["cap_trials", "cap_points"],
@@ -410,7 +410,7 @@ pub fn cost(p: &Params, part: &str) -> f64 {
                 + 10.0 * pp.min(n) * pp.min(n) * pp.max(n)
                 + 2.0 * s.steps as f64 * pp * n
         }
-        "capacity" => of_shard(sweep::capacity_costs(&base, &capacity_config(p))),
+        "capacity" => of_shard(sweep::capacity_costs(&capacity_base(p), &capacity_config(p))),
         "sweep" if p.flag("sweep") => of_shard(sweep::cell_costs(&base, &sweep_grid(p))),
         "section" if p.flag("section") => of_shard(sweep::cell_costs(&base, &section_grid(p))),
         "pins" => {
@@ -465,10 +465,16 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
 
 /// The network of the query (the single-network view).
 pub fn setup(p: &Params) -> Setup {
+    setup_with(p, p.usize("p"), p.float("gamma"), p.usize("target"))
+}
+
+/// The network of the query with `patterns` patterns and the recall target `target` given
+/// (so that the parts that set them per network do not read the keys).
+fn setup_with(p: &Params, patterns: usize, gamma: f64, target: usize) -> Setup {
     Setup {
         n: p.usize("n"),
-        p: p.usize("p"),
-        gamma: p.float("gamma"),
+        p: patterns,
+        gamma,
         learner: if p.choice("learner") == "krr" { Learner::Krr } else { Learner::Gd },
         gd: GdConfig {
             lambda: p.float("lambda"),
@@ -480,7 +486,7 @@ pub fn setup(p: &Params) -> Setup {
         flip: p.float("flip"),
         steps: p.usize("steps"),
         tests: p.usize("tests"),
-        target: p.usize("target"),
+        target,
         seed: p.seed(),
         trial: 0,
     }
@@ -488,7 +494,13 @@ pub fn setup(p: &Params) -> Setup {
 
 /// What every network of the sweeps, the cross-section, the pins and the capacity curve shares.
 pub fn sweep_base(p: &Params) -> Setup {
-    Setup { target: super::SWEEP_TARGET, ..setup(p) }
+    // P and γ are set per network (each cell and pin has its own; see `capacity_base`).
+    setup_with(p, 0, f64::NAN, super::SWEEP_TARGET)
+}
+
+/// What the networks of the capacity curve share: the sweep's, at the query's γ.
+pub fn capacity_base(p: &Params) -> Setup {
+    Setup { gamma: p.float("gamma"), ..sweep_base(p) }
 }
 
 pub fn capacity_config(p: &Params) -> CapacityConfig {

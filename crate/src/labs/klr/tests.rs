@@ -227,7 +227,7 @@ fn capacity_trials_are_the_prefixes_of_one_draw() {
     let j = run_json("n=40&gamma=0.05&cap_max=1&cap_points=2&cap_trials=2&epochs=30", &["capacity"]);
     let pts = arr(&j["capacity"]["points"]);
     let base =
-        params::sweep_base(&from_query("lab=klr&n=40&gamma=0.05&epochs=30").state().expect("klr").params);
+        params::capacity_base(&from_query("lab=klr&n=40&gamma=0.05&epochs=30").state().expect("klr").params);
     for (i, pt) in pts.iter().enumerate() {
         let p = pt["p"].as_u64().expect("P") as usize;
         let (mut ok, mut probes) = (0usize, 0usize);
