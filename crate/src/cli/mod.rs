@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
 
+mod reproduce;
+
 #[derive(Parser)]
 #[command(
     name = "hopfield",
@@ -25,7 +27,9 @@ use std::process::ExitCode;
         hopfield labs\n  \
         hopfield params classic\n  \
         hopfield presets classic\n  \
-        hopfield figures classic"
+        hopfield figures classic\n  \
+        hopfield reproduce --list\n  \
+        hopfield reproduce tamamori --out figures/tamamori"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -79,6 +83,23 @@ enum Command {
     Figures {
         /// A lab id (see `hopfield labs`).
         lab: String,
+    },
+    /// Reproduce a source paper: run every preset of it and write each figure as SVG, PNG
+    /// and CSV into DIR, with manifest.json (`--list`: the papers, an id and a tab and the
+    /// citation per line).
+    Reproduce {
+        /// A paper id (see `hopfield reproduce --list`).
+        #[arg(required_unless_present = "list")]
+        paper: Option<String>,
+        /// The folder to write into (created if missing).
+        #[arg(long, required_unless_present = "list")]
+        out: Option<std::path::PathBuf>,
+        /// List the papers instead.
+        #[arg(long)]
+        list: bool,
+        /// Reduced sizes and trials (a smoke test: every figure, not the paper's numbers).
+        #[arg(long)]
+        quick: bool,
     },
     /// Show a lab's parameters: key, range, default and meaning.
     Params {
@@ -151,6 +172,14 @@ pub fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         },
+        Command::Reproduce { paper, out, list, quick } => match (list, paper, out) {
+            (true, _, _) => reproduce::list(),
+            (false, Some(paper), Some(out)) => reproduce::reproduce(&paper, &out, quick),
+            _ => {
+                eprintln!("error: give a paper and --out DIR, or --list");
+                ExitCode::FAILURE
+            }
+        },
         Command::Labs => {
             for lab in LABS {
                 let status = if lab.runner.is_some() { "" } else { "  (not built yet)" };
@@ -204,7 +233,7 @@ struct RunOpts {
 
 /// Rasterise an SVG written by [`crate::plot::svg`] to PNG at twice its size, with the
 /// figure font (a fresh machine needs no system fonts).
-fn svg_to_png(svg: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn svg_to_png(svg: &str) -> Result<Vec<u8>, String> {
     use resvg::{tiny_skia, usvg};
     let mut opt = usvg::Options::default();
     opt.fontdb_mut().load_font_data(crate::plot::text::FONT.to_vec());

@@ -25,6 +25,7 @@ pub mod hetero;
 pub mod hhd;
 pub mod khopfield;
 pub mod klr;
+pub mod papers;
 pub mod softkmeans;
 mod view;
 
