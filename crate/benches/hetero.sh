@@ -3,7 +3,8 @@
 # J = Y Xᵀ (Gaussian pairs, τ = 0.5, α = 1, seed 42) at N = 1000 and 2000, in one run:
 # faer (the lab's solver) and nalgebra's Schur natively (single-threaded, release build),
 # and NumPy's eigvals (LAPACK dgeev via OpenBLAS) on the very same matrices, with one
-# OpenBLAS thread and with all threads; plus the CLI end to end (`--part spectrum`).
+# OpenBLAS thread and with all threads; plus the CLI end to end (`--part spectrum`) and the
+# same part in headless Chromium's wasm (tests/bench/hetero-browser.mjs; needs dist/).
 # Prints a table with the ratio of every time to NumPy's. Not a test: nothing is asserted.
 #
 #   crate/benches/hetero.sh           # N = 1000 and 2000 (nalgebra at 2000 takes about a minute)
@@ -48,14 +49,23 @@ for n in $SIZES; do
 done
 echo -n "$cli" >&2
 
-printf '%s\n%s\n%s\n%s' "$rust" "$np1" "$npall" "$cli" | python3 -c '
+browser=""
+if [ -f dist/index.html ] && [ -z "${NOBROWSER:-}" ]; then
+  browser=$(node tests/bench/hetero-browser.mjs ${QUICK:+quick})
+  echo "$browser" >&2
+else
+  echo "no dist/ (trunk build --release) or NOBROWSER set: no browser column" >&2
+fi
+
+printf '%s\n%s\n%s\n%s\n%s' "$rust" "$np1" "$npall" "$cli" "$browser" | python3 -c '
 import json, sys
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
 t = {(r["impl"], r["n"]): r["seconds"] for r in rows}
 sizes = sorted({r["n"] for r in rows})
 names = [("numpy_1thread", "NumPy eigvals, 1 OpenBLAS thread"), ("numpy_threads", "NumPy eigvals, all OpenBLAS threads"),
          ("faer", "faer eigenvalues (the lab), 1 thread"), ("nalgebra", "nalgebra Schur, 1 thread"),
-         ("cli", "CLI --part spectrum (draw + J + eigenvalues + JSON)")]
+         ("cli", "CLI --part spectrum (draw + J + eigenvalues + JSON)"),
+         ("browser", "page, wasm CPU path, spectrum part (draw + J + eigenvalues + JSON)")]
 print("\n| implementation | " + " | ".join(f"N = {n}: s | ÷ NumPy 1 thread" for n in sizes) + " |")
 print("|---|" + "---|---|" * len(sizes))
 for key, label in names:

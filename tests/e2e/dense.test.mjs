@@ -14,7 +14,8 @@ after(async () => { await ctx?.close(); srv?.server.close(); });
 
 // Small N-dimensional parts so the workers finish quickly on a 2-core machine.
 const SMALL = 'p3_n=40&p3_trials=6&p3_points=4&c_starts=6&e7_starts=3&nd_n=12&grid=61';
-const param = (page, k) => new URL(page.url()).searchParams.get(k);
+// The value of a key in the page's state (links leave default values out).
+const param = (page, k) => page.evaluate((key) => JSON.parse(window.hp.parse_query(location.search)).text[key], k);
 const cli = join(ROOT, 'target', 'release', 'hopfield');
 
 const PARTS = ['Fixed_points', 'Landscape', 'Trajectory', 'Dead', 'Prop3', 'Appc', 'Ex7'];
@@ -70,13 +71,13 @@ test('clicking a map starts the trajectory there; presets set several keys at on
   const box = await (await page.$(canvas('portrait'))).boundingBox();
   await page.mouse.click(box.x + plane.x + plane.w * 0.75, box.y + plane.y + plane.h * 0.3);
   await page.waitForFunction(() => new URL(location.href).searchParams.get('x0') !== '-1.5');
-  assert.ok(Number(param(page, 'x0')) > 0 && Number(param(page, 'y0')) > 0, page.url());
-  await page.waitForFunction((x) => document.querySelector('[data-figure="monitor"] .caption').textContent.includes(`(${x},`), param(page, 'x0'), { timeout: 30000 });
+  assert.ok(Number(await param(page, 'x0')) > 0 && Number(await param(page, 'y0')) > 0, page.url());
+  await page.waitForFunction((x) => document.querySelector('[data-figure="monitor"] .caption').textContent.includes(`(${x},`), await param(page, 'x0'), { timeout: 30000 });
   // The printed form of (9): E3 is not a Lyapunov function, and the monitor flags its rise.
   await page.click('button[data-preset="e3-rises"]');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('dynamics') === 'mod');
-  assert.equal(param(page, 'energy'), 'e3');
-  assert.equal(param(page, 'x0'), '0.8');
+  assert.equal(await param(page, 'energy'), 'e3');
+  assert.equal(await param(page, 'x0'), '0.8');
   const e3 = (re) => page.waitForFunction((src) => new RegExp(src).test((document.querySelector('[data-figure="monitor"] canvas.figure')?.scene?.items || []).filter((i) => i.t === 'text').map((i) => i.text).join(' ')), re.source, { timeout: 30000 });
   await e3(/E3, chosen — [1-9]\d* increases? \(largest /);
   assert.match(await caption(page, 'monitor'), /E3 rose [1-9]\d* times?: E3 = [^:]*: ✗ not proven/);
@@ -97,7 +98,7 @@ test('dragging an entry of W changes the URL on release; the maps follow', async
   await page.mouse.move(s.x + s.width / 2 + 60, s.y + s.height / 2, { steps: 6 });
   await page.mouse.up();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('w12') !== '-2');
-  const w12 = Number(param(page, 'w12'));
+  const w12 = Number(await param(page, 'w12'));
   assert.ok(w12 > -2 && w12 < 0, `w12 = ${w12}`);
   assert.equal(await page.$eval('#p-w12', (e) => e.value), String(w12));
   await page.waitForFunction((v) => document.querySelector('[data-figure="fixed"] .caption').textContent.length > 0 && new URL(location.href).searchParams.get('w12') === v, String(w12));
@@ -149,9 +150,9 @@ test('garbage in a dense URL gives notices and a working lab', async () => {
     assert.ok(notices.some((t) => t.includes(key)), `a notice mentions ${key}: ${notices.join(' | ')}`);
   }
   await ready(page);
-  assert.equal(param(page, 'xmin'), '1');
-  assert.equal(param(page, 'xmax'), '5');
-  assert.equal(param(page, 'energy'), 'kh');
+  assert.equal(await param(page, 'xmin'), '1');
+  assert.equal(await param(page, 'xmax'), '5');
+  assert.equal(await param(page, 'energy'), 'kh');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -101,7 +101,7 @@ test('klr lab trains a network, animates recall and draws every figure', async (
   const area = await page.$eval('[data-figure="patterns"] canvas', (c) => c.scene.hits[3]);
   const pbox = await (await page.$('[data-figure="patterns"] canvas')).boundingBox();
   await page.mouse.click(pbox.x + area.x + area.w / 2, pbox.y + area.y + area.w / 2);
-  await page.waitForFunction(() => new URL(location.href).searchParams.get('target') === '3');
+  await page.waitForFunction(() => JSON.parse(window.hp.parse_query(location.search)).text['target'] === '3');
   await page.waitForFunction(() => document.querySelector('[data-figure="forces"] canvas')?.scene?.items.some((i) => i.t === 'text' && i.text === 'at pattern μ = 3'), null, { timeout: 60000 });
   assert.deepEqual(errors, []);
   onlyLocal(requests);
@@ -122,17 +122,17 @@ test('the sweep streams cells from several workers; a click inspects a cell, shi
   // Every heatmap quantity draws (the show/stat controls sit in the figure).
   for (const q of ['rho', 'stable_rank', 'lambda_max', 'recall', 'curvature', 'ratio']) {
     await page.selectOption('[data-figure="phase"] .figure-controls select[name="show"]', q);
-    await page.waitForFunction((q) => new URL(location.href).searchParams.get('show') === q, q);
+    await page.waitForFunction((q) => JSON.parse(window.hp.parse_query(location.search)).text['show'] === q, q);
     assert.ok((await inkedPixels(page, '[data-figure="phase"] canvas')) > 2000, q);
   }
   await page.selectOption('[data-figure="phase"] .figure-controls select[name="stat"]', 'median');
-  await page.waitForFunction(() => new URL(location.href).searchParams.get('stat') === 'median');
+  await page.waitForFunction(() => JSON.parse(window.hp.parse_query(location.search)).text['stat'] === 'median');
   // Click the top-right cell (largest γ, largest load): the network view computes it.
   const target = sweep.cells.find((c) => c.i_gamma === 5 && c.i_load === 4);
   const hit = await clickCell(page, 'phase', 0, 4);
   assert.equal(hit.rows, 6);
   assert.equal(hit.cols, 5);
-  await page.waitForFunction((p) => new URL(location.href).searchParams.get('p') === String(p), target.p);
+  await page.waitForFunction((p) => JSON.parse(window.hp.parse_query(location.search)).text['p'] === String(p), target.p);
   assert.equal(Number(new URL(page.url()).searchParams.get('gamma')), target.gamma);
   await page.waitForFunction((p) => (document.querySelector('[data-figure="patterns"] .caption')?.textContent || '').startsWith(`${p} patterns`), target.p, { timeout: 60000 });
   const net = await pageJson(page);
@@ -140,7 +140,7 @@ test('the sweep streams cells from several workers; a click inspects a cell, shi
   close(net.summary, cell, 'clicked cell');
   // Shift-click pins it; the pins part draws its spectrum.
   await clickCell(page, 'phase', 0, 4, true);
-  await page.waitForFunction((i) => new URL(location.href).searchParams.get('pins') === String(i), target.index);
+  await page.waitForFunction((i) => JSON.parse(window.hp.parse_query(location.search)).text['pins'] === String(i), target.index);
   await page.waitForFunction(() => /^1 pinned cell;/.test(document.querySelector('[data-figure="pins"] .caption')?.textContent || ''), null, { timeout: 60000 });
   assert.ok((await inkedPixels(page, '[data-figure="pins"] canvas')) > 200);
   assert.ok((await inkedPixels(page, '[data-figure="prop1"] canvas')) > 200);
@@ -191,8 +191,9 @@ test('presets set the author\'s protocol; bad input is clamped with notices', as
   const presets = cli(['presets', 'klr']).split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
   assert.deepEqual(await page.$$eval('.presets button[data-preset]', (bs) => bs.map((b) => b.dataset.preset)), presets);
   await page.click('button[data-preset="fig3"]');
-  await page.waitForFunction(() => new URL(location.href).searchParams.get('section') === '1');
-  const url = new URL(page.url()).searchParams;
+  await page.waitForFunction(() => JSON.parse(window.hp.parse_query(location.search)).text['section'] === '1');
+  const text = await page.evaluate(() => JSON.parse(window.hp.parse_query(location.search)).text);
+  const url = { get: (k) => text[k] };
   for (const [k, v] of Object.entries({ n: '100', seed: '42', sec_gamma: '0.001', lr: '0.1', lambda: '0.01', epochs: '300', diverge: 'continue', sw_ln: '30', sw_lmax: '6' })) {
     assert.equal(url.get(k), v, k);
   }
@@ -300,8 +301,9 @@ test('each figure downloads as the SVG the CLI writes, and as CSV, JSON and PNG'
 test('with WebGPU the network trains and recalls on the GPU, close to the CLI\'s CPU numbers', async () => {
   const gctx = await browser({ webgpu: true });
   try {
-    const q = 'v=1&lab=klr&n=40&p=24&gamma=0.03&epochs=150&tests=12&flip=0.2';
-    const { page, errors } = await open(gctx, srv.base, `?${q}&backend=gpu`);
+    // backend=gpu: the adapter here is a software renderer, which auto passes over.
+    const q = 'v=1&lab=klr&n=40&p=24&gamma=0.03&epochs=150&tests=12&flip=0.2&backend=gpu';
+    const { page, errors } = await open(gctx, srv.base, `?${q}`);
     // The worker path, as the page runs it once WebGPU is verified.
     const g = JSON.parse(await page.evaluate((query) => window.hp.run(query, 'network', undefined, 'verified'), q));
     const c = JSON.parse(cli(['run', q, '--part', 'network']));

@@ -14,6 +14,26 @@ const LABS = run(['labs']).split('\n').filter((l) => /^\S/.test(l) && !l.include
 // Labs whose default link takes long to compute get a smaller one here (keys in their tables).
 const QUICK = { klr: 'cap_trials=1&cap_points=3', classic: 'cap_trials=3&cap_points=4' };
 
+// Labs whose numbers differ between the wasm and the native build in the last bits, so that
+// a coordinate printed to 4 significant digits may differ in its last digit.
+const NEAR = { hetero: "faer's eigenvalues differ in the last bits between wasm and native" };
+
+/** Equal text apart from numbers, and numbers within one unit of their 4th significant digit. */
+function sameUpToRounding(a, b, message) {
+  const num = /-?\d+(?:\.\d+)?(?:e-?\d+)?/g;
+  assert.equal(a.replace(num, '#'), b.replace(num, '#'), `${message}: same structure`);
+  const [x, y] = [a.match(num) || [], b.match(num) || []];
+  assert.equal(x.length, y.length, message);
+  let differ = 0;
+  x.forEach((s, i) => {
+    if (s === y[i]) return;
+    differ++;
+    const [u, v] = [Number(s), Number(y[i])];
+    assert.ok(Math.abs(u - v) <= 1.01e-3 * Math.max(Math.abs(u), Math.abs(v)) + 0.011, `${message}: ${s} vs ${y[i]}`);
+  });
+  assert.ok(differ <= x.length / 10, `${message}: ${differ} of ${x.length} numbers differ`);
+}
+
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
 after(async () => { await ctx?.close(); srv?.server.close(); });
@@ -31,14 +51,17 @@ for (const id of LABS) {
       assert.ok((await inkedPixels(page, `[data-figure="${f}"] canvas`)) > 100, `${id}/${f} is drawn`);
       assert.equal(await page.isVisible(`[data-figure="${f}"] .panel-error`), false, `${id}/${f} has no error`);
     }
-    const text = await page.textContent('#lab-body');
+    // The figures' text (the About text may name NaN: how the models treat it).
+    const text = (await page.$$eval('#lab-body [data-figure]', (fs) => fs.map((f) => f.textContent))).join(' ');
     assert.doesNotMatch(text, /\bNaN\b|undefined/, `${id}: no NaN or undefined in the text`);
     // The main figure as SVG, from the page and from the CLI.
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${figures[0]}"] .dl[data-format="svg"]`)]);
     const chunks = [];
     for await (const c of await dl.createReadStream()) chunks.push(c);
     const svg = Buffer.concat(chunks).toString('utf8');
-    assert.equal(svg, run(['run', q, '--format', 'svg', '--figure', figures[0]]).trimEnd(), `${id}: the page's SVG of ${figures[0]} is the CLI's`);
+    const cliSvg = run(['run', q, '--format', 'svg', '--figure', figures[0]]).trimEnd();
+    if (NEAR[id]) sameUpToRounding(svg, cliSvg, `${id}: the page's SVG of ${figures[0]} is the CLI's (${NEAR[id]})`);
+    else assert.equal(svg, cliSvg, `${id}: the page's SVG of ${figures[0]} is the CLI's`);
     // Every preset button loads its link without a console error.
     const presets = await page.$$eval('.presets button[data-preset]', (bs) => bs.map((b) => b.dataset.preset));
     for (const p of presets) {

@@ -356,8 +356,12 @@ function verifiedBackend() {
   if (!computeStatus) return '';
   return current?.text?.backend !== 'cpu' && computeStatus.backend === 'gpu' ? 'webgpu' : 'cpu';
 }
-function showCompute(st) {
-  if (st) computeStatus = st;
+function showCompute(st, source) {
+  // A run's own status (e.g. "this lab runs on the CPU") says less about the device than the
+  // probe's verdict: once that is in, runs only add their fallbacks.
+  const fromRun = source === 'run' && computeStatus && !computeStatus.fromRun;
+  if (st && !fromRun) computeStatus = source === 'run' ? { ...st, fromRun: true } : st;
+  const fallbacks = st?.fallbacks || [];
   st = computeStatus;
   const line = $('#backend-status');
   if (!st) { line.textContent = 'Compute: starting…'; return; }
@@ -370,7 +374,7 @@ function showCompute(st) {
     line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.reason || 'no GPU'}`;
   }
   line.dataset.backend = verifiedBackend();
-  const fresh = (st.fallbacks || []).filter((f) => !seenFallbacks.has(f));
+  const fresh = [...(st.fallbacks || []), ...fallbacks].filter((f, i, all) => !seenFallbacks.has(f) && all.indexOf(f) === i);
   fresh.forEach((f) => seenFallbacks.add(f));
   if (fresh.length) showNotices(fresh.map((message) => ({ message })), { append: true });
 }

@@ -39,7 +39,7 @@ export class Compute {
       return;
     }
     lane.pending = null;
-    if (msg.compute) this.onCompute?.(msg.compute);
+    if (msg.compute) this.onCompute?.(msg.compute, 'run');
     if (msg.error !== undefined) {
       // A panic leaves a wasm instance unusable: start the next run in a fresh worker.
       lane.worker.terminate();

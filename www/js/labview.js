@@ -244,6 +244,7 @@ export function mountLab(root, lab, query, ctx) {
       return;
     }
     paint(p.canvas, fig.scene);
+    p.section.classList.toggle('has-readout', (fig.scene.hits || []).some((h) => h.t === 'readout'));
     placeLive(p, fig.scene);
     p.section.classList.toggle('wide', fig.wide || fig.scene.width > 640 || (lab.figures[0]?.name === name));
     p.canvas.setAttribute('aria-label', [fig.title, ...fig.caption].join('. '));
@@ -327,6 +328,13 @@ export function mountLab(root, lab, query, ctx) {
       for (const [key, t] of players) { clearInterval(t); players.delete(key); }
       for (const d of lab.figures) if (d.parts.includes(part)) for (const k of d.ui) lv.set_ui(k, NaN);
       for (const p of panels.values()) if (p.def.parts.includes(part)) p.section.classList.remove('busy');
-      renderWhere(ofPart(part));
+      // Draw the finished figures now (a streamed piece's later redraw would otherwise hold
+      // them back), so that when the page marks a part as run its figures show the result.
+      for (const [name, p] of panels) {
+        if (!p.def.parts.includes(part)) continue;
+        clearTimeout(timers.get(name));
+        timers.delete(name);
+        render(name);
+      }
   }
 }

@@ -18,6 +18,7 @@ pub const KERNELS: &[&str] = &[
     "hopfield_sync",
     "kernel_hopfield_sync",
     "soft_kmeans",
+    "l1_distances",
     "recorded_loop",
     "advect_particles",
 ];
