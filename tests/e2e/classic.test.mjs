@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, clickProbePixel, ROOT } from './harness.mjs';
+import { serve, browser, open, inkedPixels, clickProbePixel, ROOT, clickDownload } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
@@ -73,16 +73,16 @@ test('each figure downloads as the SVG the CLI writes, and as CSV, JSON and PNG'
   await ran(page, 'capacity');
   const figures = await page.$$eval('[data-figure]', (fs) => fs.map((f) => f.dataset.figure));
   for (const f of figures) {
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="svg"]`)]);
+    const dl = await clickDownload(page, `[data-figure="${f}"] .dl[data-format="svg"]`);
     const svg = await text(dl);
     const fromCli = execFileSync(cli, ['run', q, '--format', 'svg', '--figure', f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
     assert.equal(svg, fromCli, `figure ${f}: the page's SVG is the CLI's`);
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="csv"]`)]);
+    const csv = await clickDownload(page, `[data-figure="${f}"] .dl[data-format="csv"]`);
     const csvText = await text(csv);
     assert.equal(csvText, execFileSync(cli, ['run', q, '--format', 'csv', '--figure', f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
-    const [js] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="json"]`)]);
+    const js = await clickDownload(page, `[data-figure="${f}"] .dl[data-format="json"]`);
     assert.equal(JSON.parse(await text(js)).name, f);
-    const [png] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="png"]`)]);
+    const png = await clickDownload(page, `[data-figure="${f}"] .dl[data-format="png"]`);
     const bytes = await buffer(png);
     assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `figure ${f}: a PNG`);
   }

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, ROOT } from './harness.mjs';
+import { serve, browser, open, inkedPixels, ROOT, clickDownload } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
@@ -196,16 +196,16 @@ test('each figure downloads as the SVG (and CSV) the CLI writes; the page lists 
   const presets = execFileSync(cli, ['presets', 'dense'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
   assert.deepEqual(await page.$$eval('button[data-preset]', (bs) => bs.map((b) => b.dataset.preset)), presets);
   for (const f of figures) {
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="svg"]`)]);
+    const dl = await clickDownload(page, `[data-figure="${f}"] .dl[data-format="svg"]`);
     const svg = await text(dl);
     const fromCli = execFileSync(cli, ['run', q, '--format', 'svg', '--figure', f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 }).trimEnd();
     assert.equal(svg, fromCli, `figure ${f}: the page's SVG is the CLI's`);
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="csv"]`)]);
+    const csv = await clickDownload(page, `[data-figure="${f}"] .dl[data-format="csv"]`);
     assert.equal(await text(csv), execFileSync(cli, ['run', q, '--format', 'csv', '--figure', f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 }), `figure ${f}: CSV`);
   }
-  const [png] = await Promise.all([page.waitForEvent('download'), page.click('[data-figure="portrait"] .dl[data-format="png"]')]);
+  const png = await clickDownload(page, '[data-figure="portrait"] .dl[data-format="png"]');
   assert.deepEqual([...(await buffer(png)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
-  const [js] = await Promise.all([page.waitForEvent('download'), page.click('[data-figure="prop3"] .dl[data-format="json"]')]);
+  const js = await clickDownload(page, '[data-figure="prop3"] .dl[data-format="json"]');
   assert.equal(JSON.parse(await text(js)).name, 'prop3');
   assert.deepEqual(errors, []);
   await page.close();

@@ -82,3 +82,17 @@ export async function clickProbePixel(page, row, col) {
   const box = await (await page.$('[data-figure="recall"] canvas')).boundingBox();
   await page.mouse.click(box.x + hit.x + (col + 0.5) * (hit.w / hit.cols), box.y + hit.y + (row + 0.5) * (hit.h / hit.rows));
 }
+
+const downloads = new WeakMap(); // page -> downloads started
+/**
+ * Click `selector` and resolve with the download it starts. Headless Chromium drops a page's
+ * downloads beyond about ten in quick succession (its limit on automatic downloads), so after
+ * eight on one page each waits 1.1 s first.
+ */
+export async function clickDownload(page, selector) {
+  const n = downloads.get(page) ?? 0;
+  downloads.set(page, n + 1);
+  if (n >= 8) await page.waitForTimeout(1100);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return dl;
+}

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, ROOT } from './harness.mjs';
+import { serve, browser, open, inkedPixels, ROOT, clickDownload } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
@@ -55,12 +55,14 @@ async function buffer(download) {
 async function text(download) { return (await buffer(download)).toString('utf8'); }
 /** The results on the page, as the JSON button saves them (the fields of `hopfield run … --format json`). */
 async function pageJson(page) {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+  const dl = await clickDownload(page, '#download-json');
   return JSON.parse(await text(dl));
 }
 
 /** Click cell (row, col) of the heatmap of figure `fig` (row 0 at the top); `shift` for shift-click. */
 async function clickCell(page, fig, row, col, shift = false) {
+  // Mouse coordinates are the viewport's: bring the figure into view first.
+  await page.$eval(`[data-figure="${fig}"] canvas`, (c) => c.scrollIntoView({ block: 'center' }));
   const hit = await page.$eval(`[data-figure="${fig}"] canvas`, (c) => c.scene.hits.find((h) => h.t === 'cells'));
   const box = await (await page.$(`[data-figure="${fig}"] canvas`)).boundingBox();
   const at = [box.x + hit.x + (col + 0.5) * (hit.w / hit.cols), box.y + hit.y + (row + 0.5) * (hit.h / hit.rows)];
@@ -205,7 +207,7 @@ test('presets set the author\'s protocol; bad input is clamped with notices', as
   const bad = await open(ctx, srv.base, '?v=1&lab=klr&p=99999&gamma=-1&learner=zzz&n=2048');
   const notices = await bad.page.$$eval('#notices .notice', (ns) => ns.map((x) => x.textContent));
   for (const key of ['p=', 'gamma=', 'learner=']) assert.ok(notices.some((t) => t.includes(key)), `a notice mentions ${key}: ${notices.join(' | ')}`);
-  assert.ok(notices.some((t) => /beyond its limit of 2048/.test(t)), `the P limit is named: ${notices.join(' | ')}`);
+  assert.ok(notices.some((t) => /beyond its limit of 1024/.test(t)), `the P limit is named: ${notices.join(' | ')}`);
   await bad.page.waitForSelector('#runs .run[data-part="network"] button.cancel', { timeout: 30000 });
   assert.equal(await bad.page.$('#runs .run .error'), null);
   await bad.page.click('#runs .run[data-part="network"] button.cancel');
@@ -273,12 +275,12 @@ test('each figure downloads as the SVG the CLI writes, and as CSV, JSON and PNG'
   assert.equal(figures.length, 10);
   const report = [];
   for (const f of figures) {
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="svg"]`)]);
+    const dl = await clickDownload(page, `[data-figure="${f}"] .dl[data-format="svg"]`);
     const svg = await text(dl);
     const fromCli = cli(['run', q, '--format', 'svg', '--figure', f]).trimEnd();
     assert.match(svg, /^<svg/);
     report.push(`${f}: ${sameSvg(svg, fromCli, `figure ${f}`)} numbers differ in the last digit`);
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="csv"]`)]);
+    const csv = await clickDownload(page, `[data-figure="${f}"] .dl[data-format="csv"]`);
     const rows = (await text(csv)).trimEnd().split('\n');
     const cliRows = cli(['run', q, '--format', 'csv', '--figure', f]).trimEnd().split('\n');
     assert.equal(rows.length, cliRows.length, `figure ${f}: CSV rows`);
@@ -287,9 +289,9 @@ test('each figure downloads as the SVG the CLI writes, and as CSV, JSON and PNG'
       const d = cliRows[i].split(',')[j];
       if (c !== d) close(Number(c), Number(d), `figure ${f} CSV row ${i} column ${j}`);
     }));
-    const [js] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="json"]`)]);
+    const js = await clickDownload(page, `[data-figure="${f}"] .dl[data-format="json"]`);
     assert.equal(JSON.parse(await text(js)).name, f);
-    const [png] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${f}"] .dl[data-format="png"]`)]);
+    const png = await clickDownload(page, `[data-figure="${f}"] .dl[data-format="png"]`);
     const bytes = await buffer(png);
     assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `figure ${f}: a PNG`);
   }

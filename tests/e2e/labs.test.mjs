@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, ROOT } from './harness.mjs';
+import { serve, browser, open, inkedPixels, ROOT, clickDownload } from './harness.mjs';
 
 const cli = join(ROOT, 'target', 'release', 'hopfield');
 const run = (args) => execFileSync(cli, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
@@ -55,7 +55,7 @@ for (const id of LABS) {
     const text = (await page.$$eval('#lab-body [data-figure]', (fs) => fs.map((f) => f.textContent))).join(' ');
     assert.doesNotMatch(text, /\bNaN\b|undefined/, `${id}: no NaN or undefined in the text`);
     // The main figure as SVG, from the page and from the CLI.
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`[data-figure="${figures[0]}"] .dl[data-format="svg"]`)]);
+    const dl = await clickDownload(page, `[data-figure="${figures[0]}"] .dl[data-format="svg"]`);
     const chunks = [];
     for await (const c of await dl.createReadStream()) chunks.push(c);
     const svg = Buffer.concat(chunks).toString('utf8');

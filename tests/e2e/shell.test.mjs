@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, clickProbePixel, ROOT } from './harness.mjs';
+import { serve, browser, open, clickProbePixel, ROOT, clickDownload } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
@@ -177,7 +177,7 @@ test('the Embed snippet is responsive and copied; the JSON button saves the resu
   assert.match(await page.textContent('#embed-state'), /Copied/);
   await page.click('#embed-close');
   // JSON: no recomputation (nothing runs), the fields of the CLI's output.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+  const download = await clickDownload(page, '#download-json');
   assert.equal(await page.$('#runs .run'), null, 'the JSON button started no run');
   const saved = JSON.parse(await streamText(await download.createReadStream()));
   const fromCli = JSON.parse(execFileSync(cli, ['run', q, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));

@@ -4,7 +4,7 @@
 // may hold live regions (Mark::Live { kind }): the module of that kind draws them on its
 // own canvas above the plot, in its own loop, fed from Rust.
 
-import { paint, attach, pngBlob, fontReady } from './paint.js';
+import { paint, attach, pngDataUrl, fontReady } from './paint.js';
 import particles from './live/particles.js';
 
 /** Live layers by kind: `create({wrap, bar, hp, el, backend, query})` returns
@@ -12,12 +12,14 @@ import particles from './live/particles.js';
 const LIVE = { particles };
 
 function download(name, data, type) {
-  const blob = data instanceof Blob ? data : new Blob([data], { type });
+  // Synchronously, within the click that asked for it: a download started later (after a
+  // promise) counts as automatic, and browsers throttle those.
+  const url = type === 'url' ? data : URL.createObjectURL(data instanceof Blob ? data : new Blob([data], { type }));
   const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
+  a.href = url;
   a.download = name;
   document.body.append(a); a.click(); a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  if (type !== 'url') setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 export function mountLab(root, lab, query, ctx) {
@@ -92,7 +94,7 @@ export function mountLab(root, lab, query, ctx) {
       if (format === 'svg') download(`${base}.svg`, lv.svg(name), 'image/svg+xml');
       else if (format === 'csv') download(`${base}.csv`, lv.csv(name), 'text/csv');
       else if (format === 'json') download(`${base}.json`, lv.figure_json(name), 'application/json');
-      else if (format === 'png') pngBlob(lv.render(name, 720).scene).then((b) => download(`${base}.png`, b));
+      else if (format === 'png') download(`${base}.png`, pngDataUrl(lv.render(name, 720).scene), 'url');
     } catch (err) { ctx.notify(`Export failed: ${err.message}`); }
   }
 
