@@ -458,7 +458,7 @@ fn max_ratio(r: &[Rollout]) -> f64 {
     r.iter().map(|r| r.max_ratio).fold(0.0, f64::max)
 }
 
-/// The `elcd` part's JSON fields (documented in README-section.md).
+/// The `elcd` part's JSON fields (documented in the README).
 #[derive(Serialize)]
 struct ElcdOut<'a> {
     alpha: f64,
