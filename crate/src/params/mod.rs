@@ -8,6 +8,7 @@
 //! reported as a [`Notice`]. This layer knows no lab: tables are passed in.
 
 pub mod bits;
+pub mod spec;
 
 use serde::Serialize;
 

@@ -6,6 +6,7 @@ use super::lagrangian::Lagrangian;
 use super::system::{Dynamics, Energy, RChoice};
 use super::{dynamics, method, prop3};
 use crate::labs::{Limit, fit_limits};
+use crate::params::spec::{choice, float, int};
 use crate::params::{Kind, Notice, ParamSpec, Params, Value};
 
 /// Largest |entry| of W and b, of the start point and of the view.
@@ -14,43 +15,6 @@ pub const MAX_ENTRY: f64 = 1000.0;
 pub const MAX_VIEW: f64 = 10_000.0;
 /// Most steps of a fixed-step (RK4) run; `dt` is raised to respect it.
 pub const MAX_RK4_STEPS: f64 = 100_000.0;
-
-#[allow(clippy::too_many_arguments)]
-const fn float(
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    group: &'static str,
-    min: f64,
-    max: f64,
-    log: bool,
-    default: f64,
-) -> ParamSpec {
-    ParamSpec { key, label, help, group, kind: Kind::Float { min, max, log }, default: Value::Float(default) }
-}
-
-const fn int(
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    group: &'static str,
-    min: i64,
-    max: i64,
-    default: i64,
-) -> ParamSpec {
-    ParamSpec { key, label, help, group, kind: Kind::Int { min, max }, default: Value::Int(default) }
-}
-
-const fn choice(
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    group: &'static str,
-    options: &'static [&'static str],
-    default: &'static str,
-) -> ParamSpec {
-    ParamSpec { key, label, help, group, kind: Kind::Choice { options }, default: Value::Choice(default) }
-}
 
 const SYS: &str = "System";
 const DYN: &str = "Dynamics";

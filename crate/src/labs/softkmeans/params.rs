@@ -1,5 +1,6 @@
 //! The soft-k-means lab's parameter table and the rules between its keys.
 
+use crate::params::spec::{float, int};
 use crate::params::{Kind, Notice, ParamSpec, Params, Value};
 
 /// Most points clustered in the 2-D/feature-space view (the page draws every one, and the
@@ -15,32 +16,6 @@ pub const FD_BUDGET: f64 = 2.5e7;
 pub const MAX_TAPE_BYTES: usize = 64 << 20;
 /// Largest `d` (IDKM's `M` is `kd × kd` and each of its iterations costs `(kd)³`).
 pub const MAX_D: i64 = 4;
-
-const fn int(
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    group: &'static str,
-    min: i64,
-    max: i64,
-    default: i64,
-) -> ParamSpec {
-    ParamSpec { key, label, help, group, kind: Kind::Int { min, max }, default: Value::Int(default) }
-}
-
-#[allow(clippy::too_many_arguments)]
-const fn float(
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    group: &'static str,
-    min: f64,
-    max: f64,
-    log: bool,
-    default: f64,
-) -> ParamSpec {
-    ParamSpec { key, label, help, group, kind: Kind::Float { min, max, log }, default: Value::Float(default) }
-}
 
 pub const PARAMS: &[ParamSpec] = &[
     ParamSpec {
