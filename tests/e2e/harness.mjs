@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { readFile, mkdtemp } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -95,4 +96,28 @@ export async function clickDownload(page, selector) {
   if (n >= 8) await page.waitForTimeout(1100);
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
   return dl;
+}
+
+/**
+ * Assert that two SVG texts are equal apart from numbers, and that every number that differs
+ * is within `rel`·max(|u|, |v|) + `abs` (a coordinate printed to 4 significant digits from
+ * values that differ in their last bits); at most `maxShare` of the numbers may differ.
+ * Returns how many differ.
+ */
+export function sameSvg(a, b, what, { rel = 1e-3, abs = 1e-9, maxShare = 1 } = {}) {
+  if (a === b) return 0;
+  const split = (s) => s.split(/(-?\d+(?:\.\d+)?(?:e-?\d+)?)/);
+  const [x, y] = [split(a), split(b)];
+  assert.equal(x.length, y.length, `${what}: the SVGs differ in structure`);
+  let diffs = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] === y[i]) continue;
+    assert.ok(i % 2 === 1, `${what}: text differs: ${x[i].slice(0, 80)} vs ${y[i].slice(0, 80)}`);
+    const [u, v] = [Number(x[i]), Number(y[i])];
+    assert.ok(Math.abs(u - v) <= rel * Math.max(Math.abs(u), Math.abs(v)) + abs, `${what}: ${u} vs ${v}`);
+    diffs++;
+  }
+  const numbers = (x.length - 1) / 2;
+  assert.ok(diffs <= maxShare * numbers, `${what}: ${diffs} of ${numbers} numbers differ`);
+  return diffs;
 }

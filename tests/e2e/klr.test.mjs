@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, ROOT, clickDownload } from './harness.mjs';
+import { serve, browser, open, inkedPixels, ROOT, clickDownload, sameSvg } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
@@ -250,22 +250,6 @@ test('the CLI reproduces the page\'s numbers, network and sweep (within the stat
 // the same text unless a number sits on a rounding boundary and the last bits of wasm and
 // native differ. Then they may differ in that last digit: numbers are compared within
 // 1e-3 relative (one unit in the 4th digit), everything else exactly.
-function sameSvg(a, b, what) {
-  if (a === b) return 0;
-  const split = (s) => s.split(/(-?\d+(?:\.\d+)?(?:e-?\d+)?)/);
-  const [x, y] = [split(a), split(b)];
-  assert.equal(x.length, y.length, `${what}: the SVGs differ in structure`);
-  let diffs = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] === y[i]) continue;
-    assert.ok(i % 2 === 1, `${what}: text differs: ${x[i].slice(0, 80)} vs ${y[i].slice(0, 80)}`);
-    const [u, v] = [Number(x[i]), Number(y[i])];
-    assert.ok(Math.abs(u - v) <= 1e-3 * Math.max(Math.abs(u), Math.abs(v)) + 1e-9, `${what}: ${u} vs ${v}`);
-    diffs++;
-  }
-  return diffs;
-}
-
 test('each figure downloads as the SVG the CLI writes, and as CSV, JSON and PNG', async () => {
   const q = `v=1&lab=klr&seed=3&p=24&gamma=0.05&${SMALL}&sweep=1&section=1&sec_gamma=0.01&pins=7,20&cap_points=2`;
   const { page, errors } = await open(ctx, srv.base, `?${q}`);

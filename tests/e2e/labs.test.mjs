@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, ROOT, clickDownload } from './harness.mjs';
+import { serve, browser, open, inkedPixels, ROOT, clickDownload, sameSvg } from './harness.mjs';
 
 const cli = join(ROOT, 'target', 'release', 'hopfield');
 const run = (args) => execFileSync(cli, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
@@ -17,22 +17,6 @@ const QUICK = { klr: 'cap_trials=1&cap_points=3', classic: 'cap_trials=3&cap_poi
 // Labs whose numbers differ between the wasm and the native build in the last bits, so that
 // a coordinate printed to 4 significant digits may differ in its last digit.
 const NEAR = { hetero: "faer's eigenvalues differ in the last bits between wasm and native" };
-
-/** Equal text apart from numbers, and numbers within one unit of their 4th significant digit. */
-function sameUpToRounding(a, b, message) {
-  const num = /-?\d+(?:\.\d+)?(?:e-?\d+)?/g;
-  assert.equal(a.replace(num, '#'), b.replace(num, '#'), `${message}: same structure`);
-  const [x, y] = [a.match(num) || [], b.match(num) || []];
-  assert.equal(x.length, y.length, message);
-  let differ = 0;
-  x.forEach((s, i) => {
-    if (s === y[i]) return;
-    differ++;
-    const [u, v] = [Number(s), Number(y[i])];
-    assert.ok(Math.abs(u - v) <= 1.01e-3 * Math.max(Math.abs(u), Math.abs(v)) + 0.011, `${message}: ${s} vs ${y[i]}`);
-  });
-  assert.ok(differ <= x.length / 10, `${message}: ${differ} of ${x.length} numbers differ`);
-}
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
@@ -60,7 +44,7 @@ for (const id of LABS) {
     for await (const c of await dl.createReadStream()) chunks.push(c);
     const svg = Buffer.concat(chunks).toString('utf8');
     const cliSvg = run(['run', q, '--format', 'svg', '--figure', figures[0]]).trimEnd();
-    if (NEAR[id]) sameUpToRounding(svg, cliSvg, `${id}: the page's SVG of ${figures[0]} is the CLI's (${NEAR[id]})`);
+    if (NEAR[id]) sameSvg(svg, cliSvg, `${id}: the page's SVG of ${figures[0]} is the CLI's (${NEAR[id]})`, { rel: 1.01e-3, abs: 0.011, maxShare: 0.1 });
     else assert.equal(svg, cliSvg, `${id}: the page's SVG of ${figures[0]} is the CLI's`);
     // Every preset button loads its link without a console error.
     const presets = await page.$$eval('.presets button[data-preset]', (bs) => bs.map((b) => b.dataset.preset));

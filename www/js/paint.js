@@ -83,22 +83,12 @@ export function paint(canvas, scene, { scale = 1, css = true, clear = false } = 
   canvas.scene = scene;
 }
 
-/** A PNG of `scene` at twice its size. */
-export function pngBlob(scene) {
-  const c = pngCanvas(scene);
-  return new Promise((ok) => c.toBlob(ok, 'image/png'));
-}
-
 /** The scene as a PNG data URL at twice its size, at once (a download keeps the click's gesture). */
 export function pngDataUrl(scene) {
-  return pngCanvas(scene).toDataURL('image/png');
-}
-
-function pngCanvas(scene) {
   const c = document.createElement('canvas');
   const dpr = window.devicePixelRatio || 1;
   paint(c, scene, { scale: 2 / dpr, css: false });
-  return c;
+  return c.toDataURL('image/png');
 }
 
 function inside(h, x, y) { return x >= h.x && x <= h.x + h.w && y >= h.y && y <= h.y + h.h; }

@@ -294,8 +294,7 @@ fn run(query: &str, o: &RunOpts, parts: &[String]) -> ExitCode {
     }
     let bytes: Result<Vec<u8>, String> = match (&figure, o.format) {
         (Some(fig), Format::Svg | Format::Png) => {
-            let scene = crate::plot::layout::layout(fig, crate::plot::layout::EXPORT_WIDTH);
-            let svg = crate::plot::svg::to_svg(&scene, &fig.title);
+            let svg = crate::plot::svg::figure_svg(fig);
             if o.format == Format::Png { svg_to_png(&svg) } else { Ok(svg.into_bytes()) }
         }
         (Some(fig), Format::Csv) => Ok(fig.table().to_csv().into_bytes()),

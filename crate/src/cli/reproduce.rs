@@ -4,7 +4,6 @@
 use crate::api::{self, from_query};
 use crate::labs::papers::{self, PAPERS, Paper};
 use crate::labs::{NoProgress, Preset};
-use crate::plot::layout::{EXPORT_WIDTH, layout};
 use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
@@ -93,8 +92,7 @@ fn run_paper(paper: &Paper, out: &Path, quick: bool) -> Result<usize, String> {
         let written = defs.len();
         for def in defs {
             let fig = (def.build)(&view);
-            let scene = layout(&fig, EXPORT_WIDTH);
-            let svg = crate::plot::svg::to_svg(&scene, &fig.title);
+            let svg = crate::plot::svg::figure_svg(&fig);
             let stem = format!("{lab_id}-{}-{}", preset.name, def.name);
             let mut files = Vec::new();
             let svg_name = format!("{stem}.svg");

@@ -63,6 +63,12 @@ enum Node {
     Group(Group),
 }
 
+/// A figure as the SVG document every export writes: laid out at
+/// [`EXPORT_WIDTH`](super::layout::EXPORT_WIDTH), titled with its title.
+pub fn figure_svg(fig: &super::figure::Figure) -> String {
+    to_svg(&super::layout::layout(fig, super::layout::EXPORT_WIDTH), &fig.title)
+}
+
 /// The scene as an SVG document; `title` becomes its `<title>` (for screen readers).
 pub fn to_svg(scene: &Scene, title: &str) -> String {
     let mut doc = Document::new()
