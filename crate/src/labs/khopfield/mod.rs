@@ -338,15 +338,11 @@ fn source(p: &Params) -> Result<Source, RunError> {
     Source::new(p.choice("data"), p.usize("n"), scale)
 }
 
-/// The `retrieve` part: one probe, f64 on the CPU.
+/// The `retrieve` part: one probe, f64 on the CPU (`labs::run` has refused it already when
+/// P × N is over [`params::limits`]).
 pub fn retrieve(p: &Params) -> Result<RetrieveOut, RunError> {
     let src = source(p)?;
     let count = p.usize("p").min(src.len());
-    if let Some(l) =
-        params::limits(&p.untracked()).into_iter().find(|l| !l.ok() && l.applies_to(&["retrieve"]))
-    {
-        return Err(l.error());
-    }
     let store = src.draw(&mut seeded(p.seed(), stream::PATTERNS), count);
     let k = p.usize("k").clamp(1, store.p.saturating_sub(1).max(1));
     let probe_index = p.usize("probe").min(store.p - 1);
