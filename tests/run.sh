@@ -4,7 +4,7 @@
 # release builds, and the browser end-to-end tests. `.ci/run` runs exactly this.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-source tests/setup.sh
+SETUP_TOOLS_BACKGROUND=1 source tests/setup.sh
 
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 export WGPU_BACKEND="${WGPU_BACKEND:-vulkan}"
@@ -21,8 +21,8 @@ step "rustfmt" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)" cargo clippy --workspace --lib --test wasm --target wasm32-unknown-unknown --locked -- -D warnings
 step "native tests" cargo test --workspace --locked
+step "tools (wasm-bindgen, trunk)" setup_wait_tools
 step "wasm tests (headless Chromium)" cargo test -p hopfield-playground --target wasm32-unknown-unknown --test wasm --locked
-step "release CLI" cargo build --release --locked
 step "release site (trunk)" trunk build --release
 step "browser end-to-end tests" bash -c 'cd tests && node --test --test-concurrency=1 e2e/'
 printf '\n\033[1;32mAll tests passed in %ss.\033[0m\n' "$((SECONDS - SECONDS_TOTAL))"

@@ -36,15 +36,48 @@ for c in clippy rustfmt; do
   rustup component list --installed | grep -q "^$c" || rustup component add "$c"
 done
 
-if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-  say "cargo: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes)"
-  # Not --locked: the locked build fails on webpki-roots here (TOOLCHAIN.md).
-  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+# The two cargo-built tools take ~14 minutes of compiling on a fresh machine. With
+# SETUP_TOOLS_BACKGROUND=1 (tests/run.sh) they build in the background while the lints and
+# native tests run, and `setup_wait_tools` (defined below either way) waits for them; the
+# builds then fill the core that single-threaded test phases leave idle.
+install_tools() {
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    say "cargo: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes)"
+    # Not --locked: the locked build fails on webpki-roots here (TOOLCHAIN.md).
+    cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    say "cargo: installing trunk $TRUNK_VERSION (about 9 minutes)"
+    cargo install -q trunk --version "$TRUNK_VERSION" --locked --force
+  fi
+}
+tools_ready() {
+  [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $WASM_BINDGEN_VERSION" ] \
+    && [ "$(trunk --version 2>/dev/null)" = "trunk $TRUNK_VERSION" ]
+}
+SETUP_TOOLS_PID=""
+if tools_ready; then
+  :
+elif [ -n "${SETUP_TOOLS_BACKGROUND:-}" ]; then
+  SETUP_TOOLS_LOG="$(mktemp /tmp/hp-setup-tools.XXXXXX.log)"
+  say "building wasm-bindgen-cli and trunk in the background (log: $SETUP_TOOLS_LOG)"
+  ( install_tools ) >"$SETUP_TOOLS_LOG" 2>&1 &
+  SETUP_TOOLS_PID=$!
+else
+  install_tools
 fi
-if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
-  say "cargo: installing trunk $TRUNK_VERSION (about 9 minutes)"
-  cargo install -q trunk --version "$TRUNK_VERSION" --locked --force
-fi
+setup_wait_tools() {
+  if [ -n "$SETUP_TOOLS_PID" ]; then
+    say "waiting for the background tool builds"
+    if ! wait "$SETUP_TOOLS_PID"; then
+      cat "$SETUP_TOOLS_LOG" >&2
+      say "installing wasm-bindgen-cli or trunk failed (log above)"
+      return 1
+    fi
+    SETUP_TOOLS_PID=""
+  fi
+  tools_ready || { say "wasm-bindgen $WASM_BINDGEN_VERSION or trunk $TRUNK_VERSION is missing after setup"; return 1; }
+}
 
 # playwright-core drives Debian's chromium; npm binaryen gives a wasm-opt that trunk
 # accepts (Debian's binaryen 108 produces wasm that fails to load).

@@ -5,12 +5,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, clickProbePixel, ROOT, clickDownload } from './harness.mjs';
+import { serve, browser, open, inkedPixels, clickProbePixel, ROOT, clickDownload, CLI_PATH } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
 after(async () => { await ctx?.close(); srv?.server.close(); });
-const cli = join(ROOT, 'target', 'release', 'hopfield');
+const cli = CLI_PATH;
 const ran = (page, part) => page.waitForFunction((p) => document.body.dataset[`ran${p[0].toUpperCase()}${p.slice(1)}`] !== undefined, part, { timeout: 60000 });
 
 test('classic lab recalls a corrupted pattern and draws every figure', async () => {

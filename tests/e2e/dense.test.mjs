@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, ROOT, clickDownload } from './harness.mjs';
+import { serve, browser, open, inkedPixels, ROOT, clickDownload, CLI_PATH } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
@@ -16,7 +16,7 @@ after(async () => { await ctx?.close(); srv?.server.close(); });
 const SMALL = 'p3_n=40&p3_trials=6&p3_points=4&c_starts=6&e7_starts=3&nd_n=12&grid=61';
 // The value of a key in the page's state (links leave default values out).
 const param = (page, k) => page.evaluate((key) => JSON.parse(window.hp.parse_query(location.search)).text[key], k);
-const cli = join(ROOT, 'target', 'release', 'hopfield');
+const cli = CLI_PATH;
 
 const PARTS = ['Fixed_points', 'Landscape', 'Trajectory', 'Dead', 'Prop3', 'Appc', 'Ex7'];
 const canvas = (f) => `[data-figure="${f}"] canvas.figure`;
@@ -174,7 +174,7 @@ function close(a, b, path = '') {
 
 test('the CLI prints what the page computes for the same query', async () => {
   const { page } = await open(ctx, srv.base, '?v=1&lab=dense&particles=0&grid=16&p3_n=10&p3_trials=2&p3_points=2&c_starts=2&e7_starts=2&nd_n=6');
-  const cli = join(ROOT, 'target', 'release', 'hopfield');
+  const cli = CLI_PATH;
   for (const q of [
     'v=1&lab=dense&seed=3&grid=24&streamlines=1&p3_n=30&p3_trials=4&p3_points=3&c_n=5&c_starts=3&e7_starts=2&nd_n=10',
     'v=1&lab=dense&lagrangian=sleaky&dynamics=u&r=polar&energy=e2&energy2=e1&w12=0.7&w21=0.7&integrator=rk4&grid=20&p3_n=12&p3_trials=2&c_starts=2&e7_starts=1&nd_system=plane',

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
+/** The `hopfield` CLI the page is compared with: the one `cargo test` builds (tests/run.sh runs
+ * that first), or HOPFIELD_CLI (e.g. target/release/hopfield). Both give the same numbers. */
+export const CLI_PATH = process.env.HOPFIELD_CLI || join(ROOT, 'target', 'debug', 'hopfield');
 const DIST = join(ROOT, 'dist');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 

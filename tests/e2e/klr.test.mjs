@@ -6,13 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, ROOT, clickDownload, sameSvg } from './harness.mjs';
+import { serve, browser, open, inkedPixels, ROOT, clickDownload, sameSvg, CLI_PATH } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
 after(async () => { await ctx?.close(); srv?.server.close(); });
 
-const CLI = join(ROOT, 'target', 'release', 'hopfield');
+const CLI = CLI_PATH;
 const cli = (args) => execFileSync(CLI, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 const ran = (page, part, timeout = 60000) => page.waitForFunction((p) => document.body.dataset[`ran${p[0].toUpperCase()}${p.slice(1)}`] !== undefined, part, { timeout });
 const caption = (page, fig) => page.textContent(`[data-figure="${fig}"] .caption`);

@@ -5,9 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, ROOT, clickDownload, sameSvg } from './harness.mjs';
+import { serve, browser, open, inkedPixels, ROOT, clickDownload, sameSvg, CLI_PATH } from './harness.mjs';
 
-const cli = join(ROOT, 'target', 'release', 'hopfield');
+const cli = CLI_PATH;
 const run = (args) => execFileSync(cli, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
 const LABS = run(['labs']).split('\n').filter((l) => /^\S/.test(l) && !l.includes('(not built yet)')).map((l) => l.split(/\s+/)[0])
   .filter((id) => run(['figures', id]).trim() !== '');

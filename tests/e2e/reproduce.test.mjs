@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './harness.mjs';
+import { ROOT, CLI_PATH } from './harness.mjs';
 
-const cli = join(ROOT, 'target', 'release', 'hopfield');
+const cli = CLI_PATH;
 const papers = execFileSync(cli, ['reproduce', '--list'], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split('\t'));
 
 test('--list gives an id, a tab and a citation per paper', () => {

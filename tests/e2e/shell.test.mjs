@@ -3,14 +3,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, clickProbePixel, ROOT, clickDownload } from './harness.mjs';
+import { serve, browser, open, clickProbePixel, ROOT, clickDownload, CLI_PATH } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
 after(async () => { await ctx?.close(); srv?.server.close(); });
 
 // The registry, as the CLI prints it: the tests follow it (a new lab needs no edit here).
-const cli = join(ROOT, 'target', 'release', 'hopfield');
+const cli = CLI_PATH;
 const REGISTRY = execFileSync(cli, ['labs'], { encoding: 'utf8' }).split('\n').filter((l) => /^\S/.test(l))
   .map((l) => ({ id: l.split(/\s+/)[0], built: !l.includes('(not built yet)') }));
 const LAB_IDS = REGISTRY.map((l) => l.id);
