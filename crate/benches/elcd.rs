@@ -5,11 +5,13 @@
 //! `cargo bench --bench elcd` (or `-- quick` for fewer steps). Before timing, the NumPy
 //! script is handed the same initial parameters and first batch and must reproduce this
 //! crate's loss and gradient (the largest difference is printed), so both time the same
-//! computation.
+//! computation. The timed loop is `hopfield_playground::benchwork::elcd::time_steps`, which the
+//! page's benchmark hook runs too (`tests/bench/workloads-browser.mjs`, the browser column).
 
+use hopfield_playground::benchwork::elcd::{HIDDEN, model, time_steps};
 use hopfield_playground::labs::elcd::data;
-use hopfield_playground::labs::elcd::model::{Elcd, Mlp, Model};
-use hopfield_playground::labs::elcd::train::{Adam, Batches};
+use hopfield_playground::labs::elcd::model::Model;
+use hopfield_playground::labs::elcd::train::Batches;
 use hopfield_playground::rng::seeded;
 use std::io::Write;
 use std::process::Command;
@@ -17,29 +19,11 @@ use std::time::Instant;
 
 struct Case {
     name: &'static str,
+    /// The model's name in `benchwork::elcd::model` (and the browser column).
+    key: &'static str,
     model: Box<dyn Model>,
     kind: &'static str,
     diffeo: bool,
-}
-
-/// Seconds for `steps` training steps (Adam, batch 100), best of `reps`.
-fn time_steps(model: &dyn Model, xs: &[f64], vs: &[f64], steps: usize, reps: usize) -> f64 {
-    let mut best = f64::INFINITY;
-    for _ in 0..reps {
-        let mut p = model.init(&mut seeded(1, 71));
-        let mut grad = vec![0.0; p.len()];
-        let mut adam = Adam::new(p.len(), 1e-3);
-        let mut batches = Batches::new(xs.len() / model.dim(), 100, seeded(1, 73));
-        let t0 = Instant::now();
-        for _ in 0..steps {
-            let idx = batches.next_batch().to_vec();
-            model.loss_grad(&p, xs, vs, &idx, &mut grad);
-            adam.step(&mut p, &grad);
-        }
-        best = best.min(t0.elapsed().as_secs_f64());
-        std::hint::black_box(&p);
-    }
-    best
 }
 
 fn main() {
@@ -47,22 +31,27 @@ fn main() {
     let steps = if quick { 300 } else { 2000 };
     let demos = data::lasa("worm").expect("the LASA asset ships with the crate");
     let (xs, vs) = demos.samples();
-    let hidden = 16;
+    let hidden = HIDDEN;
+    let made = |name: &str| model(name, &demos.x_star).expect("a benchmark model");
     let cases = [
         Case {
             name: "ELCD, no diffeomorphism",
-            model: Box::new(Elcd::new(2, hidden, 0.1, demos.x_star.clone(), false)),
+            key: "elcd",
+            model: made("elcd"),
             kind: "elcd",
             diffeo: false,
         },
         Case {
             name: "ELCD, 4 coupling layers",
-            model: Box::new(Elcd::new(2, hidden, 0.1, demos.x_star.clone(), true)),
+            key: "elcd_diffeo",
+            model: made("elcd_diffeo"),
             kind: "elcd",
             diffeo: true,
         },
-        Case { name: "MLP baseline", model: Box::new(Mlp::new(2, hidden)), kind: "mlp", diffeo: false },
+        Case { name: "MLP baseline", key: "mlp", model: made("mlp"), kind: "mlp", diffeo: false },
     ];
+    let origin = Instant::now();
+    let now = || origin.elapsed().as_secs_f64();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/elcd_numpy.py");
     let machine = format!(
         "{} cores, {}, load {}",
@@ -91,14 +80,15 @@ fn main() {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
+    let browser = browser_steps_per_second(quick);
     println!(
         "ELCD training benchmark, {date}; {machine}; LASA Worm (300 samples), batch 100, hidden 16, {steps} steps, best of 3."
     );
     println!();
     println!(
-        "| model | params | native steps/s | NumPy {numpy_version} steps/s | native ÷ NumPy (steps/s) | time ÷ NumPy | max |Δgrad| |"
+        "| model | params | native steps/s | NumPy {numpy_version} steps/s | browser (wasm) steps/s | native ÷ NumPy (steps/s) | browser ÷ NumPy (steps/s) | native time ÷ NumPy | max |Δgrad| |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for c in &cases {
         let m = c.model.as_ref();
         // The check: same parameters, same first batch, same loss and gradient.
@@ -112,7 +102,7 @@ fn main() {
         });
         let path = std::env::temp_dir().join(format!("elcd_bench_{}_{}.json", c.kind, c.diffeo));
         let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(spec.to_string().as_bytes()));
-        let native = time_steps(m, &xs, &vs, steps, 3);
+        let native = time_steps(m, &xs, &vs, steps, 3, &now);
         let native_sps = steps as f64 / native;
         let (numpy_sps, diff) = match written {
             Ok(()) => match Command::new("python3").arg(script).arg(&path).output() {
@@ -137,15 +127,50 @@ fn main() {
                 (f64::NAN, f64::NAN)
             }
         };
+        let browser_sps = browser.iter().find(|(k, _)| k == c.key).map_or(f64::NAN, |(_, v)| *v);
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.2}× | {:.2}× | {:.1e} |",
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {:.2}× | {:.2}× | {:.2}× | {:.1e} |",
             c.name,
             m.n_params(),
             native_sps,
             numpy_sps,
+            browser_sps,
             native_sps / numpy_sps,
+            browser_sps / numpy_sps,
             numpy_sps / native_sps,
             diff
         );
+    }
+}
+
+/// Steps per second of each model in headless Chromium (the page's wasm, one core), from
+/// `tests/bench/workloads-browser.mjs`; empty without `dist/` (`trunk build --release`),
+/// without node, or with `NOBROWSER` set.
+fn browser_steps_per_second(quick: bool) -> Vec<(String, f64)> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    if std::env::var_os("NOBROWSER").is_some() || !std::path::Path::new(root).join("dist/index.html").exists()
+    {
+        eprintln!("no dist/ (trunk build --release) or NOBROWSER set: no browser column");
+        return Vec::new();
+    }
+    let mut cmd = Command::new("node");
+    cmd.current_dir(root).args(["tests/bench/workloads-browser.mjs", "elcd"]);
+    if quick {
+        cmd.arg("quick");
+    }
+    match cmd.output() {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| Some((v["model"].as_str()?.to_string(), v["steps_per_second"].as_f64()?)))
+            .collect(),
+        Ok(o) => {
+            eprintln!("the browser benchmark failed: {}", String::from_utf8_lossy(&o.stderr));
+            Vec::new()
+        }
+        Err(e) => {
+            eprintln!("node did not run: {e}");
+            Vec::new()
+        }
     }
 }

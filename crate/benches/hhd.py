@@ -13,7 +13,10 @@ C_min = 1, D_max = 50, delta = 0.1) — same protocol, each side its own random 
 Rust time = the whole CLI process (start, data, JSON output included); NumPy time = the
 computation only. Wall and CPU (user + system) seconds are both shown: on a loaded shared
 machine CPU time is the steadier measure. Ratio = ours / NumPy (below 1.0x: faster).
-The best of R runs is kept.
+The best of R runs is kept. With dist/ (trunk build --release) the same two parts also run in
+headless Chromium through the page's wasm core (tests/bench/workloads-browser.mjs hhd gpu: the
+CPU path and the WebGPU path on SwiftShader; best of 2, no process start); NOBROWSER=1 leaves
+them out.
 """
 import datetime
 import json
@@ -73,13 +76,27 @@ def main():
                  "V-measure ours " + ", ".join(f"{k} {v:.3f}" for k, v in ours_v.items())
                  + "; NumPy " + ", ".join(f"{k} {v:.3f}" for k, v in ref["v_measure"].items())))
 
+    browser = {}
+    if os.path.exists("dist/index.html") and not os.environ.get("NOBROWSER"):
+        out = subprocess.run(["node", "tests/bench/workloads-browser.mjs", "hhd", "gpu"], check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            r = json.loads(line)
+            browser[(r["impl"], r["part"])] = r["seconds"]
+    else:
+        print("no dist/ (trunk build --release) or NOBROWSER set: no browser columns", file=sys.stderr)
+
     print(f"hhd benchmark, {datetime.date.today()}, {cpu}, {os.cpu_count()} cores, load {load:.2f}, "
           f"{platform.python_implementation()} {platform.python_version()}, single-threaded, best of {repeat}")
     print()
-    print("| case | native CLI wall (s) | NumPy wall (s) | ratio wall | native CPU (s) | NumPy CPU (s) | ratio CPU | notes |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, r, n, rc, nc, note in rows:
-        print(f"| {name} | {r:.2f} | {n:.2f} | {r / n:.2f}× | {rc:.2f} | {nc:.2f} | {rc / nc:.2f}× | {note} |")
+    print("| case | native CLI wall (s) | NumPy wall (s) | ratio wall | native CPU (s) | NumPy CPU (s) | ratio CPU "
+          "| browser CPU wall (s) | ratio | browser WebGPU wall (s) | ratio | notes |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for (name, r, n, rc, nc, note), part in zip(rows, ["hhd", "table1"]):
+        cells = []
+        for impl in ["browser-cpu", "browser-webgpu"]:
+            b = browser.get((impl, part))
+            cells += [f"{b:.2f}", f"{b / n:.2f}×"] if b else ["n/a", ""]
+        print(f"| {name} | {r:.2f} | {n:.2f} | {r / n:.2f}× | {rc:.2f} | {nc:.2f} | {rc / nc:.2f}× | " + " | ".join(cells) + f" | {note} |")
 
 
 if __name__ == "__main__":

@@ -10,11 +10,14 @@
 //! 3. Wall time of one epoch of quantisation-aware training per method (the lab's demo,
 //!    k = 4, d = 1), the counterpart of the source's Table 2.2.
 //!
-//! `cargo bench --bench softkmeans -- quick` uses m = 10⁵ in part 1.
+//! `cargo bench --bench softkmeans -- quick` uses m = 10⁵ in part 1. The data and starting
+//! centres of part 1 come from `hopfield_playground::benchwork::softkmeans`, as in the page's
+//! benchmark hook (`tests/bench/workloads-browser.mjs`, the browser columns).
 
-use hopfield_playground::compute::{Compute, Mat, cpu, gpu::Gpu};
+use hopfield_playground::benchwork::median;
+use hopfield_playground::benchwork::softkmeans::{points, start};
+use hopfield_playground::compute::{Compute, cpu, gpu::Gpu};
 use hopfield_playground::labs::softkmeans::{model, quantize};
-use hopfield_playground::rng::{normal, seeded};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,21 +25,6 @@ fn secs(f: impl FnOnce()) -> f64 {
     let t = Instant::now();
     f();
     t.elapsed().as_secs_f64()
-}
-
-/// Median of `reps` timings of `f`.
-fn median(reps: usize, mut f: impl FnMut()) -> f64 {
-    let mut ts: Vec<f64> = (0..reps).map(|_| secs(&mut f)).collect();
-    ts.sort_by(f64::total_cmp);
-    ts[ts.len() / 2]
-}
-
-/// Points around `k` well-spread means (the same recipe as `softkmeans_numpy.py`'s shape, not its draws).
-fn points(m: usize, d: usize, seed: u64) -> Mat<f64> {
-    let mut rng = seeded(seed, 1);
-    let means: Vec<f64> = (0..16 * d).map(|_| 2.0 * normal(&mut rng)).collect();
-    let data = (0..m * d).map(|e| means[((e / d) % 16) * d + e % d] + 0.5 * normal(&mut rng)).collect();
-    Mat { rows: m, cols: d, data }
 }
 
 fn main() {
@@ -56,12 +44,12 @@ fn main() {
     };
     for d in [1, 3] {
         let w = points(m, d, 7);
-        let c0 = Mat { rows: k, cols: d, data: w.data[..k * d].iter().map(|x| x + 0.01).collect() };
+        let c0 = start(&w, k);
         let n = 4;
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         for th in [1, threads] {
-            let t1 = median(3, || drop(cpu::soft_kmeans_threads(&w, &c0, tau, 0.0, 1, th)));
-            let tn = median(3, || drop(cpu::soft_kmeans_threads(&w, &c0, tau, 0.0, 1 + n, th)));
+            let t1 = median(3, || secs(|| drop(cpu::soft_kmeans_threads(&w, &c0, tau, 0.0, 1, th))));
+            let tn = median(3, || secs(|| drop(cpu::soft_kmeans_threads(&w, &c0, tau, 0.0, 1 + n, th))));
             println!(
                 "{{\"bench\":\"iteration\",\"impl\":\"native-cpu-f64-{th}t\",\"m\":{m},\"k\":{k},\"d\":{d},\"seconds\":{:e}}}",
                 (tn - t1) / n as f64
@@ -81,8 +69,8 @@ fn main() {
                 let (wf, cf) = (w.to_f32(), c0.to_f32());
                 let run = |iters: usize| pollster::block_on(c.soft_kmeans(&wf, &cf, tau as f32, 0.0, iters));
                 let (reps, extra) = if soft { (1, 1) } else { (3, n) };
-                let t1 = median(reps, || drop(run(1)));
-                let tn = median(reps, || drop(run(1 + extra)));
+                let t1 = median(reps, || secs(|| drop(run(1))));
+                let tn = median(reps, || secs(|| drop(run(1 + extra))));
                 println!(
                     "{{\"bench\":\"iteration\",\"impl\":\"native-gpu-f32\",\"m\":{m},\"k\":{k},\"d\":{d},\"seconds\":{:e}}}",
                     (tn - t1) / extra as f64

@@ -9,9 +9,13 @@
 //! - [`compute`]: the kernels (CPU, and GPU through wgpu when available).
 //! - [`rng`]: the portable seeded RNG every model draws from.
 //! - [`api`]: query → run → JSON/CSV, the one path both faces use.
+//! - `benchwork`: the benchmarks' workloads, shared by the native benches and the page's
+//!   benchmark hook (not used by any lab).
 //! - `web` (wasm32 only): the few functions the page calls; `cli` (native only): the `hopfield` tool.
 
 pub mod api;
+#[doc(hidden)]
+pub mod benchwork;
 pub mod compute;
 pub mod data;
 pub mod labs;

@@ -135,7 +135,11 @@ test('the sweep streams cells from several workers; a click inspects a cell, shi
   assert.equal(hit.rows, 6);
   assert.equal(hit.cols, 5);
   await page.waitForFunction((p) => JSON.parse(window.hp.parse_query(location.search)).text['p'] === String(p), target.p);
-  assert.equal(Number(new URL(page.url()).searchParams.get('gamma')), target.gamma);
+  // The link names the cell, not its 17-digit γ; the page reads the cell's exact γ from it.
+  const url = new URL(page.url()).searchParams;
+  assert.equal(url.get('cell'), String(target.index));
+  assert.equal(url.get('gamma'), null);
+  assert.equal(Number(JSON.parse(await page.evaluate(() => window.hp.parse_query(location.search))).text.gamma), target.gamma);
   await page.waitForFunction((p) => (document.querySelector('[data-figure="patterns"] .caption')?.textContent || '').startsWith(`${p} patterns`), target.p, { timeout: 60000 });
   const net = await pageJson(page);
   const { index, i_gamma, i_load, gamma, load, p, ...cell } = target;

@@ -85,8 +85,19 @@ test('the Embed dialog previews and copies the shaped snippet; the Cite box give
   assert.match(snippet, /embed=1/);
   assert.match(snippet, /panels=recall/);
   assert.match(snippet, /width:100%/);
-  await page.click('#embed-copy');
-  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), snippet);
+  // Copy puts the snippet on show into the clipboard. The preview reports its height as its
+  // figures arrive, which rewrites the snippet's height: compare with the snippet of the
+  // moment, and copy again if it changed in between.
+  let copied = null;
+  for (let i = 0; i < 5 && !copied?.same; i++) {
+    await page.click('#embed-copy');
+    copied = await page.evaluate(async () => {
+      const clip = await navigator.clipboard.readText();
+      return { clip, same: clip === document.querySelector('#embed-snippet').value };
+    });
+  }
+  assert.ok(copied.same, 'the clipboard holds the snippet on show');
+  assert.match(copied.clip, /controls=flip/);
   await page.click('#embed-close');
   await page.click('#show-cite');
   const bib = await page.$eval('#cite-bibtex', (t) => t.value);

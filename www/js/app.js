@@ -6,6 +6,7 @@
 import { Compute } from './compute.js';
 import { mountLab } from './labview.js';
 import { initShare } from './share.js';
+import { paperList, paperLinks, renderPaper } from './papers.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -29,6 +30,8 @@ async function bindings() {
 const hp = await bindings();
 const LABS = JSON.parse(hp.labs());
 const compute = new Compute(hp);
+const PAPERS = paperList(hp);
+let paperToken = null; // the paper page on show (its thumbnails stop when it changes)
 
 // ---------------------------------------------------------------------------
 // Notices
@@ -62,6 +65,8 @@ function parse(query) { return JSON.parse(hp.parse_query(query)); }
 
 /** Load whatever the address bar says. */
 function load() {
+  const paperId = new URLSearchParams(location.search).get('paper');
+  if (paperId !== null) { renderPaperPage(paperId); return; }
   const parsed = parse(location.search);
   showNotices(parsed.notices);
   if (!parsed.lab) { renderLanding(); return; }
@@ -77,16 +82,38 @@ function openLab(id) {
 
 window.addEventListener('popstate', load);
 document.addEventListener('click', (e) => {
+  if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+  const paper = e.target.closest('a[href^="?paper="]');
+  if (paper) {
+    e.preventDefault();
+    history.pushState(null, '', paper.getAttribute('href'));
+    load();
+    return;
+  }
   const a = e.target.closest('a[data-nav]');
-  if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+  if (!a) return;
   e.preventDefault();
   openLab(a.dataset.nav === 'home' ? null : a.dataset.nav);
 });
 
 function leaveLab() {
+  paperToken = null;
   for (const name of [...compute.lanes.keys()]) compute.cancel(name, 'left the lab');
   current?.view?.destroy?.();
   current = null;
+}
+
+// ---------------------------------------------------------------------------
+// Paper pages (papers.js)
+
+function renderPaperPage(id) {
+  leaveLab();
+  document.body.classList.remove('embed');
+  $('#lab-title').textContent = '';
+  $('#share').hidden = true;
+  const token = {};
+  paperToken = token;
+  renderPaper({ hp, el, compute, root: $('#app'), id, papers: PAPERS, alive: () => paperToken === token });
 }
 
 // ---------------------------------------------------------------------------
@@ -110,7 +137,11 @@ function renderLanding() {
       el('h1', {}, 'Associative memory, in your browser'),
       el('p', {}, 'Run, see and share the research models of modern associative memory. Every view is a link: the address holds every parameter and the seed, so a shared link, an embedded frame, or the ',
         el('code', {}, 'hopfield'), ' command-line tool reproduces the same numbers.')),
-    el('section', { class: 'cards' }, cards));
+    el('section', { class: 'cards' }, cards),
+    el('section', { class: 'papers-list' },
+      el('h2', {}, 'Reproduce the papers'),
+      el('p', {}, 'A page per source paper: each figure and table a lab reproduces, computed here, with the link to it at full size.'),
+      el('ul', {}, PAPERS.map((p) => el('li', {}, el('a', { href: `?paper=${p.id}` }, p.title), ` — ${p.short}`)))));
 }
 
 // ---------------------------------------------------------------------------
@@ -214,7 +245,8 @@ function renderLab(parsed) {
     const runs = el('div', { id: 'runs' });
     const body = el('div', { id: 'lab-body' });
     const embedLink = el('a', { id: 'embed-open', target: '_blank', rel: 'noopener' }, 'Open in hopfield-playground ↗');
-    $('#app').replaceChildren(el('div', { class: 'lab', 'data-lab': lab.id }, controls, el('section', { id: 'lab-main' }, embedLink, runs, body)));
+    $('#app').replaceChildren(el('div', { class: 'lab', 'data-lab': lab.id }, controls,
+      el('section', { id: 'lab-main' }, embedLink, paperLinks(el, PAPERS, lab.id), runs, body)));
     current = { lab: lab.id, def: lab, text: parsed.text, query: parsed.query, lastPartKeys: {}, results: {} };
     current.controls = buildControls(lab, parsed.text, embed && parsed.text.controls ? parsed.text.controls.split(',') : null);
     current.contract = lab.figures?.length > 0;

@@ -33,12 +33,26 @@ export function mountLab(root, lab, query, ctx) {
   const drags = new Map(); // parameter key -> show(value text) of its dragged number
 
   // A visitor's own file: read here, turned into link keys by the core, never uploaded.
+  // Images other than PNG (JPEG, GIF, WebP, …) are decoded by the browser and handed to the
+  // core as PNG, the one image format it reads.
   const file = el('input', { type: 'file', accept: '.csv,.txt,text/csv,image/*', hidden: true, 'aria-label': 'Load your own data' });
+  const asPng = async (f) => {
+    const bitmap = await createImageBitmap(f).catch(() => { throw new Error('this browser could not decode the image'); });
+    // Never more pixels than the core reads (4096²): a huge photo is scaled down here.
+    const scale = Math.min(1, Math.sqrt((4096 * 4096) / (bitmap.width * bitmap.height)));
+    const w = Math.max(1, Math.floor(bitmap.width * scale)), h = Math.max(1, Math.floor(bitmap.height * scale));
+    const canvas = new OffscreenCanvas(w, h);
+    canvas.getContext('2d').drawImage(bitmap, 0, 0, w, h);
+    bitmap.close();
+    return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  };
   file.addEventListener('change', async () => {
     const f = file.files?.[0];
     if (!f) return;
     try {
-      const bytes = new Uint8Array(await f.arrayBuffer());
+      let bytes = new Uint8Array(await f.arrayBuffer());
+      const png = bytes.length > 4 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+      if (!png && f.type.startsWith('image/')) bytes = await asPng(f);
       const r = hp.import_file(ctx.query(), f.name, bytes);
       if (r.keep) ctx.setUserFile(f.name, bytes);
       ctx.setQuery(r.query);
@@ -46,7 +60,7 @@ export function mountLab(root, lab, query, ctx) {
     } catch (err) { ctx.notify(`${f.name}: ${err.message}`); }
     file.value = '';
   });
-  const loader = lab.import ? [file, el('button', { class: 'load-data', title: 'Use your own data: a CSV file read on this machine, never uploaded', onclick: () => file.click() }, 'Load data…')] : [];
+  const loader = lab.import ? [file, el('button', { class: 'load-data', title: 'Use your own data: a CSV file or an image, read on this machine, never uploaded', onclick: () => file.click() }, 'Load data…')] : [];
   const presets = lab.presets?.length || lab.import
     ? el('div', { class: 'presets', role: 'group', 'aria-label': 'Presets' }, el('span', { class: 'label' }, 'Presets:'),
       (lab.presets || []).map((p) => el('button', {

@@ -36,7 +36,7 @@ impl State {
     pub fn to_query(&self) -> String {
         let mut q = format!("v={SCHEMA_VERSION}&lab={}", self.lab.id);
         for ((k, v), spec) in self.params.pairs().zip(self.params.specs()) {
-            if v == crate::params::format_value(&spec.default) {
+            if v == crate::params::format_value(&spec.default) || self.params.is_derived(k) {
                 continue;
             }
             q.push('&');

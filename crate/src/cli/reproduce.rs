@@ -2,8 +2,8 @@
 //! write each of its figures as SVG, PNG and CSV, with a `manifest.json`.
 
 use crate::api::{self, from_query};
+use crate::labs::NoProgress;
 use crate::labs::papers::{self, PAPERS, Paper};
-use crate::labs::{NoProgress, Preset};
 use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
@@ -42,50 +42,25 @@ pub fn reproduce(id: &str, out: &Path, quick: bool) -> ExitCode {
     }
 }
 
-/// The presets of `paper`, each with its lab and the query it runs.
-fn jobs(paper: &Paper, quick: bool) -> Result<Vec<(&'static str, &'static Preset, String)>, String> {
-    let mut v = Vec::new();
-    for pl in paper.labs {
-        let lab = crate::labs::find(pl.lab).ok_or_else(|| format!("{}: no lab {}", paper.id, pl.lab))?;
-        for preset in papers::presets(lab, pl.select) {
-            let mut q = format!("v=1&lab={}&preset={}", lab.id, preset.name);
-            if quick {
-                q.push('&');
-                q.push_str(pl.quick);
-            }
-            v.push((lab.id, preset, q));
-        }
-    }
-    Ok(v)
-}
-
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn run_paper(paper: &Paper, out: &Path, quick: bool) -> Result<usize, String> {
     let compute = crate::compute::Compute::cpu("native");
-    let jobs = jobs(paper, quick)?;
+    let jobs = papers::jobs(paper, quick)?;
     let mut figures = Vec::new();
     let total = Instant::now();
-    for (i, (lab_id, preset, query)) in jobs.iter().enumerate() {
-        eprintln!("[{}/{}] {lab_id} {} …", i + 1, jobs.len(), preset.name);
+    for (i, job) in jobs.iter().enumerate() {
+        let (lab_id, query) = (job.lab, &job.query);
+        eprintln!("[{}/{}] {lab_id} {} …", i + 1, jobs.len(), job.preset);
         let parsed = from_query(query);
         let state = parsed.state().ok_or_else(|| format!("{query}: no lab"))?;
-        let runner = state.lab.runner.as_ref().ok_or_else(|| format!("{lab_id} is not built"))?;
-        // The parts this preset switches on (the others would only say "not computed"), and
-        // the figures drawn from them alone.
-        let active: Vec<&str> =
-            runner.parts.iter().map(|p| p.name).filter(|p| (runner.cost)(&state.params, p) > 0.0).collect();
-        let defs: Vec<_> = state
-            .lab
-            .figures()
-            .iter()
-            .filter(|f| !f.parts.is_empty() && f.parts.iter().all(|p| active.contains(p)))
-            .collect();
+        let active = &job.parts;
+        let defs: Vec<_> = job.figures.iter().filter_map(|name| state.lab.figure(name)).collect();
         let t0 = Instant::now();
-        let report = pollster::block_on(api::run_query(query, &active, &mut NoProgress, &compute))
-            .map_err(|e| format!("{lab_id} {}: {e}", preset.name))?;
+        let report = pollster::block_on(api::run_query(query, active, &mut NoProgress, &compute))
+            .map_err(|e| format!("{lab_id} {}: {e}", job.preset))?;
         let seconds = t0.elapsed().as_secs_f64();
         let view = report.view();
         let canonical = report.state.to_query();
@@ -93,7 +68,7 @@ fn run_paper(paper: &Paper, out: &Path, quick: bool) -> Result<usize, String> {
         for def in defs {
             let fig = (def.build)(&view);
             let svg = crate::plot::svg::figure_svg(&fig);
-            let stem = format!("{lab_id}-{}-{}", preset.name, def.name);
+            let stem = format!("{lab_id}-{}-{}", job.preset, def.name);
             let mut files = Vec::new();
             let svg_name = format!("{stem}.svg");
             write(&out.join(&svg_name), svg.as_bytes())?;
@@ -111,13 +86,14 @@ fn run_paper(paper: &Paper, out: &Path, quick: bool) -> Result<usize, String> {
                 "name": def.name,
                 "title": fig.title,
                 "lab": lab_id,
-                "preset": preset.name,
-                "reproduces": preset.reproduces,
+                "preset": job.preset,
+                "reproduces": job.reproduces,
                 "query": canonical,
                 "files": files,
                 // The preset's compute time (shared by its figures), not the drawing.
                 "seconds": (seconds * 1000.0).round() / 1000.0,
-                "compared": null,
+                // Our numbers beside the paper's, where it prints numbers (else null).
+                "compared": papers::compared(lab_id, job.preset, &report.output.json),
             }));
         }
         eprintln!("      {written} figures, computed in {seconds:.1} s");

@@ -1,4 +1,7 @@
-//! Data sets that ship inside the binary (nothing is downloaded at run time).
+//! Data sets that ship inside the binary (nothing is downloaded at run time), and the
+//! readers of a visitor's own files ([`image`]).
+
+pub mod image;
 
 /// One 8×8 digit of scikit-learn's `load_digits` (UCI optical recognition of
 /// handwritten digits, E. Alpaydin 1998; BSD-3 via scikit-learn).

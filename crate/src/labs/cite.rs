@@ -63,6 +63,22 @@ impl Citation {
         s
     }
 
+    /// Family names and year: "Hopfield (1982)", "Fanaskov & Oseledets (2024)", "A et al. (Y)".
+    pub fn short(&self) -> String {
+        let family: Vec<&str> =
+            self.authors.iter().map(|a| a.split_once(", ").map_or(*a, |(f, _)| f)).collect();
+        let names = match family.as_slice() {
+            [] => String::new(),
+            [one] => (*one).to_string(),
+            [a, b] => format!("{a} & {b}"),
+            [a, ..] => format!("{a} et al."),
+        };
+        match self.year {
+            Some(y) => format!("{names} ({y})"),
+            None => names,
+        }
+    }
+
     /// A BibTeX entry.
     pub fn bibtex(&self) -> String {
         let kind = match self.kind {
@@ -246,5 +262,13 @@ mod tests {
             "{}",
             HOPFIELD_1982.text()
         );
+    }
+
+    #[test]
+    fn short_names_are_family_names_and_year() {
+        assert_eq!(HOPFIELD_1982.short(), "Hopfield (1982)");
+        assert_eq!(TOMOTO_TERAMAE_2025.short(), "Tomoto & Teramae (2025)");
+        // Tamamori's paper has no year in SPEC: the name alone.
+        assert_eq!(TAMAMORI.short(), "Tamamori");
     }
 }

@@ -112,6 +112,66 @@ pub static PAPERS: &[Paper] = &[
     },
 ];
 
+/// Our numbers beside the paper's, where the paper prints numbers for what a preset reproduces
+/// (the `compared` field of `hopfield reproduce`'s manifest; the paper page shows `summary`).
+/// `None` where the paper shows a figure only, or the output lacks the numbers.
+pub fn compared(
+    lab: &str,
+    preset: &str,
+    out: &serde_json::Map<String, serde_json::Value>,
+) -> Option<serde_json::Value> {
+    use crate::plot::ticks::number;
+    use serde_json::json;
+    match (lab, preset) {
+        ("classic", "capacity-ags") => {
+            let c = out.get("capacity")?;
+            let load: Vec<f64> = c.get("load")?.as_array()?.iter().filter_map(|v| v.as_f64()).collect();
+            let near: Vec<f64> = c.get("near")?.as_array()?.iter().filter_map(|v| v.as_f64()).collect();
+            // The load where near recall (m ≥ 0.9) first drops below one half, interpolated.
+            let k = near.iter().position(|&f| f < 0.5)?;
+            let ours = if k == 0 {
+                load[0]
+            } else {
+                let (l0, l1, f0, f1) = (load[k - 1], load[k], near[k - 1], near[k]);
+                l0 + (l1 - l0) * (f0 - 0.5) / (f0 - f1)
+            };
+            Some(json!({
+                "quantity": "load P/N where near recall (m ≥ 0.9) drops below 1/2",
+                "ours": ours,
+                "paper": 0.138,
+                "paper_source": "Amit, Gutfreund & Sompolinsky (1985); Hopfield (1982) estimates about 0.15",
+                "summary": format!("near recall drops below 1/2 at P/N ≈ {} here; the theory's 0.138 (Hopfield: about 0.15)", number(ours)),
+            }))
+        }
+        ("hhd", "table1") => {
+            let rows = out.get("table1")?.as_array()?;
+            let line: Vec<String> = rows
+                .iter()
+                .filter_map(|r| {
+                    Some(format!(
+                        "{} {} (paper {})",
+                        r.get("init")?.as_str()?,
+                        number(r.get("v_measure_mean")?.as_f64()?),
+                        number(r.get("paper_v_measure_mean")?.as_f64()?)
+                    ))
+                })
+                .collect();
+            Some(json!({
+                "quantity": "Table 1: mean V-measure, ARI and AMI per initialisation (ours and the paper's columns)",
+                "rows": rows,
+                "summary": format!("V-measure: {}", line.join(", ")),
+            }))
+        }
+        ("hhd", "table2") => Some(json!({
+            "quantity": "Table 2: tree metrics without and with entropy removal",
+            "ours": out.get("table2")?,
+            "paper": out.get("table2_paper")?,
+            "summary": "the tree metrics beside the paper's (the paper's data set for Table 2 is not named)",
+        })),
+        _ => None,
+    }
+}
+
 /// The paper called `id` (case-insensitive).
 pub fn find(id: &str) -> Option<&'static Paper> {
     PAPERS.iter().find(|p| p.id.eq_ignore_ascii_case(id))
@@ -125,6 +185,63 @@ pub fn presets(lab: &'static super::LabDef, select: Select) -> Vec<&'static supe
         Select::All => lab.presets().iter().collect(),
         Select::Named(names) => names.iter().filter_map(|n| lab.preset(n)).collect(),
     }
+}
+
+/// One preset of a paper's reproduction: what `hopfield reproduce` runs and the paper's page
+/// computes (its thumbnails), from the same list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Job {
+    pub lab: &'static str,
+    pub preset: &'static str,
+    pub label: &'static str,
+    pub reproduces: &'static str,
+    pub note: &'static str,
+    /// The link of the preset at full size.
+    pub link: String,
+    /// The query that runs (the link, plus the lab's quick keys with `quick`).
+    pub query: String,
+    /// The parts the preset switches on, in the lab's order.
+    pub parts: Vec<&'static str>,
+    /// The figures drawn from those parts alone.
+    pub figures: Vec<&'static str>,
+}
+
+/// The presets `paper`'s reproduction runs, in order; `quick` adds each lab's reduced sizes.
+pub fn jobs(paper: &Paper, quick: bool) -> Result<Vec<Job>, String> {
+    let mut v = Vec::new();
+    for pl in paper.labs {
+        let lab = super::find(pl.lab).ok_or_else(|| format!("{}: no lab {}", paper.id, pl.lab))?;
+        let runner = lab.runner.as_ref().ok_or_else(|| format!("{}: {} is not built", paper.id, lab.id))?;
+        for preset in presets(lab, pl.select) {
+            let link = format!("v=1&lab={}&preset={}", lab.id, preset.name);
+            let query = if quick { format!("{link}&{}", pl.quick) } else { link.clone() };
+            let state = crate::api::from_query(&query).state().ok_or_else(|| format!("{query}: no lab"))?;
+            let parts: Vec<&'static str> = runner
+                .parts
+                .iter()
+                .map(|p| p.name)
+                .filter(|p| (runner.cost)(&state.params, p) > 0.0)
+                .collect();
+            let figures = lab
+                .figures()
+                .iter()
+                .filter(|f| !f.parts.is_empty() && f.parts.iter().all(|p| parts.contains(p)))
+                .map(|f| f.name)
+                .collect();
+            v.push(Job {
+                lab: lab.id,
+                preset: preset.name,
+                label: preset.label,
+                reproduces: preset.reproduces,
+                note: preset.note,
+                link,
+                query,
+                parts,
+                figures,
+            });
+        }
+    }
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -148,6 +265,38 @@ mod tests {
                 let parsed = crate::api::from_query(&q);
                 assert!(parsed.notices.is_empty(), "{}: {q}: {:?}", paper.id, parsed.notices);
             }
+            // Every preset switches on a part and draws a figure, at full and quick sizes.
+            for quick in [false, true] {
+                let jobs = jobs(paper, quick).expect("jobs");
+                assert!(!jobs.is_empty(), "{}", paper.id);
+                for j in &jobs {
+                    assert!(
+                        !j.parts.is_empty() && !j.figures.is_empty(),
+                        "{}: {} {}",
+                        paper.id,
+                        j.lab,
+                        j.preset
+                    );
+                    assert!(j.query.starts_with(&j.link));
+                }
+            }
         }
+        assert!(find("tamamori").is_some() && find("nope").is_none());
+    }
+
+    #[test]
+    fn compared_interpolates_the_capacity_crossing_and_passes_tables_through() {
+        let out = serde_json::json!({ "capacity": { "load": [0.05, 0.1, 0.15, 0.2], "near": [1.0, 0.9, 0.3, 0.0] } });
+        let c = compared("classic", "capacity-ags", out.as_object().expect("object")).expect("numbers");
+        // Between 0.1 (0.9) and 0.15 (0.3): 0.1 + 0.05 · 0.4 / 0.6.
+        assert!((c["ours"].as_f64().expect("ours") - (0.1 + 0.05 * 0.4 / 0.6)).abs() < 1e-12);
+        assert_eq!(c["paper"], 0.138);
+        // Never below one half: no crossing, no numbers (rather than a made-up one).
+        let flat = serde_json::json!({ "capacity": { "load": [0.05, 0.1], "near": [1.0, 0.9] } });
+        assert!(compared("classic", "capacity-ags", flat.as_object().expect("object")).is_none());
+        let t1 = serde_json::json!({ "table1": [{ "init": "hhd", "v_measure_mean": 0.5, "paper_v_measure_mean": 0.6 }] });
+        let c = compared("hhd", "table1", t1.as_object().expect("object")).expect("table");
+        assert!(c["summary"].as_str().expect("text").contains("hhd 0.5 (paper 0.6)"), "{c}");
+        assert!(compared("klr", "fig1", t1.as_object().expect("object")).is_none());
     }
 }

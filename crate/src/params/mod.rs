@@ -424,6 +424,9 @@ pub struct Params {
     /// When set, every key read through [`Params::get`] is recorded (the test that a part
     /// reads only the keys it declares).
     reads: Option<std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<&'static str>>>>,
+    /// Keys whose values another key determines (klr's `cell` sets `p` and `gamma`): they are
+    /// read and shown like any other, but links leave them out.
+    derived: Vec<&'static str>,
 }
 
 impl PartialEq for Params {
@@ -437,7 +440,7 @@ impl Params {
     pub fn defaults(own: &'static [ParamSpec]) -> Self {
         let specs: Vec<&'static ParamSpec> = COMMON.iter().chain(own.iter()).collect();
         let values = specs.iter().map(|s| s.default.clone()).collect();
-        Self { specs, values, reads: None }
+        Self { specs, values, reads: None, derived: Vec::new() }
     }
 
     /// Start recording the keys read from now on (clones share the record).
@@ -562,7 +565,25 @@ impl Params {
     pub fn set(&mut self, key: &str, v: Value) {
         if let Some(i) = self.position(key) {
             self.values[i] = self.specs[i].clamp(v);
+            self.derived.retain(|&k| k != key);
         }
+    }
+
+    /// Set `key` to a value another key determines: read as usual, left out of links (the
+    /// link carries the key that determines it).
+    pub fn set_derived(&mut self, key: &str, v: Value) {
+        if let Some(i) = self.position(key) {
+            self.values[i] = self.specs[i].clamp(v);
+            let k = self.specs[i].key;
+            if !self.derived.contains(&k) {
+                self.derived.push(k);
+            }
+        }
+    }
+
+    /// Whether `key` was set by [`Params::set_derived`] (and not since by [`Params::set`]).
+    pub fn is_derived(&self, key: &str) -> bool {
+        self.derived.contains(&key)
     }
 
     /// Set `key` from query text, returning the notice when the text was not valid as written.

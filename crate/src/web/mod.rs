@@ -2,6 +2,7 @@
 //! takes and returns plain data (JSON text, numbers, byte buffers); the page
 //! (`www/js`) does the drawing.
 
+pub mod bench;
 pub mod dense;
 pub mod lab;
 
@@ -52,6 +53,39 @@ pub fn labs() -> String {
         })
         .collect();
     Json::Array(list).to_string()
+}
+
+/// The source papers for their pages (`?paper=ID`): `[{id, title, short, citation, arxiv,
+/// bibtex, note, labs, jobs}]`, `jobs` being what `hopfield reproduce ID --quick` runs (the
+/// thumbnails), each with the link of its preset at full size.
+#[wasm_bindgen]
+pub fn papers() -> String {
+    use crate::labs::papers::{PAPERS, jobs};
+    let list: Vec<Json> = PAPERS
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "title": p.citation.title,
+                "short": p.citation.short(),
+                "citation": p.citation.text(),
+                "arxiv": p.citation.arxiv,
+                "bibtex": p.citation.bibtex(),
+                "note": p.note,
+                "labs": p.labs.iter().map(|l| l.lab).collect::<Vec<_>>(),
+                "jobs": jobs(p, true).unwrap_or_default(),
+            })
+        })
+        .collect();
+    Json::Array(list).to_string()
+}
+
+/// Our numbers beside the paper's for preset `preset` of `lab`, from its results (the JSON
+/// text of its parts, merged): the JSON of [`crate::labs::papers::compared`], or `null`.
+#[wasm_bindgen]
+pub fn paper_compared(lab: &str, preset: &str, json: &str) -> String {
+    let Ok(Json::Object(map)) = serde_json::from_str::<Json>(json) else { return "null".into() };
+    crate::labs::papers::compared(lab, preset, &map).unwrap_or(Json::Null).to_string()
 }
 
 /// The playground's own BibTeX entry (the Cite box adds the link that pins the numbers).

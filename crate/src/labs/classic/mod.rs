@@ -47,11 +47,60 @@ pub const LAB: LabDef = LabDef {
         presets: PRESETS,
         figures: figures::FIGURES,
         shards: None,
-        import: Some(import_csv),
+        import: Some(import_file),
     }),
     about: ABOUT,
     sources: &[&super::cite::HOPFIELD_1982, &super::cite::AMIT_1985],
 };
+
+/// A visitor's file: a PNG image (the page turns other image formats into PNG first) or a CSV
+/// of patterns (see [`import_csv`]).
+fn import_file(p: &Params, name: &str, bytes: &[u8]) -> Result<super::Import, String> {
+    if bytes.starts_with(b"\x89PNG") { import_image(p, name, bytes) } else { import_csv(p, name, bytes) }
+}
+
+/// Side of the square grid an image becomes: the current N's when it is a square of random or
+/// painted patterns, else 10 (N = 100).
+fn image_side(p: &Params) -> usize {
+    let n = p.usize("n");
+    let side = (n as f64).sqrt().round() as usize;
+    if matches!(p.choice("data"), "random" | "painted") && side * side == n && side >= 2 { side } else { 10 }
+}
+
+/// A PNG image becomes one painted pattern: box-averaged to the grid (√N × √N, stretched to
+/// a square) and thresholded at its mean luminance, darker pixels +1 (ink on paper). Added to
+/// the painted patterns already in the link when their N matches, else the first of new ones.
+fn import_image(p: &Params, name: &str, bytes: &[u8]) -> Result<super::Import, String> {
+    let img = crate::data::image::RgbImage::from_png(bytes).map_err(|e| format!("{name}: {e}"))?;
+    let side = image_side(p);
+    let lum = img.box_resize(side, side).luminance();
+    let mean = lum.iter().sum::<f64>() / lum.len() as f64;
+    let bits: Vec<bool> = lum.iter().map(|&v| v < mean).collect();
+    if bits.iter().all(|&b| b) || bits.iter().all(|&b| !b) {
+        return Err(format!("{name}: at {side}×{side} the image has one shade only; nothing to store"));
+    }
+    let mut pats: Vec<String> = if p.choice("data") == "painted" && p.usize("n") == side * side {
+        p.tokens("pats").to_vec()
+    } else {
+        Vec::new()
+    };
+    if pats.len() >= params::MAX_PAINTED {
+        return Err(format!(
+            "{name}: the link already holds {} patterns, the most it carries",
+            params::MAX_PAINTED
+        ));
+    }
+    pats.push(crate::params::bits::encode(&bits));
+    Ok(super::Import {
+        set: vec![
+            ("data".into(), "painted".into()),
+            ("n".into(), (side * side).to_string()),
+            ("pats".into(), pats.join(".")),
+            ("target".into(), (pats.len() - 1).to_string()),
+        ],
+        keep_file: false,
+    })
+}
 
 /// A CSV of patterns, one per row, values ±1 or 0/1 (any positive number is +1): stored as
 /// painted patterns, with N the number of columns.
@@ -342,6 +391,62 @@ mod tests {
         let (pats, _) = patterns(&p);
         assert_eq!(pats[0], vec![1, -1, 1, -1, 1, 1]);
         assert_eq!(pats[1], vec![-1, -1, 1, 1, -1, 1]);
+    }
+
+    /// A `w × h` gray PNG, black where `ink(x, y)`, white elsewhere.
+    fn gray_png(w: u32, h: u32, ink: impl Fn(u32, u32) -> bool) -> Vec<u8> {
+        let data: Vec<u8> = (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .map(|(x, y)| if ink(x, y) { 0 } else { 255 })
+            .collect();
+        let mut out = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut out, w, h);
+            enc.set_color(png::ColorType::Grayscale);
+            let mut wr = enc.write_header().expect("header");
+            wr.write_image_data(&data).expect("data");
+        }
+        out
+    }
+
+    #[test]
+    fn an_image_becomes_a_painted_pattern_on_the_grid() {
+        // A 40×40 picture of a plus: columns and rows 16..24 black. At 10×10 each cell
+        // averages 4×4 pixels, so cells 4 and 5 of each axis are ink.
+        let plus = gray_png(40, 40, |x, y| (16..24).contains(&x) || (16..24).contains(&y));
+        let set = import_file(&params("n=100"), "plus.png", &plus).expect("imports").set;
+        let q: String = set.iter().map(|(k, v)| format!("&{k}={v}")).collect();
+        let p = params(&q);
+        assert_eq!((p.choice("data"), p.int("n"), p.int("p"), p.int("target")), ("painted", 100, 1, 0));
+        let (pats, _) = patterns(&p);
+        for r in 0..10 {
+            for c in 0..10 {
+                let ink = (4..6).contains(&r) || (4..6).contains(&c);
+                assert_eq!(pats[0][r * 10 + c], if ink { 1 } else { -1 }, "cell {r},{c}");
+            }
+        }
+        // A second image is added to the painted patterns of the same N; the target follows.
+        let bar = gray_png(20, 20, |x, _| x < 5);
+        let set = import_file(&p, "bar.png", &bar).expect("imports").set;
+        let q: String = set.iter().map(|(k, v)| format!("&{k}={v}")).collect();
+        let p2 = params(&q);
+        assert_eq!((p2.int("p"), p2.int("target")), (2, 1));
+        let (pats2, _) = patterns(&p2);
+        assert_eq!(pats2[0], pats[0]);
+        assert!((0..10).all(|r| pats2[1][r * 10] == 1 && pats2[1][r * 10 + 9] == -1));
+        // A 256-neuron view takes images at 16×16.
+        let set = import_file(&params("n=256"), "plus.png", &plus).expect("imports").set;
+        assert!(set.contains(&("n".to_string(), "256".to_string())));
+    }
+
+    #[test]
+    fn a_flat_or_broken_image_is_refused_with_a_reason() {
+        let p = params("");
+        let flat = gray_png(8, 8, |_, _| false);
+        assert!(import_file(&p, "white.png", &flat).is_err_and(|e| e.contains("one shade")));
+        let mut broken = gray_png(8, 8, |x, _| x < 3);
+        broken.truncate(30);
+        assert!(import_file(&p, "cut.png", &broken).is_err_and(|e| e.starts_with("cut.png: ")));
     }
 
     #[test]

@@ -238,12 +238,12 @@ const PRESETS: &[Preset] = &[
     },
 ];
 
-const ABOUT: &str = r#"<p><b>Systems.</b> The Krotov–Hopfield memory (1) <code>ẏ = W g(y) − y + b</code> with <code>g = ∇L</code> and
-Hessian <code>Λ = ∇²L</code>; the modified system (9) <code>ẏ = R(y)(W g(y) − y + b)</code>; the u-form (5)
-<code>u̇ = R(u)(g(Wu + b) − u)</code> with R = W (Example 5.1), the polar factor O of W = OP (Example 5.2),
+const ABOUT: &str = r#"<p><b>Systems.</b> The Krotov–Hopfield memory (1) <math><mover><mi>y</mi><mo>˙</mo></mover><mo>=</mo><mi>W</mi><mi>g</mi><mo>(</mo><mi>y</mi><mo>)</mo><mo>−</mo><mi>y</mi><mo>+</mo><mi>b</mi></math> with <code>g = ∇L</code> and
+Hessian <code>Λ = ∇²L</code>; the modified system (9) <math><mover><mi>y</mi><mo>˙</mo></mover><mo>=</mo><mi>R</mi><mo>(</mo><mi>y</mi><mo>)</mo><mo>(</mo><mi>W</mi><mi>g</mi><mo>(</mo><mi>y</mi><mo>)</mo><mo>−</mo><mi>y</mi><mo>+</mo><mi>b</mi><mo>)</mo></math>; the u-form (5)
+<math><mover><mi>u</mi><mo>˙</mo></mover><mo>=</mo><mi>R</mi><mo>(</mo><mi>u</mi><mo>)</mo><mo>(</mo><mi>g</mi><mo>(</mo><mi>W</mi><mi>u</mi><mo>+</mo><mi>b</mi><mo>)</mo><mo>−</mo><mi>u</mi><mo>)</mo></math> with R = W (Example 5.1), the polar factor O of W = OP (Example 5.2),
 I − WᵀΛ(Wu + b) (Examples 6–7) or I (no guarantee). Lagrangians: ReLU, sigmoid, softmax, tanh, the smooth leaky ReLU
 <code>g(u) = u(5 + 3 erf(3u/8))/8</code> of Example 7, and the identity.</p>
-<p><b>Energies.</b> KH (2) <code>E = (y − b)ᵀg − L − ½gᵀWg</code>; E3 (10) <code>½‖Wg(y) − y + b‖²</code>; on the u-form E1, E2 and
+<p><b>Energies.</b> KH (2) <math><mi>E</mi><mo>=</mo><msup><mrow><mo>(</mo><mi>y</mi><mo>−</mo><mi>b</mi><mo>)</mo></mrow><mi>T</mi></msup><mi>g</mi><mo>−</mo><mi>L</mi><mo>−</mo><mfrac><mn>1</mn><mn>2</mn></mfrac><msup><mi>g</mi><mi>T</mi></msup><mi>W</mi><mi>g</mi></math>; E3 (10) <math><msub><mi>E</mi><mn>3</mn></msub><mo>=</mo><mfrac><mn>1</mn><mn>2</mn></mfrac><msup><mrow><mo>‖</mo><mi>W</mi><mi>g</mi><mo>(</mo><mi>y</mi><mo>)</mo><mo>−</mo><mi>y</mi><mo>+</mo><mi>b</mi><mo>‖</mo></mrow><mn>2</mn></msup></math>; on the u-form E1, E2 and
 <code>E3 = ½‖u − g(Wu + b)‖²</code> of Proposition 5. The status of every (dynamics, energy) pair — proven non-increasing or not — is
 printed beside its monitor; increases larger than rounding (10⁻¹⁰ relative) are counted over every accepted step and marked red.</p>
 <p><b>Where this lab departs from the printed text, and why.</b> (i) With R = I − WΛ as printed, E3 is <i>not</i> a Lyapunov function of (9):

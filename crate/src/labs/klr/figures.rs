@@ -706,8 +706,14 @@ fn phase(v: &View) -> Figure {
         let px = pixel(g, index);
         values[px] = (q.value)(c, median && q.median, cs.limit);
         let (gamma, load, p) = (at(c, "gamma"), at(c, "load"), at(c, "p") as usize);
+        // The link names the cell; P and γ (exact, so that the network is the cell's) follow
+        // from it and stay out of the link.
         actions[px] = Some(Action::Set {
-            values: vec![("gamma".into(), format!("{gamma}")), ("p".into(), p.to_string())],
+            values: vec![
+                ("cell".into(), index.to_string()),
+                ("gamma".into(), format!("{gamma}")),
+                ("p".into(), p.to_string()),
+            ],
         });
         shift[px] = Some(Action::Toggle { key: "pins".into(), index: index as i64 });
         let status = c.get("status").and_then(Json::as_str).unwrap_or("");
@@ -1210,8 +1216,9 @@ mod tests {
         let c = &cells[11];
         assert_eq!((at(c, "i_gamma"), at(c, "i_load")), (2.0, 3.0));
         let Some(Action::Set { values }) = &hit.2[3] else { panic!("an action") };
-        assert_eq!(values[0], ("gamma".to_string(), format!("{}", at(c, "gamma"))));
-        assert_eq!(values[1], ("p".to_string(), format!("{}", at(c, "p"))));
+        assert_eq!(values[0], ("cell".to_string(), "11".to_string()));
+        assert_eq!(values[1], ("gamma".to_string(), format!("{}", at(c, "gamma"))));
+        assert_eq!(values[2], ("p".to_string(), format!("{}", at(c, "p"))));
         assert_eq!(format!("{}", at(c, "gamma")).parse::<f64>().ok(), Some(at(c, "gamma")), "exact");
         assert!(matches!(&hit.3[3], Some(Action::Toggle { key, index: 11 }) if key == "pins"));
         assert!(hit.4[3].contains("P = "), "{}", hit.4[3]);

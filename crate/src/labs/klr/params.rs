@@ -281,6 +281,14 @@ pub const PARAMS: &[ParamSpec] = &[
         default: Value::IntList(Vec::new()),
     },
     ParamSpec {
+        key: "cell",
+        label: "Inspected cell",
+        help: "The sweep cell (index = row·columns + column) whose network the single-network view shows: a click on the phase diagram sets it, and its P and γ with it, so the link names the cell instead of carrying its γ to 17 digits. −1: none (P and γ as set). Changing P or γ leaves the cell.",
+        group: "Phase diagram",
+        kind: Kind::Int { min: -1, max: MAX_GRID * MAX_GRID - 1 },
+        default: Value::Int(-1),
+    },
+    ParamSpec {
         key: "show",
         label: "Heatmap",
         help: "The quantity on the phase diagram (view only; nothing is recomputed).",
@@ -438,6 +446,7 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
     fit_limits(p, limits, notices);
     // sw_lmin and sw_lmax are lowered separately to the same limit: keep them ordered.
     ordered_ranges(p, notices);
+    inspected_cell(p, notices);
     if p.int("target") >= p.int("p") {
         let t = p.int("p") - 1;
         notices.push(Notice::new(
@@ -460,6 +469,33 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
         notices
             .push(Notice::new("pins", format!("pinned cells beyond the {cells} cells of the sweep dropped")));
         p.set("pins", Value::IntList(pins.into_iter().filter(|&i| i < cells).collect()));
+    }
+}
+
+/// `cell=I` sets P and γ to sweep cell I's (derived keys: the link carries only the cell). P or
+/// γ that differ from the cell's were changed after the click: they win and the cell is left.
+/// A link that names a cell and leaves P and γ at their defaults is the cell's.
+fn inspected_cell(p: &mut Params, notices: &mut Vec<Notice>) {
+    let Ok(cell) = usize::try_from(p.int("cell")) else { return };
+    let g = sweep_grid(p);
+    if cell >= g.cells() {
+        notices.push(Notice::new(
+            "cell",
+            format!("cell={cell} is beyond the {} cells of the sweep; P and γ are used as set", g.cells()),
+        ));
+        p.set("cell", Value::Int(-1));
+        return;
+    }
+    let (ig, il) = g.coords(cell);
+    let (gamma, patterns) = (g.gammas[ig], g.patterns[il]);
+    let is_default =
+        |p: &Params, key: &str| p.specs().iter().any(|s| s.key == key && &s.default == p.get(key));
+    let same = p.usize("p") == patterns && (p.float("gamma") - gamma).abs() <= 1e-6 * gamma.abs();
+    if same || (is_default(p, "p") && is_default(p, "gamma")) {
+        p.set_derived("p", Value::Int(patterns as i64));
+        p.set_derived("gamma", Value::Float(gamma));
+    } else {
+        p.set("cell", Value::Int(-1));
     }
 }
 

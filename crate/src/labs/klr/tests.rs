@@ -388,3 +388,35 @@ fn presets_reproduce_the_papers_figures() {
     assert!(near(cells[1].0, 0.026, 0.05) && near(cells[1].1, 4.98, 0.01), "{cells:?}");
     assert!(near(cells[2].0, 0.92, 0.05) && near(cells[2].1, 3.15, 0.01), "{cells:?}");
 }
+
+#[test]
+fn a_link_names_an_inspected_sweep_cell_instead_of_its_gamma() {
+    let base = "sweep=1&sw_gn=5&sw_ln=4&sw_gmin=0.001&sw_gmax=1&sw_lmin=0.5&sw_lmax=2&n=50";
+    let grid = params::sweep_grid(&from_query(&format!("lab=klr&{base}")).state().expect("klr").params);
+    let (ig, il) = grid.coords(13);
+    let (gamma, patterns) = (grid.gammas[ig], grid.patterns[il]);
+    assert!(format!("{gamma}").len() > 10, "the point: γ = {gamma} is long");
+    // What a click sends: the cell and its exact P and γ. The link keeps only the cell.
+    let clicked = format!("lab=klr&{base}&cell=13&gamma={gamma}&p={patterns}");
+    let s = from_query(&clicked).state().expect("klr");
+    assert_eq!((s.params.float("gamma"), s.params.usize("p")), (gamma, patterns));
+    let link = s.to_query();
+    assert!(link.contains("cell=13") && !link.contains("gamma=") && !link.contains("&p="), "{link}");
+    // The short link reads back to the same network, and again to the same link.
+    let again = from_query(&link).state().expect("klr");
+    assert_eq!((again.params.float("gamma"), again.params.usize("p")), (gamma, patterns));
+    assert_eq!(again.to_query(), link);
+    // Another control changed later (the page sends every value back): the cell stays.
+    let mut text: Vec<String> = again.params.pairs().map(|(k, v)| format!("{k}={v}")).collect();
+    text.retain(|kv| !kv.starts_with("seed="));
+    let resent = from_query(&format!("lab=klr&{}&seed=7", text.join("&"))).state().expect("klr");
+    assert!(resent.to_query().contains("cell=13"), "{}", resent.to_query());
+    // γ changed after the click: γ wins, the cell is left, and the link says γ.
+    let moved = from_query(&format!("{link}&gamma=0.5")).state().expect("klr");
+    assert_eq!((moved.params.int("cell"), moved.params.float("gamma")), (-1, 0.5));
+    assert!(moved.to_query().contains("gamma=0.5"));
+    // A cell outside the grid is refused with a notice.
+    let parsed = from_query(&format!("lab=klr&{base}&cell=999"));
+    assert!(parsed.notices.iter().any(|n| n.key == "cell"));
+    assert_eq!(parsed.state().expect("klr").params.int("cell"), -1);
+}

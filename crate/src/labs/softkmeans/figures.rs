@@ -107,7 +107,8 @@ fn clusters(v: &View) -> Figure {
     }
     let d = num(v.get("d")) as usize;
     let source = v.get("source").as_str().unwrap_or("");
-    let clickable = d == 2 && source != "image";
+    let from_image = source == "image" || source == "file";
+    let clickable = d == 2 && !from_image;
     let click = clickable.then(|| PlaneClick::Append { key: "pts".into() });
     let points = matrix(v.get("points"));
     if let Some(msg) = v.get("waiting").as_str() {
@@ -131,7 +132,7 @@ fn clusters(v: &View) -> Figure {
     let (px, py): (Vec<f64>, Vec<f64>) = points.iter().enumerate().map(|(i, p)| coord(p, i)).unzip();
     let colors = attention.iter().map(|a| blend(a, k)).collect();
     let (xl, yl) = match (source, d) {
-        ("image", _) => ("red", "green"),
+        ("image" | "file", _) => ("red", "green"),
         (_, 1) => ("x", "(spread for visibility)"),
         _ => ("x₁", "x₂"),
     };
@@ -200,8 +201,9 @@ fn clusters(v: &View) -> Figure {
         ));
     if clickable {
         fig = fig.caption("Click in the plot to add a point.");
-    } else if source == "image" {
-        fig = fig.caption("Pixels of the sample image as RGB points; red and green shown.");
+    } else if from_image {
+        let which = if source == "file" { "your image" } else { "the sample image" };
+        fig = fig.caption(format!("Pixels of {which} as RGB points; red and green shown."));
     } else if d > 2 {
         fig = fig.caption(format!("The first two of d = {d} coordinates are shown."));
     }
@@ -452,7 +454,7 @@ fn image(v: &View) -> Figure {
         return Figure::empty(
             "image",
             TITLE,
-            "The sample photograph quantised to k colours, from soft (large τ) to hard (τ → 0), appears here (about a second).",
+            "The sample photograph (or your image, with data=file) quantised to k colours, from soft (large τ) to hard (τ → 0), appears here (about a second).",
         );
     }
     let im = v.get("image");

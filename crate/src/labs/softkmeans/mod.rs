@@ -43,7 +43,7 @@ pub const LAB: LabDef = LabDef {
             Part { name: "cluster", keys: POINT_KEYS },
             Part { name: "gradients", keys: POINT_KEYS },
             Part { name: "scaling", keys: POINT_KEYS },
-            Part { name: "image", keys: &["ik", "itau", "eps", "iters"] },
+            Part { name: "image", keys: &["data", "ik", "itau", "eps", "iters"] },
             Part {
                 name: "quantize",
                 keys: &["quantize", "qset", "qk", "qd", "qepochs", "qtau", "qiters", "qlr", "eps"],
@@ -149,11 +149,19 @@ network on the 450 held-out digits, the counted backward work and the peak memor
 table is garbled in our copy: its rows are read as (k, d) = (8,1), (4,1), (2,1), (2,2), (4,2).</p>"#;
 
 /// Run entry point.
-/// A visitor's file: a CSV of points (`x,y` rows) becomes drawn points in the link; a PNG
-/// becomes… (images stay local: see the image part).
+/// A visitor's file: a PNG image (the page turns other image formats into PNG first) becomes
+/// `data=file`, clustered as RGB points and quantised, and stays on the visitor's machine; a
+/// CSV of points (`x,y` rows) becomes drawn points in the link.
 fn import_file(_p: &Params, name: &str, bytes: &[u8]) -> Result<super::Import, String> {
+    if bytes.starts_with(b"\x89PNG") {
+        data::read_png(bytes).map_err(|e| format!("{name}: {e}"))?;
+        return Ok(super::Import {
+            set: vec![("data".into(), "file".into()), ("d".into(), "3".into())],
+            keep_file: true,
+        });
+    }
     let text = std::str::from_utf8(bytes)
-        .map_err(|_| format!("{name}: not a CSV of points (images: use the sample image)"))?;
+        .map_err(|_| format!("{name}: neither a CSV of points nor a PNG, JPEG or other image"))?;
     let pts = data::points_from_csv(text).map_err(|e| format!("{name}: {e}"))?;
     if pts.cols != 2 {
         return Err(format!(
@@ -203,7 +211,7 @@ impl Problem {
         let source = p.choice("data");
         let w = match source {
             "drawn" => data::drawn(p.floats("pts")),
-            "image" => data::image_sample(&mut rng, &data::sample_image(), p.usize("m")),
+            "image" | "file" => data::image_sample(&mut rng, &chosen_image(p)?.image, p.usize("m")),
             _ => {
                 let mut w = data::mixture(&mut rng, p.usize("m"), d, p.usize("blobs"));
                 if d == 2 {
@@ -593,12 +601,51 @@ fn quantised(w: &Mat<f64>, centres: &Mat<f32>, attention: &Mat<f32>) -> (Vec<u8>
     (soft, hard, se_soft / n, se_hard / n)
 }
 
+/// The image a link clusters: the visitor's (`data=file`) or the shipped sample.
+pub struct ChosenImage {
+    pub image: RgbImage,
+    /// Where it comes from (the figure's credit line).
+    pub credit: String,
+}
+
+/// The visitor's image for `data=file` (handed to each worker by the page, read from `--data`
+/// by the CLI), else the sample image.
+pub fn chosen_image(p: &Params) -> Result<ChosenImage, RunError> {
+    image_of(p, crate::data::user_file())
+}
+
+fn image_of(p: &Params, file: Option<crate::data::UserFile>) -> Result<ChosenImage, RunError> {
+    if p.choice("data") != "file" {
+        return Ok(ChosenImage { image: data::sample_image(), credit: data::SAMPLE_CREDIT.into() });
+    }
+    let file = file.ok_or_else(|| {
+        RunError::Invalid(
+            "data=file: this link uses an image that stays on the machine that loaded it; load one here with \"Load data…\" (PNG, JPEG, …), or choose another data set".into(),
+        )
+    })?;
+    let (image, note) =
+        data::read_png(&file.bytes).map_err(|e| RunError::Invalid(format!("{}: {e}", file.name)))?;
+    let mut credit =
+        format!("your image {} ({}×{}, read on this machine)", file.name, image.width, image.height);
+    if let Some(n) = note {
+        credit = format!("{credit}; {n}");
+    }
+    Ok(ChosenImage { image, credit })
+}
+
 /// Temperatures of the image strip, hot to cold.
 pub const IMAGE_TAUS: [f64; 6] = [0.3, 0.1, 0.03, 0.01, 0.003, 0.001];
 
-/// The `image` part: colour quantisation of the sample image at the chosen τ and along
+/// The `image` part: colour quantisation of the chosen image at the chosen τ and along
 /// [`IMAGE_TAUS`].
-async fn image(p: &Params, img: &RgbImage, compute: &Compute, progress: &mut dyn Progress, out: &mut Output) {
+async fn image(
+    p: &Params,
+    chosen: &ChosenImage,
+    compute: &Compute,
+    progress: &mut dyn Progress,
+    out: &mut Output,
+) {
+    let img = &chosen.image;
     let w = img.points();
     let k = p.usize("ik").min(w.rows);
     let c0 = data::initial_centres(&mut seeded(p.seed(), 3), &w, k);
@@ -636,7 +683,7 @@ async fn image(p: &Params, img: &RgbImage, compute: &Compute, progress: &mut dyn
     out.merge(json!({ "image": {
         "width": img.width,
         "height": img.height,
-        "credit": data::SAMPLE_CREDIT,
+        "credit": chosen.credit,
         "original": img.rgb,
         "k": k,
         "eps": eps,
@@ -759,7 +806,7 @@ async fn run_parts(
         }
     }
     if has("image") {
-        image(p, &data::sample_image(), compute, progress, &mut out).await;
+        image(p, &chosen_image(p)?, compute, progress, &mut out).await;
     }
     if has("quantize") {
         quantize_part(p, progress, &mut out);
@@ -772,6 +819,40 @@ mod tests {
     use super::*;
     use crate::api::run_query_cpu;
     use crate::labs::NoProgress;
+
+    #[test]
+    fn a_visitors_image_is_clustered_and_quantised_and_stays_local() {
+        // A 2×1 PNG: one red pixel, one blue.
+        let mut png = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut png, 2, 1);
+            enc.set_color(png::ColorType::Rgb);
+            let mut wr = enc.write_header().expect("header");
+            wr.write_image_data(&[255, 0, 0, 0, 0, 255]).expect("data");
+        }
+        let state = crate::api::from_query("lab=softkmeans").state().expect("softkmeans");
+        let imported = import_file(&state.params, "two.png", &png).expect("a PNG imports");
+        assert!(imported.keep_file, "the image stays on the machine: the link cannot carry it");
+        assert!(imported.set.contains(&("data".into(), "file".into())));
+        let p = crate::api::from_query("lab=softkmeans&data=file&m=2&k=2").state().expect("valid").params;
+        assert_eq!(p.int("d"), 3);
+        // Without the file, a clear message (a shared link whose image stayed behind).
+        let err = image_of(&p, None).err().expect("no file, no image");
+        assert!(format!("{err}").contains("Load data"), "{err}");
+        let file = crate::data::UserFile { name: "two.png".into(), bytes: std::sync::Arc::new(png) };
+        let chosen = image_of(&p, Some(file)).expect("decodes");
+        assert_eq!((chosen.image.width, chosen.image.height), (2, 1));
+        assert_eq!(chosen.image.rgb, vec![255, 0, 0, 0, 0, 255]);
+        assert!(chosen.credit.contains("two.png"));
+        // Sample image otherwise.
+        let sample = image_of(&crate::api::from_query("lab=softkmeans").state().expect("ok").params, None);
+        assert_eq!(sample.expect("sample").image.width, 96);
+        // Neither an image nor a CSV.
+        assert!(
+            import_file(&state.params, "x.bin", &[0xff, 0xd8, 0xff, 0x00])
+                .is_err_and(|e| e.contains("neither"))
+        );
+    }
 
     fn json_of(q: &str, parts: &[&str]) -> serde_json::Map<String, Json> {
         run_query_cpu(&format!("lab=softkmeans&{q}"), parts, &mut NoProgress).expect("runs").output.json

@@ -21,9 +21,9 @@ pub const PARAMS: &[ParamSpec] = &[
     ParamSpec {
         key: "data",
         label: "Points",
-        help: "mixture: m points from a seeded Gaussian mixture (plus any clicked points when d = 2); drawn: only the points you click into the plot; image: m random pixels of the sample image as RGB points (d = 3).",
+        help: "mixture: m points from a seeded Gaussian mixture (plus any clicked points when d = 2); drawn: only the points you click into the plot; image: m random pixels of the sample image as RGB points (d = 3); file: the same from your own image (Load data…: PNG, JPEG, …; read on this machine, never uploaded), which the colour quantisation then uses too.",
         group: "Points",
-        kind: Kind::Choice { options: &["mixture", "drawn", "image"] },
+        kind: Kind::Choice { options: &["mixture", "drawn", "image", "file"] },
         default: Value::Choice("mixture"),
     },
     int(
@@ -173,7 +173,7 @@ pub fn effective_m(p: &Params) -> usize {
     let clicked = p.floats("pts").len() / 2;
     match p.choice("data") {
         "drawn" => clicked,
-        "image" => p.usize("m"),
+        "image" | "file" => p.usize("m"),
         _ => p.usize("m") + if p.int("d") == 2 { clicked } else { 0 },
     }
 }
@@ -188,7 +188,7 @@ pub fn check(p: &mut Params, notices: &mut Vec<Notice>) {
     let data = p.choice("data");
     let want_d = match data {
         "drawn" => Some(2),
-        "image" => Some(3),
+        "image" | "file" => Some(3),
         _ => None,
     };
     if let Some(d) = want_d

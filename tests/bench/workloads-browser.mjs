@@ -1,0 +1,98 @@
+// Browser columns of the lab benchmarks: the same workloads as the native benches, run by the
+// page's wasm core in headless Chromium (one core; the CPU path, or with `gpu` the WebGPU
+// adapter — SwiftShader here — after the page's self-check). Prints one JSON line per
+// measurement, in the shape the lab's bench script merges into its table. Not a test.
+// Needs `trunk build --release` first (dist/).
+//
+//   node tests/bench/workloads-browser.mjs khopfield [quick] [gpu]   # crate/benches/khopfield.sh
+//   node tests/bench/workloads-browser.mjs softkmeans [quick] [gpu]  # crate/benches/softkmeans.sh
+//   node tests/bench/workloads-browser.mjs elcd [quick]              # crate/benches/elcd.sh
+//   node tests/bench/workloads-browser.mjs hhd [gpu]                 # crate/benches/hhd.py
+//
+// khopfield, softkmeans and elcd call `hp.bench_workload` (crate/src/web/bench.rs), which runs
+// `hopfield_playground::benchwork` — the code the native benches time. hhd times the lab's own
+// parts through `hp.run`, as the native column times `hopfield run … --part`.
+import { serve, browser, open } from '../e2e/harness.mjs';
+
+const [what, ...flags] = process.argv.slice(2);
+const quick = flags.includes('quick');
+const gpu = flags.includes('gpu');
+const backends = gpu ? ['cpu', 'gpu'] : ['cpu'];
+const label = (b) => (b === 'gpu' ? 'browser-webgpu' : 'browser-cpu');
+
+const srv = await serve();
+const ctx = await browser({ webgpu: gpu });
+const emit = (row) => console.log(JSON.stringify(row));
+try {
+  const { page } = await open(ctx, srv.base, '');
+  const agent = await page.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent);
+  console.error(`browser: headless ${agent}`);
+  // MNIST, as the page's worker hands it over the first time a run asks for it.
+  await page.evaluate(async () => {
+    const res = await fetch(`assets/${window.hp.asset_file('mnist')}`);
+    window.hp.provide_asset('mnist', new Uint8Array(await res.arrayBuffer()));
+  });
+  const workload = (name, args, backend) =>
+    page.evaluate(async ([n, a, b]) => JSON.parse(await window.hp.bench_workload(n, JSON.stringify(a), b)), [name, args, backend]);
+
+  if (what === 'khopfield') {
+    const [memories, probes] = quick ? [2000, 100] : [10000, 1000];
+    for (const similarity of ['dot', 'neg_manhattan']) {
+      for (const b of backends) {
+        const r = await workload('khopfield', { memories, probes, similarity }, b);
+        console.error(`${label(b)} ${similarity}: ${r.backend}`);
+        emit({
+          impl: label(b), similarity, probes, memories, sims_s: r.sims_s, ksoftmax_s: r.ksoftmax_s,
+          outputs_s: r.outputs_s, total_s: r.total_s, output_sum: r.output_sum, retrieved: r.retrieved,
+        });
+      }
+    }
+  } else if (what === 'softkmeans') {
+    const m = quick ? 100000 : 1000000;
+    for (const d of [1, 3]) {
+      for (const b of backends) {
+        // SwiftShader runs the m-long weighted sums on few threads: m = 10⁵ and one repetition,
+        // as the native bench does on lavapipe.
+        const soft = b === 'gpu';
+        const mm = soft ? Math.min(m, 100000) : m;
+        const r = await workload('softkmeans', { m: mm, d, k: 16, extra: soft ? 1 : 4, reps: soft ? 1 : 3 }, b);
+        console.error(`${label(b)} d=${d}: ${r.backend}`);
+        emit({ bench: 'iteration', impl: b === 'gpu' ? 'browser-webgpu-f32' : 'browser-cpu-f64-1t', m: mm, k: 16, d, seconds: r.seconds });
+      }
+    }
+  } else if (what === 'elcd') {
+    const steps = quick ? 300 : 2000;
+    for (const model of ['elcd', 'elcd_diffeo', 'mlp']) {
+      const r = await workload('elcd', { model, steps, reps: 3 }, 'cpu');
+      emit({ impl: 'browser-cpu', model, steps, seconds: r.seconds, steps_per_second: steps / r.seconds });
+    }
+  } else if (what === 'hhd') {
+    // The queries of crate/benches/hhd.py.
+    const cases = [
+      ['hhd', 'v=1&lab=hhd&seed=42&data=mnist&classes=&samples=1000&c_min=10&d_max=50&delta=0.1&removal=on&mode=sync&steps=100'],
+      ['table1', 'v=1&lab=hhd&seed=42&data=mnist&classes=&t1_subsets=25&t1_size=150&t1_ninit=4&c_min=1&d_max=50&delta=0.1&removal=on'],
+    ];
+    for (const [part, query] of cases) {
+      for (const b of backends) {
+        const q = b === 'gpu' ? `${query}&backend=gpu` : query;
+        const out = await page.evaluate(async ([qq, p, hint]) => {
+          const ts = [];
+          let r;
+          for (let i = 0; i < 2; i++) {
+            const t = performance.now();
+            r = JSON.parse(await window.hp.run(qq, p, undefined, hint));
+            ts.push((performance.now() - t) / 1000);
+          }
+          return { seconds: Math.min(...ts), metrics: r.hhd_metrics ?? null, backend: window.hp.compute_used()?.description ?? '' };
+        }, [q, part, b === 'gpu' ? undefined : 'cpu:benchmark']);
+        console.error(`${label(b)} ${part}: ${out.backend}`);
+        emit({ impl: label(b), part, seconds: out.seconds, metrics: out.metrics });
+      }
+    }
+  } else {
+    throw new Error(`usage: workloads-browser.mjs khopfield|softkmeans|elcd|hhd [quick] [gpu]`);
+  }
+} finally {
+  await ctx.close();
+  srv.server.close();
+}
