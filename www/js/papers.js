@@ -16,7 +16,7 @@ export function paperLinks(el, papers, labId) {
   const mine = papers.filter((p) => p.labs.includes(labId));
   if (!mine.length) return null;
   return el('p', { class: 'paper-links' }, 'Reproduces: ',
-    mine.map((p, i) => [i ? ' · ' : '', el('a', { href: `?paper=${p.id}`, 'data-paper': p.id }, p.title)]));
+    mine.flatMap((p, i) => [i ? ' · ' : '', el('a', { href: `?paper=${p.id}`, 'data-paper': p.id }, p.title)]));
 }
 
 /**
@@ -30,7 +30,7 @@ export async function renderPaper({ hp, el, compute, root, id, papers, alive }) 
     root.replaceChildren(el('section', { class: 'panel paper' },
       el('h1', {}, 'No such paper'),
       el('p', {}, `There is no paper called “${id}”. The papers: `,
-        papers.map((p, i) => [i ? ', ' : '', el('a', { href: `?paper=${p.id}` }, p.id)])),
+        papers.flatMap((p, i) => [i ? ', ' : '', el('a', { href: `?paper=${p.id}` }, p.id)])),
       el('p', {}, el('a', { href: './', 'data-nav': 'home' }, '← All labs'))));
     return;
   }
