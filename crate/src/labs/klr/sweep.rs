@@ -88,6 +88,34 @@ pub fn shard_cells(costs: &[f64], shard: usize, shards: usize) -> Vec<usize> {
         .collect()
 }
 
+/// Refinement level of cell `index`: 0 on a coarse sub-grid of about 6 × 6 cells spread
+/// over the whole grid, 1 on the sub-grid of half that spacing, 2 elsewhere.
+pub fn preview_level(grid: &Grid, index: usize) -> u8 {
+    let (ig, il) = grid.coords(index);
+    let side = grid.gammas.len().max(grid.loads.len());
+    let coarse = ((side as f64 / 6.0).round() as usize).max(1);
+    let half = (coarse / 2).max(1);
+    if ig % coarse == 0 && il % coarse == 0 {
+        0
+    } else if ig % half == 0 && il % half == 0 {
+        1
+    } else {
+        2
+    }
+}
+
+/// `cells` (a shard's) in the order that shows the whole figure first and then refines it:
+/// the coarse sub-grid, then the finer one, each cheapest first, then the rest most expensive
+/// first (so that threads finish together). Which shard owns a cell does not change.
+pub fn preview_order(mut cells: Vec<usize>, costs: &[f64], grid: &Grid) -> Vec<usize> {
+    cells.sort_by(|&a, &b| {
+        let (la, lb) = (preview_level(grid, a), preview_level(grid, b));
+        let by_cost = if la < 2 { costs[a].total_cmp(&costs[b]) } else { costs[b].total_cmp(&costs[a]) };
+        la.cmp(&lb).then(by_cost).then(a.cmp(&b))
+    });
+    cells
+}
+
 /// Progress of a run of cells in cost units, and each finished cell as a partial result
 /// `{key: json}`.
 struct Reports {
@@ -310,7 +338,8 @@ pub async fn sweep(
     progress: &mut dyn Progress,
 ) -> Result<SweepOut, RunError> {
     let shared = Shared::new(base.seed, 0, base.n, grid.max_p());
-    let order = shard_cells(&cell_costs(base, grid), shard, shards);
+    let costs = cell_costs(base, grid);
+    let order = preview_order(shard_cells(&costs, shard, shards), &costs, grid);
     let cost = |c: usize| cell_cost(base, grid, c);
     let to_json = |_: usize, cell: &Cell| serde_json::to_value(cell).unwrap_or(Json::Null);
     let cells = if compute.uses_gpu() {
@@ -630,6 +659,27 @@ mod tests {
         let (ca, cb): (f64, f64) = (a.iter().map(|&i| costs[i]).sum(), b.iter().map(|&i| costs[i]).sum());
         assert!((ca - cb).abs() / (ca + cb) < 0.01, "{ca} vs {cb}");
         assert_eq!(shard_cells(&costs, 0, 1).len(), 900);
+    }
+
+    #[test]
+    fn the_preview_order_covers_the_grid_coarsely_first() {
+        let grid = Grid::new(100, spaced(0.001, 1.0, 30, true), spaced(0.2, 6.0, 30, false));
+        let costs: Vec<f64> = (0..900).map(|i| grid.patterns[grid.coords(i).1] as f64).collect();
+        let order = preview_order((0..900).collect(), &costs, &grid);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..900).collect::<Vec<_>>(), "a permutation");
+        // The first 36 cells are a 6 × 6 sub-grid spanning both axes (every 5th row and column).
+        let first: Vec<(usize, usize)> = order[..36].iter().map(|&c| grid.coords(c)).collect();
+        assert!(first.iter().all(|&(g, l)| g % 5 == 0 && l % 5 == 0));
+        assert_eq!(first.iter().map(|c| c.1).max(), Some(25));
+        assert_eq!(first.iter().map(|c| c.0).max(), Some(25));
+        // Cheapest first within the coarse pass; the last pass starts with the most expensive.
+        assert!(order[..36].windows(2).all(|w| costs[w[0]] <= costs[w[1]]));
+        let last = order.iter().position(|&c| preview_level(&grid, c) == 2).expect("a last pass");
+        assert_eq!(costs[order[last]], 600.0);
+        // The levels never go back.
+        assert!(order.windows(2).all(|w| preview_level(&grid, w[0]) <= preview_level(&grid, w[1])));
     }
 
     /// Threads, shards and order never change a cell: the union of the shards equals
