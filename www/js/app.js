@@ -338,7 +338,12 @@ function runPart(name) {
   const callbacks = {
     onProgress: (done, total) => {
       bar.max = total; bar.value = done;
-      count.textContent = `${done} of ${total}`;
+      // Progress in the part's own units (cells, trials, or estimated work), and the time
+      // left extrapolated from the rate so far once there is a rate to speak of.
+      const secs = (performance.now() - started) / 1000;
+      const left = done > 0 && done < total && secs > 3 ? (secs * (total - done)) / done : null;
+      count.textContent = `${Math.floor((100 * done) / Math.max(total, 1))}%`
+        + (left === null ? '' : ` · about ${left < 90 ? `${Math.ceil(left)} s` : `${Math.round(left / 60)} min`} left`);
       view?.progress(name, done, total);
     },
     onPartial: (piece) => view?.piece(name, piece),
