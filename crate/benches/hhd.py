@@ -81,7 +81,10 @@ def main():
         out = subprocess.run(["node", "tests/bench/workloads-browser.mjs", "hhd", "gpu"], check=True, capture_output=True, text=True).stdout
         for line in out.splitlines():
             r = json.loads(line)
-            browser[(r["impl"], r["part"])] = r["seconds"]
+            if "seconds" in r:
+                browser[(r["impl"], r["part"])] = r["seconds"]
+            else:
+                print(f"browser {r['impl']} {r['part']}: {r.get('error')}", file=sys.stderr)
     else:
         print("no dist/ (trunk build --release) or NOBROWSER set: no browser columns", file=sys.stderr)
 

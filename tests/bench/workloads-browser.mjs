@@ -24,14 +24,20 @@ const srv = await serve();
 const ctx = await browser({ webgpu: gpu });
 const emit = (row) => console.log(JSON.stringify(row));
 try {
-  const { page } = await open(ctx, srv.base, '');
+  // A page with its own wasm instance, MNIST handed over as the page's worker does the first
+  // time a run asks for it. (A wasm instance opens its GPU once: the first run's backend
+  // sticks, so the lab runs of each backend get a fresh page.)
+  const fresh = async () => {
+    const { page: pg } = await open(ctx, srv.base, '');
+    await pg.evaluate(async () => {
+      const res = await fetch(`assets/${window.hp.asset_file('mnist')}`);
+      window.hp.provide_asset('mnist', new Uint8Array(await res.arrayBuffer()));
+    });
+    return pg;
+  };
+  const page = await fresh();
   const agent = await page.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent);
   console.error(`browser: headless ${agent}`);
-  // MNIST, as the page's worker hands it over the first time a run asks for it.
-  await page.evaluate(async () => {
-    const res = await fetch(`assets/${window.hp.asset_file('mnist')}`);
-    window.hp.provide_asset('mnist', new Uint8Array(await res.arrayBuffer()));
-  });
   const workload = (name, args, backend) =>
     page.evaluate(async ([n, a, b]) => JSON.parse(await window.hp.bench_workload(n, JSON.stringify(a), b)), [name, args, backend]);
 
@@ -72,10 +78,11 @@ try {
       ['hhd', 'v=1&lab=hhd&seed=42&data=mnist&classes=&samples=1000&c_min=10&d_max=50&delta=0.1&removal=on&mode=sync&steps=100'],
       ['table1', 'v=1&lab=hhd&seed=42&data=mnist&classes=&t1_subsets=25&t1_size=150&t1_ninit=4&c_min=1&d_max=50&delta=0.1&removal=on'],
     ];
-    for (const [part, query] of cases) {
-      for (const b of backends) {
+    for (const b of backends) {
+      let pg = await fresh();
+      for (const [part, query] of cases) {
         const q = b === 'gpu' ? `${query}&backend=gpu` : query;
-        const out = await page.evaluate(async ([qq, p, hint]) => {
+        const out = await pg.evaluate(async ([qq, p, hint]) => {
           const ts = [];
           let r;
           for (let i = 0; i < 2; i++) {
@@ -84,10 +91,20 @@ try {
             ts.push((performance.now() - t) / 1000);
           }
           return { seconds: Math.min(...ts), metrics: r.hhd_metrics ?? null, backend: window.hp.compute_used()?.description ?? '' };
-        }, [q, part, b === 'gpu' ? undefined : 'cpu:benchmark']);
+        }, [q, part, b === 'gpu' ? undefined : 'cpu:benchmark']).catch((err) => ({ error: String(err.message || err).split('\n')[0] }));
+        if (out.error) {
+          // A crashed tab (seen with backend=gpu on SwiftShader) is reported, and the next
+          // case gets a fresh page.
+          console.error(`${label(b)} ${part}: failed: ${out.error}`);
+          emit({ impl: label(b), part, error: out.error });
+          await pg.close().catch(() => {});
+          pg = await fresh();
+          continue;
+        }
         console.error(`${label(b)} ${part}: ${out.backend}`);
         emit({ impl: label(b), part, seconds: out.seconds, metrics: out.metrics });
       }
+      await pg.close();
     }
   } else {
     throw new Error(`usage: workloads-browser.mjs khopfield|softkmeans|elcd|hhd [quick] [gpu]`);
