@@ -155,3 +155,19 @@ test('offline: after one visit a lab loads and runs with the network off; a new 
     local.server.close();
   }
 });
+
+test('phone (390×844): each lab\'s first figure starts in the first screen; the page is no wider than the screen', async () => {
+  const shots = await mkdtemp(join(tmpdir(), 'hp-phone-'));
+  const page = await ctx.newPage();
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const id of LABS) {
+    await page.goto(srv.base + route(id));
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+    await firstResult(page);
+    const box = await (await page.$('[data-figure] canvas')).boundingBox();
+    await page.screenshot({ path: join(shots, `${id}.png`) });
+    assert.ok(box.y < 844, `${id}: the first figure's canvas starts ${Math.round(box.y)} px down, inside the first screen (${shots}/${id}.png)`);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), `${id}: the page does not scroll sideways`);
+  }
+  await page.close();
+});
