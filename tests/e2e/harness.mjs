@@ -16,15 +16,18 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 
 /**
  * Serve dist/ on 127.0.0.1 (a free port). `extra` maps URL prefixes to other folders
- * (the benchmark serves TensorFlow.js from node_modules this way).
+ * (the benchmark serves TensorFlow.js from node_modules this way). `down(true)` makes the
+ * server drop every connection unanswered (a network that is off) until `down(false)`.
  */
 export async function serve({ extra = {} } = {}) {
+  let isDown = false;
   const server = createServer(async (req, res) => {
+    if (isDown) { req.socket.destroy(); return; }
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const prefix = Object.keys(extra).find((p) => path.startsWith(p));
     const root = prefix ? extra[prefix] : DIST;
     const rel = prefix ? path.slice(prefix.length) : path;
-    const file = join(root, rel.endsWith('/') ? join(rel, 'index.html') : rel);
+    const file = join(root, rel === '' || rel.endsWith('/') ? join(rel, 'index.html') : rel);
     try {
       const body = await readFile(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' });
@@ -34,7 +37,7 @@ export async function serve({ extra = {} } = {}) {
     }
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  return { server, base: `http://127.0.0.1:${server.address().port}/` };
+  return { server, base: `http://127.0.0.1:${server.address().port}/`, down: (on) => { isDown = on; if (on) server.closeIdleConnections(); } };
 }
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';

@@ -425,3 +425,14 @@ setTimeout(() => compute.status(new URLSearchParams(location.search).get('backen
 window.hp = hp; // for the console and the end-to-end tests
 load();
 document.body.dataset.ready = '1';
+
+// Offline: the service worker (sw.js) caches the built files once the page has loaded, so
+// later visits work with the network off. Where it cannot register (a file:// page, an
+// insecure origin), the page works as before, online only.
+function registerServiceWorker() {
+  navigator.serviceWorker.register('sw.js').then(() => { document.body.dataset.sw = '1'; }).catch(() => { document.body.dataset.sw = '0'; });
+}
+if ('serviceWorker' in navigator && window.isSecureContext) {
+  if (document.readyState === 'complete') registerServiceWorker();
+  else window.addEventListener('load', registerServiceWorker, { once: true });
+}

@@ -238,7 +238,7 @@ export function mountLab(root, lab, query, ctx) {
     // What the plot draws after a live region goes on a transparent canvas above the live layers.
     const above = (scene.live || []).filter((r) => LIVE[r.kind]).flatMap((r) => r.above || []);
     if (above.length && !p.above) {
-      p.above = el('canvas', { class: 'live-above', style: 'position:absolute;pointer-events:none' });
+      p.above = el('canvas', { class: 'live-above' });
       p.section.querySelector('.figure-wrap').append(p.above);
     }
     if (p.above) {

@@ -6,7 +6,7 @@
 
 export default {
   create({ wrap, bar, hp, el, backend, query }) {
-    const canvas = el('canvas', { class: 'live-particles', 'data-particles': '1', style: 'position:absolute;pointer-events:none', hidden: true });
+    const canvas = el('canvas', { class: 'live-particles', 'data-particles': '1', hidden: true });
     wrap.append(canvas);
     const play = el('button', { 'data-role': 'particles-play' }, '❚❚ Pause');
     const restart = el('button', { title: 'Respawn every particle (stopped ones included)' }, '⟲ Restart particles');

@@ -1,0 +1,173 @@
+// Hardening (issue 18), the page's side: the strict Content-Security-Policy of index.html holds
+// on every route with no violation; axe-core finds no serious or critical accessibility
+// violation; after one visit the site works with the network off (service worker), and a new
+// build replaces the cached one; at phone size (390×844) each lab's first figure starts in the
+// first screen.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, mkdtemp, cp, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { serve, browser, open, inkedPixels, ROOT } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+// Labs whose default link takes long get a smaller one here (keys in their tables).
+const QUICK = { klr: 'cap_trials=1&cap_points=3', classic: 'cap_trials=3&cap_points=4' };
+const route = (id) => `?v=1&lab=${id}${QUICK[id] ? `&${QUICK[id]}` : ''}`;
+
+// Every violation of the page's policy, as the document reports it (the listener is added by
+// the test driver, which the policy does not govern).
+function watchCsp(ctx) {
+  return ctx.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`));
+  });
+}
+const violations = (page) => page.evaluate(() => window.__csp);
+/** Resolves once the first part of the lab has run (its figures drawn). */
+const firstResult = (page) => page.waitForFunction(() => Object.keys(document.body.dataset).some((k) => k.startsWith('ran')), null, { timeout: 120000 });
+
+/** axe-core's serious and critical violations on the page as it is, one line each. */
+async function axe(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.join(', ')}`);
+}
+
+let srv, ctx, LABS;
+before(async () => {
+  srv = await serve();
+  ctx = await browser();
+  await watchCsp(ctx);
+  const { page } = await open(ctx, srv.base, '');
+  LABS = JSON.parse(await page.evaluate(() => window.hp.labs())).filter((l) => l.built).map((l) => l.id);
+  await page.close();
+});
+after(async () => { await ctx?.close(); srv?.server.close(); });
+
+test('the CSP of index.html is strict, and in force: inline script, eval and inline style are refused', async () => {
+  const { page, errors } = await open(ctx, srv.base, '');
+  const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
+  const dir = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k, v]));
+  assert.deepEqual(dir['default-src'], ["'self'"]);
+  assert.deepEqual(dir['script-src'], ["'self'", "'wasm-unsafe-eval'"], 'scripts only from the site; WebAssembly may compile');
+  assert.deepEqual(dir['style-src'], ["'self'"], 'no inline style');
+  assert.deepEqual(dir['connect-src'], ["'self'"]);
+  assert.deepEqual(dir['worker-src'], ["'self'"]);
+  assert.deepEqual(dir['img-src'], ["'self'", 'data:', 'blob:']);
+  assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'|\*/);
+  assert.equal(await page.$$eval('script:not([src])', (s) => s.length), 0, 'no inline script in the page');
+  assert.deepEqual(await violations(page), [], 'the landing page loads with no violation');
+  // The policy is in force: what it forbids does not run, and is reported.
+  await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__inlineRan = true';
+    document.head.append(s);
+    setTimeout('window.__evalRan = true', 0); // a string is eval'd
+    document.body.setAttribute('style', 'outline: 3px solid red');
+  });
+  await page.waitForFunction(() => window.__csp.length >= 3);
+  assert.equal(await page.evaluate(() => window.__inlineRan), undefined, 'the inline script did not run');
+  assert.equal(await page.evaluate(() => window.__evalRan), undefined, 'the string timer did not run');
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.body).outlineStyle), 'solid', 'the inline style did not apply');
+  const seen = (await violations(page)).join('\n');
+  for (const d of ['script-src-elem', 'script-src', 'style-src-attr']) assert.match(seen, new RegExp(`^${d} `, 'm'), `a ${d} violation was reported`);
+  assert.ok(errors.some((e) => /Content Security Policy/.test(e)), 'the console names the policy');
+  await page.close();
+});
+
+test('the landing page: no serious or critical accessibility violation (axe-core)', async () => {
+  const { page, errors } = await open(ctx, srv.base, '');
+  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await violations(page), []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('every lab runs under the CSP with no violation and no console error; axe finds no serious or critical violation', async () => {
+  assert.ok(LABS.length >= 1);
+  for (const id of LABS) {
+    const { page, errors } = await open(ctx, srv.base, route(id));
+    await firstResult(page);
+    const first = await page.$eval('[data-figure]', (f) => f.dataset.figure);
+    await page.waitForFunction((f) => !document.querySelector(`[data-figure="${f}"]`).classList.contains('busy'), first, { timeout: 120000 });
+    assert.ok((await inkedPixels(page, `[data-figure="${first}"] canvas`)) > 100, `${id}: the first figure is drawn`);
+    assert.deepEqual(await violations(page), [], `${id}: no CSP violation`);
+    assert.deepEqual(await axe(page), [], `${id}: no serious or critical axe violation`);
+    assert.deepEqual(errors, [], `${id}: no console error`);
+    await page.close();
+  }
+});
+
+test('offline: after one visit a lab loads and runs with the network off; a new build replaces the cached one', async () => {
+  // A copy of dist/, so that the test can publish a "new build" (its own sw.js) on the same origin.
+  const site = await mkdtemp(join(tmpdir(), 'hp-site-'));
+  await cp(join(ROOT, 'dist'), site, { recursive: true });
+  const local = await serve({ extra: { '/': site } });
+  const octx = await browser();
+  try {
+    const { page, errors } = await open(octx, local.base, route('classic'));
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const sw = await readFile(join(site, 'sw.js'), 'utf8');
+    const build = /^const BUILD = "([0-9a-f]{16})";$/m.exec(sw)?.[1];
+    assert.ok(build, 'the build wrote its id into sw.js');
+    assert.deepEqual(await page.evaluate(() => caches.keys()), [`hopfield-playground-${build}`]);
+    await firstResult(page);
+
+    // The network goes off: the browser is offline and the server answers nothing.
+    local.down(true);
+    await octx.setOffline(true);
+    const before = await page.evaluate(() => navigator.onLine);
+    assert.equal(before, false);
+    for (const id of ['classic', LABS.find((l) => l !== 'classic') ?? 'classic']) {
+      await page.goto(local.base + route(id));
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+      await firstResult(page);
+      const first = await page.$eval('[data-figure]', (f) => f.dataset.figure);
+      await page.waitForFunction((f) => !document.querySelector(`[data-figure="${f}"]`).classList.contains('busy'), first, { timeout: 120000 });
+      assert.ok((await inkedPixels(page, `[data-figure="${first}"] canvas`)) > 100, `${id} offline: the first figure is drawn`);
+      assert.equal(await page.isVisible(`[data-figure="${first}"] .panel-error`), false, `${id} offline: no error`);
+    }
+    assert.deepEqual(errors, [], 'offline: no console error');
+
+    // Back online, a new build (its sw.js differs): its cache replaces the old one.
+    await octx.setOffline(false);
+    local.down(false);
+    await writeFile(join(site, 'sw.js'), sw.replace(/^const BUILD = .*$/m, 'const BUILD = "0123456789abcdef";'));
+    await page.goto(local.base + route('classic'));
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
+    let keys;
+    for (let i = 0; i < 240; i++) {
+      keys = await page.evaluate(() => caches.keys());
+      if (keys.join() === 'hopfield-playground-0123456789abcdef') break;
+      await page.waitForTimeout(250);
+    }
+    assert.deepEqual(keys, ['hopfield-playground-0123456789abcdef'], 'the new build\'s cache replaced the old one');
+  } finally {
+    await octx.close();
+    local.server.close();
+  }
+});
+
+test('phone (390×844): each lab\'s first figure starts in the first screen; the page is no wider than the screen', async () => {
+  const shots = await mkdtemp(join(tmpdir(), 'hp-phone-'));
+  const page = await ctx.newPage();
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const id of LABS) {
+    await page.goto(srv.base + route(id));
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+    await firstResult(page);
+    const box = await (await page.$('[data-figure] canvas')).boundingBox();
+    await page.screenshot({ path: join(shots, `${id}.png`) });
+    assert.ok(box.y < 844, `${id}: the first figure's canvas starts ${Math.round(box.y)} px down, inside the first screen (${shots}/${id}.png)`);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), `${id}: the page does not scroll sideways`);
+  }
+  await page.close();
+});
