@@ -118,6 +118,9 @@ test('offline: after one visit a lab loads and runs with the network off; a new 
     const build = /^const BUILD = "([0-9a-f]{16})";$/m.exec(sw)?.[1];
     assert.ok(build, 'the build wrote its id into sw.js');
     assert.deepEqual(await page.evaluate(() => caches.keys()), [`hopfield-playground-${build}`]);
+    const cached = await page.evaluate(async () => (await (await caches.open((await caches.keys())[0])).keys()).map((r) => new URL(r.url).pathname));
+    assert.ok(cached.some((p) => p.endsWith('.wasm')), 'the wasm core is cached on the first visit');
+    assert.ok(!cached.some((p) => p.endsWith('mnist10k.bin')), 'MNIST (7.9 MB) is not precached: it is cached when a lab first fetches it');
     await firstResult(page);
 
     // The network goes off: the browser is offline and the server answers nothing.
