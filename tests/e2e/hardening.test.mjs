@@ -1,7 +1,7 @@
 // Hardening (issue 18), the page's side: the strict Content-Security-Policy of index.html holds
 // on every route with no violation; axe-core finds no serious or critical accessibility
 // violation; after one visit the site works with the network off (service worker), and a new
-// build replaces the cached one; at phone size (390×844) each lab's first figure starts in the
+// build replaces the cached one; every figure's data table (its text alternative) opens; at phone size (390×844) each lab's first figure starts in the
 // first screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,6 +97,10 @@ test('every lab runs under the CSP with no violation and no console error; axe f
     const first = await page.$eval('[data-figure]', (f) => f.dataset.figure);
     await page.waitForFunction((f) => !document.querySelector(`[data-figure="${f}"]`).classList.contains('busy'), first, { timeout: 120000 });
     assert.ok((await inkedPixels(page, `[data-figure="${first}"] canvas`)) > 100, `${id}: the first figure is drawn`);
+    // Its text alternative: the data table (the CSV export) opens under it.
+    await page.click(`[data-figure="${first}"] details.data-table summary`);
+    const cells = await page.$$eval(`[data-figure="${first}"] details.data-table tbody tr:first-child td`, (tds) => tds.map((t) => t.textContent));
+    assert.ok(cells.length > 0 && cells.some((c) => c !== ''), `${id}: the first figure's data table has rows`);
     assert.deepEqual(await violations(page), [], `${id}: no CSP violation`);
     assert.deepEqual(await axe(page), [], `${id}: no serious or critical axe violation`);
     assert.deepEqual(errors, [], `${id}: no console error`);

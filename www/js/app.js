@@ -399,6 +399,7 @@ function showCompute(st, source) {
   const fromRun = source === 'run' && computeStatus && !computeStatus.fromRun;
   if (st && !fromRun) computeStatus = source === 'run' ? { ...st, fromRun: true } : st;
   const fallbacks = st?.fallbacks || [];
+  if (compute.gpuStatus?.lost && computeStatus && !computeStatus.lost) computeStatus = { ...compute.gpuStatus };
   st = computeStatus;
   const line = $('#backend-status');
   if (!st) { line.textContent = 'Compute: starting…'; return; }
@@ -423,6 +424,8 @@ setTimeout(() => compute.status(new URLSearchParams(location.search).get('backen
   $('#backend-status').textContent = `Compute: CPU — the compute worker failed to start (${err.message})`;
 }), 300);
 window.hp = hp; // for the console and the end-to-end tests
+// The browser tests' simulated GPU loss: every later run first destroys its worker's device.
+window.hpDebug = { loseGpu() { compute.debugLoseGpu = true; } };
 load();
 document.body.dataset.ready = '1';
 

@@ -39,7 +39,13 @@ export class Compute {
       return;
     }
     lane.pending = null;
-    if (msg.compute) this.onCompute?.(msg.compute, 'run');
+    if (msg.compute) {
+      // A lost GPU device: the later runs, in every worker, go to the CPU.
+      if (this.gpuStatus && (msg.compute.fallbacks || []).some((f) => /GPU device was lost/.test(f))) {
+        this.gpuStatus = { ...this.gpuStatus, backend: 'cpu', lost: true, reason: 'the GPU device was lost, so runs continue on the CPU' };
+      }
+      this.onCompute?.(msg.compute, 'run');
+    }
     if (msg.error !== undefined) {
       // A panic leaves a wasm instance unusable: start the next run in a fresh worker.
       lane.worker.terminate();
@@ -72,7 +78,7 @@ export class Compute {
     const backend = new URLSearchParams(query).get('backend') || 'auto';
     return new Promise((resolve, reject) => {
       lane.pending = { id, resolve, reject, onProgress, onPartial };
-      lane.worker.postMessage({ id, query, parts, gpu: this.gpuHint(backend), userFile: this.userFile });
+      lane.worker.postMessage({ id, query, parts, gpu: this.gpuHint(backend), userFile: this.userFile, loseGpu: !!this.debugLoseGpu });
     });
   }
 
@@ -87,6 +93,7 @@ export class Compute {
   gpuHint(backend) {
     const st = this.gpuStatus;
     if (!st) return backend === 'gpu' ? '' : 'cpu:the GPU self-check is still running; later runs use the GPU once it passes';
+    if (st.lost) return `cpu:${st.reason}`;
     if (st.backend === 'gpu') return 'verified';
     if (st.software && backend === 'gpu') return '';
     return `cpu:${st.reason || 'no GPU'}`;

@@ -84,8 +84,12 @@ export function mountLab(root, lab, query, ctx) {
       el('div', { class: 'live-bar' }),
       el('div', { class: 'figure-wrap' }, canvas),
       el('div', { class: 'readout hint', 'aria-live': 'off' }),
-      el('div', { class: 'caption' }));
+      el('div', { class: 'caption' }),
+      // The figure's text alternative: its data (the CSV export) as a table, built when opened.
+      el('details', { class: 'data-table' }, el('summary', {}, 'Data table')));
     const readout = section.querySelector('.readout');
+    const details = section.querySelector('details.data-table');
+    details.addEventListener('toggle', () => { if (details.open) fillTable(def.name); });
     attach(canvas, act, (text) => { readout.textContent = text; });
     panels.set(def.name, {
       def, section, canvas,
@@ -101,6 +105,45 @@ export function mountLab(root, lab, query, ctx) {
   const about = lab.about ? el('section', { class: 'panel about' }, el('h3', {}, 'About this lab')) : null;
   if (about) about.insertAdjacentHTML('beforeend', lab.about);
   root.replaceChildren(...[presets, grid, about].filter(Boolean));
+
+  /** Parse CSV text (RFC 4180 quoting) into rows of cells. */
+  function parseCsv(text) {
+    const rows = [];
+    let row = [], cell = '', quoted = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (quoted) {
+        if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+        else if (c === '"') quoted = false;
+        else cell += c;
+      } else if (c === '"') quoted = true;
+      else if (c === ',') { row.push(cell); cell = ''; }
+      else if (c === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; }
+      else if (c !== '\r') cell += c;
+    }
+    if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+    return rows;
+  }
+
+  const TABLE_ROWS = 500;
+  /** Fill figure `name`'s open data table from its CSV (the first TABLE_ROWS rows). */
+  function fillTable(name) {
+    const p = panels.get(name);
+    const details = p?.section.querySelector('details.data-table');
+    if (!details?.open) return;
+    let rows;
+    try { rows = parseCsv(lv.csv(name)); } catch (err) {
+      details.replaceChildren(details.querySelector('summary'), el('p', { class: 'hint' }, `No data yet (${err.message}).`));
+      return;
+    }
+    const [head = [], ...body] = rows;
+    const shown = body.slice(0, TABLE_ROWS);
+    const table = el('table', {},
+      el('caption', {}, `${p.def.title}: ${body.length} row${body.length === 1 ? '' : 's'}${body.length > shown.length ? `, the first ${shown.length} shown (the CSV download has all)` : ''}`),
+      el('thead', {}, el('tr', {}, head.map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, shown.map((r) => el('tr', {}, r.map((v) => el('td', {}, v))))));
+    details.replaceChildren(details.querySelector('summary'), el('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': `${p.def.title} data` }, table));
+  }
 
   function exportFigure(name, format) {
     const base = `hopfield-${lab.id}-${name}`;
@@ -266,6 +309,7 @@ export function mountLab(root, lab, query, ctx) {
     p.canvas.setAttribute('aria-label', [fig.title, ...fig.caption].join('. '));
     p.caption.replaceChildren(...fig.caption.map((c) => el('p', {}, c)));
     controlsFor(p, fig);
+    fillTable(name);
   }
 
   function renderWhere(pred) {

@@ -5,6 +5,8 @@
 import init, * as hp from '../hopfield-playground.js';
 
 const ready = init();
+// The size of this worker's wasm memory (the responsiveness and memory benchmark reads it).
+ready.then((w) => { self.hpWasmBytes = () => w.memory.buffer.byteLength; });
 let userFileVersion = 0;
 
 async function fetchAsset(name) {
@@ -16,7 +18,7 @@ async function fetchAsset(name) {
 }
 
 self.onmessage = async (e) => {
-  const { id, query, parts, status, force, gpu, userFile } = e.data;
+  const { id, query, parts, status, force, gpu, userFile, loseGpu } = e.data;
   try {
     await ready;
     if (userFile && userFile.version !== userFileVersion) {
@@ -27,6 +29,8 @@ self.onmessage = async (e) => {
       self.postMessage({ id, ok: await hp.compute_status(!!force) });
       return;
     }
+    // The browser tests' simulated device loss (hpDebug.loseGpu() in the page).
+    if (loseGpu) await hp.debug_lose_gpu(gpu || undefined);
     const progress = (done, total, partial) =>
       self.postMessage({ id, progress: true, done, total, partial });
     let json;

@@ -172,6 +172,11 @@ pub fn compared(
     }
 }
 
+/// A lab's reduced sizes for quick runs (the `--quick` keys of the first paper it reproduces).
+pub fn quick_keys(lab: &str) -> Option<&'static str> {
+    PAPERS.iter().flat_map(|p| p.labs.iter()).find(|l| l.lab == lab).map(|l| l.quick)
+}
+
 /// The paper called `id` (case-insensitive).
 pub fn find(id: &str) -> Option<&'static Paper> {
     PAPERS.iter().find(|p| p.id.eq_ignore_ascii_case(id))

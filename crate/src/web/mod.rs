@@ -46,6 +46,8 @@ pub fn labs() -> String {
                 "figures": lab.figures(),
                 "shards": lab.runner.as_ref().and_then(|r| r.shards.as_ref()).map(|s| s.parts),
                 "import": lab.runner.as_ref().is_some_and(|r| r.import.is_some()),
+                "gpu": lab.runner.as_ref().is_some_and(|r| r.gpu),
+                "quick": crate::labs::papers::quick_keys(lab.id),
                 "sources": lab.sources.iter().map(|c| json!({
                     "text": c.text(), "bibtex": c.bibtex(), "note": c.note, "arxiv": c.arxiv,
                 })).collect::<Vec<_>>(),
@@ -86,6 +88,16 @@ pub fn papers() -> String {
 pub fn paper_compared(lab: &str, preset: &str, json: &str) -> String {
     let Ok(Json::Object(map)) = serde_json::from_str::<Json>(json) else { return "null".into() };
     crate::labs::papers::compared(lab, preset, &map).unwrap_or(Json::Null).to_string()
+}
+
+/// The lab's cost estimate of `query`, summed over its parts (the units of
+/// `LabRunner::cost`: comparable within a lab, e.g. to find its heaviest preset); 0 for a
+/// landing page or an unbuilt lab.
+#[wasm_bindgen]
+pub fn estimate_cost(query: &str) -> f64 {
+    let Some(state) = from_query(query).state() else { return 0.0 };
+    let Some(runner) = state.lab.runner.as_ref() else { return 0.0 };
+    runner.parts.iter().map(|p| (runner.cost)(&state.params, p.name)).sum()
 }
 
 /// The playground's own BibTeX entry (the Cite box adds the link that pins the numbers).
@@ -216,6 +228,13 @@ async fn shared_compute(hint: Option<&str>, force: bool) -> (Compute, Vec<check:
     let Some(gpu) = o.gpu.clone() else {
         return (Compute::cpu(o.reason.clone()), Vec::new());
     };
+    // A lost device (a driver reset, an uncaptured error) stays lost: this worker's runs go
+    // to the CPU, and each says so (the page shows it once and stops sending runs to the GPU).
+    if let Some(why) = gpu.lost() {
+        let compute = Compute::cpu(format!("the GPU device was lost ({why})"));
+        compute.fell_back("this run", &GpuError::Lost(why));
+        return (compute, o.checks.clone());
+    }
     if gpu.is_software() && !force {
         let why = format!(
             "the WebGPU adapter {} is a software renderer, slower than this CPU path (backend=gpu uses it anyway)",
@@ -278,6 +297,20 @@ pub async fn compute_status(force: Option<bool>) -> JsValue {
     let out = StatusOut { status, checks: &checks };
     out.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
         .unwrap_or(JsValue::NULL)
+}
+
+/// Open this thread's GPU (as a run with `hint` would) and destroy its device, as a driver
+/// reset would: the browser tests of the fallback to the CPU. Returns false when there is
+/// no GPU to lose.
+#[wasm_bindgen]
+pub async fn debug_lose_gpu(hint: Option<String>) -> bool {
+    match opened(hint.as_deref()).await.gpu {
+        Some(g) => {
+            g.destroy();
+            true
+        }
+        None => false,
+    }
 }
 
 thread_local! {

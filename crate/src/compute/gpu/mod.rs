@@ -341,9 +341,18 @@ impl Gpu {
         self
     }
 
-    /// Destroy the device, as a driver reset would (tests of the lost-device path).
+    /// Destroy the device, as a driver reset would (tests of the lost-device path). The
+    /// device counts as lost at once (the browser reports the loss a moment later).
     pub fn destroy(&self) {
+        if let Ok(mut l) = self.lost.lock() {
+            l.get_or_insert_with(|| "the device was destroyed".into());
+        }
         self.device.destroy();
+    }
+
+    /// Why the device is lost (or unusable after an uncaptured error), if it is.
+    pub fn lost(&self) -> Option<String> {
+        self.lost.lock().ok().and_then(|l| l.clone())
     }
 
     /// The adapter's details.
@@ -357,7 +366,7 @@ impl Gpu {
     }
 
     fn check_lost(&self) -> Result<(), GpuError> {
-        match self.lost.lock().ok().and_then(|l| l.clone()) {
+        match self.lost() {
             Some(why) => Err(GpuError::Lost(why)),
             None => Ok(()),
         }

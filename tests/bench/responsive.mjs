@@ -1,0 +1,113 @@
+// Responsiveness and memory (issue "Hardening"; not a test: a measurement with no pass mark).
+// For every built lab, its heaviest preset (the largest `hp.estimate_cost` of its presets) is
+// opened in headless Chromium with the CPU path (the default here: no WebGPU flag), and:
+// - the main thread's long tasks (PerformanceObserver 'longtask', every task over 50 ms) from
+//   navigation until every part has run and drawn: the longest, and how many exceed 100 ms;
+// - memory over repeated runs ("New seed", which reruns every part): the main thread's JS heap
+//   after a forced garbage collection (CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage)
+//   and the sum of the compute workers' wasm memories, after each run. A preset whose first
+//   run takes longer than REPEAT_LIMIT_S is repeated at the lab's quick sizes instead (said so).
+// Needs `trunk build --release` first (dist/). Prints a Markdown table (and JSON lines to stderr).
+//
+//   node tests/bench/responsive.mjs [LAB ...]      env: RUNS (default 4), RUN_LIMIT_S (900),
+//                                                   REPEAT_LIMIT_S (90)
+import { serve, browser, open } from '../e2e/harness.mjs';
+
+const only = process.argv.slice(2);
+const RUNS = Number(process.env.RUNS || 4);
+const RUN_LIMIT_S = Number(process.env.RUN_LIMIT_S || 900);
+const REPEAT_LIMIT_S = Number(process.env.REPEAT_LIMIT_S || 90);
+
+const srv = await serve();
+const ctx = await browser();
+const { page: index } = await open(ctx, srv.base, '');
+const labs = JSON.parse(await index.evaluate(() => window.hp.labs())).filter((l) => l.built && (!only.length || only.includes(l.id)));
+const agent = await index.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent);
+
+const key = (p) => `ran${p[0].toUpperCase()}${p.slice(1)}`;
+const MB = (b) => (b / 2 ** 20).toFixed(1);
+
+async function waitParts(page, lab, limitS) {
+  const keys = lab.parts.map((p) => key(p.name));
+  const t0 = Date.now();
+  try {
+    await page.waitForFunction((ks) => ks.every((k) => document.body.dataset[k] !== undefined), keys, { timeout: limitS * 1000, polling: 250 });
+  } catch {
+    return { done: false, secs: (Date.now() - t0) / 1000 };
+  }
+  await page.waitForTimeout(500); // the last figure's drawing
+  return { done: true, secs: (Date.now() - t0) / 1000 };
+}
+
+async function memory(page, cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  let wasm = 0;
+  for (const w of page.workers()) wasm += (await w.evaluate(() => (self.hpWasmBytes ? self.hpWasmBytes() : 0)).catch(() => 0));
+  return { heap: usedSize, wasm };
+}
+
+const rows = [];
+for (const lab of labs) {
+  const presets = lab.presets || [];
+  const queries = presets.map((p) => `v=1&lab=${lab.id}&preset=${p.name}`);
+  const costs = await index.evaluate((qs) => qs.map((q) => window.hp.estimate_cost(q)), queries);
+  let best = -1;
+  costs.forEach((c, i) => { if (best < 0 || c > costs[best]) best = i; });
+  const preset = best >= 0 ? presets[best].name : '(default)';
+  const query = best >= 0 ? queries[best] : `v=1&lab=${lab.id}`;
+
+  const page = await ctx.newPage();
+  await page.addInitScript(() => {
+    window.__long = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
+      .observe({ type: 'longtask', buffered: true });
+  });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const cdp = await ctx.newCDPSession(page);
+  await page.goto(`${srv.base}?${query}`);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
+  const first = await waitParts(page, lab, RUN_LIMIT_S);
+  const long = await page.evaluate(() => window.__long.slice());
+  const mem = [await memory(page, cdp)];
+  // Repeated runs: the same preset, or the quick sizes when one run is long.
+  let repeatedAt = 'preset';
+  if (first.done && first.secs > REPEAT_LIMIT_S && lab.quick) {
+    repeatedAt = 'quick sizes';
+    await page.goto(`${srv.base}?${query}&${lab.quick}`);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
+    await waitParts(page, lab, RUN_LIMIT_S);
+    mem.length = 0;
+    mem.push(await memory(page, cdp));
+  }
+  if (first.done) {
+    for (let r = 1; r < RUNS; r++) {
+      await page.evaluate((ks) => { for (const k of ks) delete document.body.dataset[k]; }, lab.parts.map((p) => key(p.name)));
+      await page.click('button.new-seed');
+      const again = await waitParts(page, lab, RUN_LIMIT_S);
+      if (!again.done) break;
+      mem.push(await memory(page, cdp));
+    }
+  }
+  const row = {
+    lab: lab.id, preset, cost: costs[best] ?? 0, secs: first.secs, done: first.done,
+    longest: long.length ? Math.max(...long) : 0, over100: long.filter((d) => d > 100).length, tasks: long.length,
+    repeatedAt, heap: mem.map((m) => m.heap), wasm: mem.map((m) => m.wasm), errors,
+  };
+  console.error(JSON.stringify(row));
+  rows.push(row);
+  await page.close();
+}
+await ctx.close();
+srv.server.close();
+
+console.log(`\nResponsiveness and memory, headless ${agent}, CPU path, ${new Date().toISOString().slice(0, 10)}`);
+console.log('(long tasks from navigation until every part has run and drawn; memory after each run, after a forced GC)\n');
+console.log('| lab | heaviest preset | first run | longest main-thread task | tasks > 100 ms | main JS heap per run (MB) | workers\' wasm memory per run (MB) |');
+console.log('|---|---|---:|---:|---:|---|---|');
+for (const r of rows) {
+  const run = r.done ? `${r.secs.toFixed(0)} s` : `not done in ${r.secs.toFixed(0)} s`;
+  const rep = r.repeatedAt === 'preset' ? '' : ' (repeats at quick sizes)';
+  console.log(`| ${r.lab} | ${r.preset} | ${run} | ${r.longest.toFixed(0)} ms | ${r.over100} | ${r.heap.map(MB).join(' → ')}${rep} | ${r.wasm.map(MB).join(' → ')} |`);
+}
