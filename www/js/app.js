@@ -388,6 +388,7 @@ navigator.gpu?.requestAdapter().then((a) => {
   if (i && (i.vendor || i.architecture)) { adapterDetail = ` [${[i.vendor, i.architecture].filter(Boolean).join(' ')}]`; showCompute(); }
 }).catch(() => {});
 const seenFallbacks = new Set();
+let lostAnnounced = false;
 /** The backend the page runs on: 'webgpu' (verified, not forced off), 'cpu', or '' before the probe ends. */
 function verifiedBackend() {
   if (!computeStatus) return '';
@@ -412,8 +413,17 @@ function showCompute(st, source) {
     line.textContent = `Compute: CPU — WebAssembly (SIMD) in Web Workers; ${st.reason || 'no GPU'}`;
   }
   line.dataset.backend = verifiedBackend();
-  const fresh = [...(st.fallbacks || []), ...fallbacks].filter((f, i, all) => !seenFallbacks.has(f) && all.indexOf(f) === i);
-  fresh.forEach((f) => seenFallbacks.add(f));
+  // A lost device is announced once, whichever worker (and wording) reports it.
+  const fresh = [];
+  for (const f of [...(st.fallbacks || []), ...fallbacks]) {
+    if (seenFallbacks.has(f)) continue;
+    seenFallbacks.add(f);
+    if (/GPU device was lost/.test(f)) {
+      if (lostAnnounced) continue;
+      lostAnnounced = true;
+    }
+    fresh.push(f);
+  }
   if (fresh.length) showNotices(fresh.map((message) => ({ message })), { append: true });
 }
 compute.onCompute = showCompute;
