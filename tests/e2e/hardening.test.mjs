@@ -99,6 +99,7 @@ test('every lab runs under the CSP with no violation and no console error; axe f
     assert.ok((await inkedPixels(page, `[data-figure="${first}"] canvas`)) > 100, `${id}: the first figure is drawn`);
     // Its text alternative: the data table (the CSV export) opens under it.
     await page.click(`[data-figure="${first}"] details.data-table summary`);
+    await page.waitForSelector(`[data-figure="${first}"] details.data-table tbody td`, { timeout: 120000 }).catch(() => {});
     const cells = await page.$$eval(`[data-figure="${first}"] details.data-table tbody tr:first-child td`, (tds) => tds.map((t) => t.textContent));
     assert.ok(cells.length > 0 && cells.some((c) => c !== ''), `${id}: the first figure's data table has rows`);
     assert.deepEqual(await violations(page), [], `${id}: no CSP violation`);

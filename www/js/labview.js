@@ -303,6 +303,17 @@ export function mountLab(root, lab, query, ctx) {
       return;
     }
     paint(p.canvas, fig.scene);
+    // A figure wider than its panel scrolls inside it: keyboard users can focus and scroll it.
+    const wrap = p.section.querySelector('.figure-wrap');
+    if (wrap.scrollWidth > wrap.clientWidth + 1 || wrap.scrollHeight > wrap.clientHeight + 1) {
+      wrap.tabIndex = 0;
+      wrap.setAttribute('role', 'region');
+      wrap.setAttribute('aria-label', `${fig.title} (scrolls)`);
+    } else {
+      wrap.removeAttribute('tabindex');
+      wrap.removeAttribute('role');
+      wrap.removeAttribute('aria-label');
+    }
     p.section.classList.toggle('has-readout', (fig.scene.hits || []).some((h) => h.t === 'readout'));
     placeLive(p, fig.scene);
     p.section.classList.toggle('wide', fig.wide || fig.scene.width > 640 || (lab.figures[0]?.name === name));
