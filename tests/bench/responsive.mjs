@@ -43,7 +43,9 @@ async function memory(page, cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
   let wasm = 0;
-  for (const w of page.workers()) wasm += (await w.evaluate(() => (self.hpWasmBytes ? self.hpWasmBytes() : 0)).catch(() => 0));
+  // A worker still inside a long run answers only when it ends: give it 2 s (then NaN).
+  const ask = (w) => Promise.race([w.evaluate(() => (self.hpWasmBytes ? self.hpWasmBytes() : 0)), new Promise((ok) => setTimeout(() => ok(NaN), 2000))]).catch(() => 0);
+  for (const w of page.workers()) wasm += await ask(w);
   return { heap: usedSize, wasm };
 }
 

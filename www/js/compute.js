@@ -109,8 +109,9 @@ export class Compute {
         id,
         resolve: (v) => {
           this.close('status');
-          this.gpuStatus = v;
-          resolve(v);
+          // A probe that ends after a run saw the device lost does not bring the GPU back.
+          if (!this.gpuStatus?.lost) this.gpuStatus = v;
+          resolve(this.gpuStatus);
         },
         reject: (e) => { this.close('status'); reject(e); },
       };
