@@ -64,6 +64,16 @@ impl RgbImage {
             ));
         }
         let mut reader = dec.read_info().map_err(|e| format!("not a readable PNG file: {e}"))?;
+        // The png crate (0.18.1) panics expanding a palette whose length is not a multiple of 3
+        // (found by fuzzing): refuse such a file before it decodes a row.
+        if let Some(palette) = &reader.info().palette
+            && palette.len() % 3 != 0
+        {
+            return Err(format!(
+                "not a readable PNG file: its palette has {} bytes, not a whole number of colours",
+                palette.len()
+            ));
+        }
         let size = reader.output_buffer_size().ok_or("the PNG is too large to decode")?;
         let mut buf = vec![0; size];
         let info =
@@ -94,16 +104,17 @@ impl RgbImage {
         Self::from_rgba(w, h, &rgba)
     }
 
-    /// Box-average down (keeping the aspect ratio) when over `max_pixels`, with a notice
-    /// that says so.
+    /// Box-average down (keeping the aspect ratio, as far as sides of at least one pixel allow)
+    /// when over `max_pixels`, with a notice that says so.
     pub fn fit(self, max_pixels: usize) -> (Self, Option<String>) {
         let pixels = self.width * self.height;
         if pixels <= max_pixels {
             return (self, None);
         }
         let scale = (max_pixels as f64 / pixels as f64).sqrt();
-        let nw = ((self.width as f64 * scale).floor() as usize).max(1);
-        let nh = ((self.height as f64 * scale).floor() as usize).max(1);
+        // A very thin image cannot keep its aspect ratio: a side of 1 pixel caps the other.
+        let nw = ((self.width as f64 * scale).floor() as usize).clamp(1, max_pixels.max(1));
+        let nh = ((self.height as f64 * scale).floor() as usize).clamp(1, (max_pixels / nw).max(1));
         let small = self.box_resize(nw, nh);
         let note = format!(
             "the image is {}×{} ({} pixels); it was averaged down to {nw}×{nh} to stay within {max_pixels} pixels",
@@ -199,6 +210,20 @@ mod tests {
         assert!(img.rgb.chunks(3).all(|p| p[1] == 50 && p[2] == 100));
         let mean_r: f64 = img.rgb.chunks(3).map(|p| f64::from(p[0])).sum::<f64>() / (156.0 * 104.0);
         assert!((mean_r - 74.75).abs() < 1.0, "{mean_r}");
+    }
+
+    #[test]
+    fn thin_images_fit_too() {
+        // 1×20000 once became 1×18101, over the 16384 pixels asked for (found by fuzzing).
+        for (w, h) in [(1, 20_000), (20_000, 1), (5, 1), (3, 700)] {
+            let img = RgbImage { width: w, height: h, rgb: vec![9; 3 * w * h] };
+            for max in [1, 2, 7, 128 * 128] {
+                let (small, note) = img.clone().fit(max);
+                assert!(small.width * small.height <= max, "{w}×{h} → {}×{}", small.width, small.height);
+                assert_eq!(note.is_some(), w * h > max);
+                assert!(small.rgb.iter().all(|&v| v == 9));
+            }
+        }
     }
 
     #[test]

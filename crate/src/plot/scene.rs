@@ -355,7 +355,8 @@ pub fn round_sig(x: f64, sig: u32) -> f64 {
     }
     let mag = x.abs().log10().floor() as i32;
     let scale = 10f64.powi(sig as i32 - 1 - mag);
-    let r = (x * scale).round() / scale;
+    // Below about 1e-305 the scale overflows to infinity (x·∞/∞ is NaN): the text below rounds.
+    let r = if scale.is_finite() { (x * scale).round() / scale } else { x };
     // Clean representation errors such as 0.30000000000000004.
     let text = format!("{:.*e}", sig.saturating_sub(1) as usize, r);
     text.parse().unwrap_or(r)
@@ -378,6 +379,9 @@ mod tests {
         assert_eq!(round_sig(-98765.0, 4), -98770.0);
         assert_eq!(round_sig(0.0, 4), 0.0);
         assert_eq!(round_sig(0.1 + 0.2, 4), 0.3);
+        // Tiny numbers (the scale 10^311 overflows) round too, never to NaN (found by fuzzing).
+        assert_eq!(round_sig(2.2156596835317834e-308, 4), 2.216e-308);
+        assert_eq!(round_sig(-4.9e-324, 4), -4.9e-324);
     }
 
     #[test]

@@ -106,6 +106,7 @@ fn import_image(p: &Params, name: &str, bytes: &[u8]) -> Result<super::Import, S
 /// painted patterns, with N the number of columns.
 fn import_csv(_p: &Params, name: &str, bytes: &[u8]) -> Result<super::Import, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| format!("{name} is not a text (CSV) file"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rows: Vec<Vec<bool>> = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let mut row = Vec::new();

@@ -492,6 +492,27 @@ fn inspected_cell(p: &mut Params, notices: &mut Vec<Notice>) {
         |p: &Params, key: &str| p.specs().iter().any(|s| s.key == key && &s.default == p.get(key));
     let same = p.usize("p") == patterns && (p.float("gamma") - gamma).abs() <= 1e-6 * gamma.abs();
     if same || (is_default(p, "p") && is_default(p, "gamma")) {
+        // The cell's P may exceed what the network view holds at this N, or the range of `p` (a
+        // sweep's loads reach further): then the cell is not inspected, rather than refused
+        // when it runs or shown with another P (found by fuzzing).
+        let mut trial = p.untracked();
+        trial.set("p", Value::Int(patterns as i64));
+        trial.set("gamma", Value::Float(gamma));
+        let why = if trial.usize("p") != patterns || trial.float("gamma") != gamma {
+            Some("outside the ranges of P and γ".to_string())
+        } else {
+            limits(&trial).into_iter().find(|l| !l.ok()).map(|l| {
+                format!("{} would be {}, beyond its limit of {} ({})", l.what, l.size, l.limit, l.why)
+            })
+        };
+        if let Some(why) = why {
+            notices.push(Notice::new(
+                "cell",
+                format!("cell={cell} has P = {patterns}, γ = {gamma}: {why}; P and γ are used as set"),
+            ));
+            p.set("cell", Value::Int(-1));
+            return;
+        }
         p.set_derived("p", Value::Int(patterns as i64));
         p.set_derived("gamma", Value::Float(gamma));
     } else {

@@ -418,5 +418,25 @@ fn a_link_names_an_inspected_sweep_cell_instead_of_its_gamma() {
     // A cell outside the grid is refused with a notice.
     let parsed = from_query(&format!("lab=klr&{base}&cell=999"));
     assert!(parsed.notices.iter().any(|n| n.key == "cell"));
+    // A cell whose P the network view cannot hold at this N (P·N > 2²¹) is not inspected:
+    // the network would be refused when it runs (found by fuzzing).
+    let parsed = from_query("lab=klr&n=592&sw_lmin=6&sw_lmax=40&cell=0");
+    let s = parsed.state().expect("klr");
+    assert_eq!((s.params.int("cell"), s.params.usize("p")), (-1, 200));
+    assert!(
+        parsed.notices.iter().any(|n| n.key == "cell" && n.message.contains("P = 3552")),
+        "{:?}",
+        parsed.notices
+    );
+    assert!((s.lab.runner.as_ref().expect("built").limits)(&s.params).iter().all(crate::labs::Limit::ok));
+    // Nor one whose P is beyond the range of p (4120 > 4096 at N = 103): it was shown with P = 4096.
+    let parsed = from_query("lab=klr&n=103&sw_lmax=40&cell=269");
+    let s = parsed.state().expect("klr");
+    assert_eq!(s.params.int("cell"), -1);
+    assert!(
+        parsed.notices.iter().any(|n| n.key == "cell" && n.message.contains("ranges")),
+        "{:?}",
+        parsed.notices
+    );
     assert_eq!(parsed.state().expect("klr").params.int("cell"), -1);
 }

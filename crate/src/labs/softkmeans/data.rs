@@ -44,6 +44,8 @@ pub fn sample_image() -> RgbImage {
 /// semicolons, tabs, spaces); a first line that is not numeric is a header. Every point
 /// must have the same number of finite coordinates.
 pub fn points_from_csv(text: &str) -> Result<Mat<f64>, String> {
+    // A byte-order mark (spreadsheets write one) would make the first point look like a header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rows: Vec<Vec<f64>> = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -209,6 +211,8 @@ mod tests {
         assert!(points_from_csv("1,2\nfoo,3\n").expect_err("refused").contains("line 2"));
         assert!(points_from_csv("\n\n").expect_err("refused").contains("no points"));
         assert!(points_from_csv("a,b\n").expect_err("refused").contains("no points"));
+        // A byte-order mark is not a header: the first point is kept (found by fuzzing).
+        assert_eq!(points_from_csv("\u{feff}1,2\r\n3,4\r\n").expect("parses").rows, 2);
     }
 
     #[test]
