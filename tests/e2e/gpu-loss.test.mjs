@@ -54,6 +54,9 @@ for (const lab of LABS) {
     await page.click('button.new-seed');
     await allDrawn(page, lab, 'after the device was lost');
     assert.match(await page.textContent('#notices'), /GPU device was lost/, `${lab.id}: a notice says the device was lost`);
+    // The status line follows the runs' reports (a GPU probe may answer after the loss).
+    await page.waitForFunction(() => /^Compute: CPU .*the GPU device was lost/.test(document.querySelector('#backend-status').textContent), null, { timeout: 30000 })
+      .catch(() => {});
     assert.match(await page.textContent('#backend-status'), /^Compute: CPU .*the GPU device was lost/, `${lab.id}: the status line says the runs are on the CPU`);
     assert.deepEqual(params(page.url()), state, `${lab.id}: every parameter but the seed is kept`);
 

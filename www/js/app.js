@@ -400,7 +400,7 @@ function showCompute(st, source) {
   const fromRun = source === 'run' && computeStatus && !computeStatus.fromRun;
   if (st && !fromRun) computeStatus = source === 'run' ? { ...st, fromRun: true } : st;
   const fallbacks = st?.fallbacks || [];
-  if (compute.gpuStatus?.lost && computeStatus && !computeStatus.lost) computeStatus = { ...compute.gpuStatus };
+  if (compute.gpuStatus?.lost && !computeStatus?.lost) computeStatus = { ...compute.gpuStatus };
   st = computeStatus;
   const line = $('#backend-status');
   if (!st) { line.textContent = 'Compute: starting…'; return; }

@@ -41,8 +41,9 @@ export class Compute {
     lane.pending = null;
     if (msg.compute) {
       // A lost GPU device: the later runs, in every worker, go to the CPU.
-      if (this.gpuStatus && (msg.compute.fallbacks || []).some((f) => /GPU device was lost/.test(f))) {
-        this.gpuStatus = { ...this.gpuStatus, backend: 'cpu', lost: true, reason: 'the GPU device was lost, so runs continue on the CPU' };
+      // (Also before the GPU probe has answered: backend=gpu runs do not wait for it.)
+      if ((msg.compute.fallbacks || []).some((f) => /GPU device was lost/.test(f))) {
+        this.gpuStatus = { ...(this.gpuStatus || {}), backend: 'cpu', lost: true, reason: 'the GPU device was lost, so runs continue on the CPU' };
       }
       this.onCompute?.(msg.compute, 'run');
     }
