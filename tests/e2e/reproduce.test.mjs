@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, CLI_PATH } from './harness.mjs';
+import { parseCsv } from '../../www/js/csv.js';
 
 const cli = CLI_PATH;
 const papers = execFileSync(cli, ['reproduce', '--list'], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split('\t'));
@@ -21,21 +22,6 @@ test('--list gives an id, a tab and a citation per paper', () => {
     assert.ok(papers.some(([p]) => p === id), id);
   }
 });
-
-/** Rows of a CSV file (quoted fields may hold commas). */
-function csvRows(text) {
-  const rows = [];
-  let row = [], field = '', quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; } else if (c === '\n') { row.push(field); rows.push(row); row = []; field = ''; } else field += c;
-  }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  return rows;
-}
 
 for (const [id] of papers) {
   test(`reproduce ${id} --quick writes every figure it lists`, () => {
@@ -65,7 +51,7 @@ for (const [id] of papers) {
             assert.deepEqual([...bytes.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], `${file} is not a PNG`);
             assert.ok(bytes.readUInt32BE(16) > 0 && bytes.readUInt32BE(20) > 0, `${file}: empty image`);
           } else if (file.endsWith('.csv')) {
-            const rows = csvRows(bytes.toString('utf8'));
+            const rows = parseCsv(bytes.toString('utf8'));
             assert.ok(rows.length >= 2, `${file}: no rows`);
             for (const r of rows) assert.equal(r.length, rows[0].length, `${file}: ragged row ${r}`);
           } else assert.fail(`unexpected file ${file}`);

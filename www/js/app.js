@@ -3,7 +3,7 @@
 // runs dispatched to compute workers. The models, the parameter rules, the figures and
 // their layout all live in the wasm core; labs declare them in Rust (see labview.js).
 
-import { Compute } from './compute.js';
+import { Compute, LOST_GPU } from './compute.js';
 import { mountLab } from './labview.js';
 import { initShare } from './share.js';
 import { paperList, paperLinks, renderPaper } from './papers.js';
@@ -418,7 +418,7 @@ function showCompute(st, source) {
   for (const f of [...(st.fallbacks || []), ...fallbacks]) {
     if (seenFallbacks.has(f)) continue;
     seenFallbacks.add(f);
-    if (/GPU device was lost/.test(f)) {
+    if (LOST_GPU.test(f)) {
       if (lostAnnounced) continue;
       lostAnnounced = true;
     }

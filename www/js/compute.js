@@ -3,6 +3,9 @@
 // lane replaces the one in flight; cancelling terminates the worker, which stops
 // the computation at once, and the next run starts a fresh one.
 
+/** A fallback report of a lost GPU device (the Rust side's GpuError::Lost wording). */
+export const LOST_GPU = /GPU device was lost/;
+
 export class Compute {
   constructor(hp) {
     this.hp = hp;            // main-thread bindings: the fallback when workers fail
@@ -42,7 +45,7 @@ export class Compute {
     if (msg.compute) {
       // A lost GPU device: the later runs, in every worker, go to the CPU.
       // (Also before the GPU probe has answered: backend=gpu runs do not wait for it.)
-      if ((msg.compute.fallbacks || []).some((f) => /GPU device was lost/.test(f))) {
+      if ((msg.compute.fallbacks || []).some((f) => LOST_GPU.test(f))) {
         this.gpuStatus = { ...(this.gpuStatus || {}), backend: 'cpu', lost: true, reason: 'the GPU device was lost, so runs continue on the CPU' };
       }
       this.onCompute?.(msg.compute, 'run');

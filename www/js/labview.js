@@ -6,6 +6,7 @@
 
 import { paint, attach, pngDataUrl, fontReady } from './paint.js';
 import particles from './live/particles.js';
+import { parseCsv } from './csv.js';
 
 /** Live layers by kind: `create({wrap, bar, hp, el, backend, query})` returns
  * `{place(region), hide(), query(q), preview(q), destroy()}`. */
@@ -105,25 +106,6 @@ export function mountLab(root, lab, query, ctx) {
   const about = lab.about ? el('section', { class: 'panel about' }, el('h3', {}, 'About this lab')) : null;
   if (about) about.insertAdjacentHTML('beforeend', lab.about);
   root.replaceChildren(...[presets, grid, about].filter(Boolean));
-
-  /** Parse CSV text (RFC 4180 quoting) into rows of cells. */
-  function parseCsv(text) {
-    const rows = [];
-    let row = [], cell = '', quoted = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i];
-      if (quoted) {
-        if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
-        else if (c === '"') quoted = false;
-        else cell += c;
-      } else if (c === '"') quoted = true;
-      else if (c === ',') { row.push(cell); cell = ''; }
-      else if (c === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; }
-      else if (c !== '\r') cell += c;
-    }
-    if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
-    return rows;
-  }
 
   const TABLE_ROWS = 500;
   /** Fill figure `name`'s open data table from its CSV (the first TABLE_ROWS rows). */
