@@ -359,8 +359,10 @@ function runPart(name) {
     clearTimeout(showTimer); status.remove();
     if (!current || current.lab !== lab) return;
     current.results[name] = result;
-    if (result?.shards) view?.shardResults(name, result.shards); else view?.result(name, result);
-    document.body.dataset[`ran${name[0].toUpperCase()}${name.slice(1)}`] = String(Math.round(performance.now() - started));
+    const ms = String(Math.round(performance.now() - started));
+    const shown = result?.shards ? view?.shardResults(name, result.shards) : view?.result(name, result);
+    // The part is marked as run once its figures show the result (they paint in slices).
+    return Promise.resolve(shown).then(() => { document.body.dataset[`ran${name[0].toUpperCase()}${name.slice(1)}`] = ms; });
   }).catch((err) => {
     clearTimeout(showTimer);
     if (!current || current.lab !== lab) { status.remove(); return; }

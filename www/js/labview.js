@@ -4,9 +4,10 @@
 // may hold live regions (Mark::Live { kind }): the module of that kind draws them on its
 // own canvas above the plot, in its own loop, fed from Rust.
 
-import { paint, attach, pngDataUrl, fontReady } from './paint.js';
+import { paint, paintSliced, attach, pngDataUrl, fontReady } from './paint.js';
 import particles from './live/particles.js';
 import { parseCsv } from './csv.js';
+import { Figures } from './figures.js';
 
 /** Live layers by kind: `create({wrap, bar, hp, el, backend, query})` returns
  * `{place(region), hide(), query(q), preview(q), destroy()}`. */
@@ -26,6 +27,8 @@ function download(name, data, type) {
 export function mountLab(root, lab, query, ctx) {
   const { hp, el } = ctx;
   const lv = new hp.LabView(query);
+  // Results are read and figures laid out in a worker; `lv` (after figs.sync()) serves downloads.
+  const figs = new Figures(lv, query);
   const panels = new Map(); // figure name -> {def, section, canvas, caption, controls, error, sig}
   const timers = new Map();
   let players = new Map(); // ui key -> interval
@@ -114,7 +117,7 @@ export function mountLab(root, lab, query, ctx) {
     const details = p?.section.querySelector('details.data-table');
     if (!details?.open) return;
     let rows;
-    try { rows = parseCsv(lv.csv(name)); } catch (err) {
+    try { rows = parseCsv(figs.sync().csv(name)); } catch (err) {
       details.replaceChildren(details.querySelector('summary'), el('p', { class: 'hint' }, `No data yet (${err.message}).`));
       return;
     }
@@ -130,6 +133,7 @@ export function mountLab(root, lab, query, ctx) {
   function exportFigure(name, format) {
     const base = `hopfield-${lab.id}-${name}`;
     try {
+      figs.sync();
       if (format === 'svg') download(`${base}.svg`, lv.svg(name), 'image/svg+xml');
       else if (format === 'csv') download(`${base}.csv`, lv.csv(name), 'text/csv');
       else if (format === 'json') download(`${base}.json`, lv.figure_json(name), 'application/json');
@@ -158,7 +162,7 @@ export function mountLab(root, lab, query, ctx) {
   }
 
   function setUi(key, value) {
-    lv.set_ui(key, value);
+    figs.call('set_ui', key, value);
     renderWhere((d) => d.ui.includes(key));
   }
 
@@ -272,30 +276,48 @@ export function mountLab(root, lab, query, ctx) {
     }
   }
 
+  /**
+   * Lay out figure `name` (in the figures' worker) and paint it (in slices); resolves once it
+   * is shown. One layout per figure at a time: asked again meanwhile, it lays out once more
+   * when the one in flight is shown (and resolves after that).
+   */
   function render(name) {
     const p = panels.get(name);
-    if (!p || destroyed) return;
+    if (!p || destroyed) return Promise.resolve();
+    if (p.inflight) { p.again = true; return p.inflight; }
+    p.inflight = (async () => {
+      do { p.again = false; await renderOnce(name, p); } while (p.again && !destroyed);
+    })().finally(() => { p.inflight = null; });
+    return p.inflight;
+  }
+
+  async function renderOnce(name, p) {
     const width = Math.max(200, p.section.querySelector('.figure-wrap').clientWidth || 600);
+    const ticket = (p.ticket = (p.ticket || 0) + 1);
     let fig;
     try {
-      fig = lv.render(name, width);
+      fig = await figs.render(name, width);
     } catch (err) {
+      if (destroyed || ticket !== p.ticket) return;
       p.error.textContent = `This figure could not be drawn: ${err.message}`;
       p.error.hidden = false;
       return;
     }
-    paint(p.canvas, fig.scene);
-    // A figure wider than its panel scrolls inside it: keyboard users can focus and scroll it.
-    const wrap = p.section.querySelector('.figure-wrap');
-    if (wrap.scrollWidth > wrap.clientWidth + 1 || wrap.scrollHeight > wrap.clientHeight + 1) {
-      wrap.tabIndex = 0;
-      wrap.setAttribute('role', 'region');
-      wrap.setAttribute('aria-label', `${fig.title} (scrolls)`);
-    } else {
-      wrap.removeAttribute('tabindex');
-      wrap.removeAttribute('role');
-      wrap.removeAttribute('aria-label');
-    }
+    // A newer layout of this figure was asked for meanwhile: it paints instead.
+    if (destroyed || ticket !== p.ticket) return;
+    const shown = paintSliced(p.canvas, fig.scene).then(() => {
+      // A figure wider than its panel scrolls inside it: keyboard users can focus and scroll it.
+      const wrap = p.section.querySelector('.figure-wrap');
+      if (wrap.scrollWidth > wrap.clientWidth + 1 || wrap.scrollHeight > wrap.clientHeight + 1) {
+        wrap.tabIndex = 0;
+        wrap.setAttribute('role', 'region');
+        wrap.setAttribute('aria-label', `${fig.title} (scrolls)`);
+      } else {
+        wrap.removeAttribute('tabindex');
+        wrap.removeAttribute('role');
+        wrap.removeAttribute('aria-label');
+      }
+    });
     p.section.classList.toggle('has-readout', (fig.scene.hits || []).some((h) => h.t === 'readout'));
     placeLive(p, fig.scene);
     p.section.classList.toggle('wide', fig.wide || fig.scene.width > 640 || (lab.figures[0]?.name === name));
@@ -303,6 +325,7 @@ export function mountLab(root, lab, query, ctx) {
     p.caption.replaceChildren(...fig.caption.map((c) => el('p', {}, c)));
     controlsFor(p, fig);
     fillTable(name);
+    await shown;
   }
 
   function renderWhere(pred) {
@@ -324,19 +347,19 @@ export function mountLab(root, lab, query, ctx) {
     lv,
     params(q) {
       current = q;
-      lv.set_query(q);
+      figs.call('set_query', q);
       for (const [key, show] of drags) show(ctx.get(key));
       for (const p of panels.values()) for (const l of p.live.values()) l.query(q);
       renderWhere(() => true);
     },
     started(part) {
-      lv.restart(part);
+      figs.call('restart', part);
       pieces.set(part, 0);
       for (const p of panels.values()) if (p.def.parts.includes(part)) { p.error.hidden = true; p.section.classList.add('busy'); }
     },
-    progress(part, done, total) { lv.set_progress(part, done, total); renderWhere(ofPart(part)); },
+    progress(part, done, total) { figs.call('set_progress', part, done, total); renderWhere(ofPart(part)); },
     piece(part, text) {
-      lv.add_piece(part, text);
+      figs.call('add_piece', part, text).catch(() => {});
       pieces.set(part, (pieces.get(part) || 0) + 1);
       for (const [n, p] of panels) {
         if (!p.def.parts.includes(part)) continue;
@@ -346,11 +369,12 @@ export function mountLab(root, lab, query, ctx) {
     },
     /** Whether `part` has work at the current parameters (the lab's cost estimate). */
     hasWork(part) { return lv.cost(part) > 0; },
-    result(part, text) { lv.set_result(part, text); finished(part); },
-    shardResults(part, texts) { lv.merge_shards(part, texts); finished(part); },
+    /** A part's result: resolves once its figures show it. */
+    result(part, text) { return figs.call('set_result', part, text).then(() => finished(part)); },
+    shardResults(part, texts) { return figs.call('merge_shards', part, texts).then(() => finished(part)); },
     failed(part, message, retry) {
       // Its progress ends (figures stop saying "computing…"); what it streamed stays.
-      lv.stop(part);
+      figs.call('stop', part);
       renderWhere(ofPart(part));
       for (const p of panels.values()) {
         if (!p.def.parts.includes(part)) continue;
@@ -359,7 +383,7 @@ export function mountLab(root, lab, query, ctx) {
         p.error.hidden = false;
       }
     },
-    resultJson() { return lv.result_json(); },
+    resultJson() { return figs.sync().result_json(); },
     /** Embedded (`embed=1`): only the `panels` named (all when empty); no presets, no About. */
     embed(on, names) {
       for (const [name, p] of panels) p.section.hidden = on && names.length > 0 && !names.includes(name);
@@ -373,21 +397,25 @@ export function mountLab(root, lab, query, ctx) {
       resize.disconnect();
       for (const t of players.values()) clearInterval(t);
       for (const p of panels.values()) for (const l of p.live.values()) l.destroy();
+      figs.destroy();
       lv.free();
     },
   };
 
   function finished(part) {
       for (const [key, t] of players) { clearInterval(t); players.delete(key); }
-      for (const d of lab.figures) if (d.parts.includes(part)) for (const k of d.ui) lv.set_ui(k, NaN);
+      for (const d of lab.figures) if (d.parts.includes(part)) for (const k of d.ui) figs.call('set_ui', k, NaN);
       for (const p of panels.values()) if (p.def.parts.includes(part)) p.section.classList.remove('busy');
       // Draw the finished figures now (a streamed piece's later redraw would otherwise hold
-      // them back), so that when the page marks a part as run its figures show the result.
+      // them back), each in a task of its own; resolves once they are shown, so that when the
+      // page marks a part as run its figures show the result.
+      const shown = [];
       for (const [name, p] of panels) {
         if (!p.def.parts.includes(part)) continue;
         clearTimeout(timers.get(name));
         timers.delete(name);
-        render(name);
+        shown.push(new Promise((ok) => setTimeout(() => ok(render(name)), 0)));
       }
+      return Promise.all(shown);
   }
 }

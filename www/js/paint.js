@@ -49,8 +49,7 @@ function item(ctx, it) {
       } else ctx.fillText(it.text, it.x, it.y);
       break;
     case 'image': {
-      const off = document.createElement('canvas');
-      off.width = it.cols; off.height = it.rows;
+      const off = scratch(it.cols, it.rows);
       const px = it.rgba instanceof Uint8Array ? it.rgba : Uint8Array.from(it.rgba);
       off.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(px.buffer, px.byteOffset, px.byteLength), it.cols, it.rows), 0, 0);
       ctx.imageSmoothingEnabled = !!it.smooth;
@@ -67,9 +66,17 @@ function item(ctx, it) {
   }
 }
 
-/** Paint `scene` on `canvas` at `scale` × devicePixelRatio; the canvas takes the scene's CSS size
- * (on white, or transparent with `clear`). */
-export function paint(canvas, scene, { scale = 1, css = true, clear = false } = {}) {
+// One scratch canvas for image items (a canvas per image costs more than its pixels).
+let scratchCanvas = null;
+function scratch(w, h) {
+  if (!scratchCanvas) scratchCanvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+  // Exactly the image's size: a smoothed image samples no stale pixels beside it.
+  if (scratchCanvas.width !== w || scratchCanvas.height !== h) { scratchCanvas.width = w; scratchCanvas.height = h; }
+  return scratchCanvas;
+}
+
+/** Set up `canvas` for `scene` at `scale` × devicePixelRatio (size, transform, background). */
+function begin(canvas, scene, { scale = 1, css = true, clear = false } = {}) {
   const dpr = (window.devicePixelRatio || 1) * scale;
   canvas.width = Math.max(1, Math.ceil(scene.width * dpr));
   canvas.height = Math.max(1, Math.ceil(scene.height * dpr));
@@ -79,8 +86,64 @@ export function paint(canvas, scene, { scale = 1, css = true, clear = false } = 
   if ('fontKerning' in ctx) ctx.fontKerning = 'none';
   ctx.fillStyle = '#fff';
   if (clear) ctx.clearRect(0, 0, scene.width, scene.height); else ctx.fillRect(0, 0, scene.width, scene.height);
+  return ctx;
+}
+
+/** Paint `scene` on `canvas` at `scale` × devicePixelRatio, at once; the canvas takes the
+ * scene's CSS size (on white, or transparent with `clear`). */
+export function paint(canvas, scene, opts = {}) {
+  jobs.get(canvas)?.cancel();
+  jobs.delete(canvas);
+  const ctx = begin(canvas, scene, opts);
   for (const it of scene.items) item(ctx, it);
   canvas.scene = scene;
+}
+
+// Painting in slices: the painting in progress per canvas (a newer one cancels it).
+const jobs = new WeakMap();
+/** The longest a slice of painting holds the page (ms). */
+const SLICE_MS = 12;
+/** Yield to the page's other work (input, layout) between slices. */
+const later = (f) => setTimeout(f, 0);
+
+/**
+ * Paint `scene` on `canvas` as `paint` does, in slices of about SLICE_MS (so that a large figure
+ * never holds the page): into a canvas of its own, shown on `canvas` in one copy when complete
+ * (until then `canvas` keeps its old picture). Resolves once shown, or once the newer painting
+ * of the same canvas that replaced it is shown.
+ */
+export function paintSliced(canvas, scene, opts = {}) {
+  const prev = jobs.get(canvas);
+  const done = new Promise((resolve) => {
+    let cancelled = false;
+    // Replaced by a newer painting: resolve as that one does.
+    const job = { cancel: (newer) => { cancelled = true; resolve(newer ?? true); } };
+    jobs.set(canvas, job);
+    const back = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+    const ctx = begin(back, scene, { ...opts, css: false });
+    const items = scene.items;
+    let i = 0;
+    const step = () => {
+      if (cancelled) return;
+      const t0 = performance.now();
+      while (i < items.length) {
+        item(ctx, items[i++]);
+        // Check the clock every few items (a path of many points counts as more).
+        if ((i & 7) === 0 && performance.now() - t0 > SLICE_MS) break;
+      }
+      if (i < items.length) { later(step); return; }
+      jobs.delete(canvas);
+      const out = begin(canvas, scene, opts);
+      out.setTransform(1, 0, 0, 1, 0, 0);
+      if (opts.clear) out.clearRect(0, 0, canvas.width, canvas.height);
+      out.drawImage(back, 0, 0);
+      canvas.scene = scene;
+      resolve(true);
+    };
+    later(step);
+  });
+  prev?.cancel(done);
+  return done;
 }
 
 /** The scene as a PNG data URL at twice its size, at once (a download keeps the click's gesture). */

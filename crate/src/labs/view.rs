@@ -71,8 +71,17 @@ impl View {
     }
 
     /// Take in the result of `part` (the object `hopfield run` prints for it): its fields
-    /// replace the old ones; streamed pieces and progress of the part are dropped.
+    /// replace the old ones (a field of its earlier result that it lacks is gone too, unless
+    /// another part brought it), so a view's state depends only on each part's latest result;
+    /// streamed pieces and progress of the part are dropped.
     pub fn set_result(&mut self, part: &str, result: Map<String, Json>) {
+        if let Some(old) = self.fields.remove(part) {
+            for k in old {
+                if !self.fields.values().any(|ks| ks.contains(&k)) {
+                    self.data.remove(&k);
+                }
+            }
+        }
         let mut keys = Vec::new();
         for (k, v) in result {
             if k != "lab" && k != "query" && k != "notices" {
@@ -132,5 +141,26 @@ mod tests {
         assert_eq!(v[0], 1.5);
         assert!(v[1].is_nan() && v[2].is_nan());
         assert!(nums(&json!(3)).is_empty());
+    }
+
+    #[test]
+    fn a_result_replaces_the_parts_earlier_fields() {
+        let obj = |j: Json| match j {
+            Json::Object(m) => m,
+            _ => Map::new(),
+        };
+        let params = crate::api::from_query("lab=classic").state().expect("classic").params;
+        let mut v = View::new(params);
+        v.set_result("a", obj(json!({"x": 1, "shared": 1, "old": 1})));
+        v.set_result("b", obj(json!({"shared": 2, "y": 2})));
+        v.pieces.insert("a".into(), vec![json!(1)]);
+        v.set_result("a", obj(json!({"x": 3})));
+        assert_eq!(v.get("x"), &json!(3));
+        // Gone with the part's earlier result; kept where another part brought it.
+        assert_eq!(v.get("old"), &Json::Null);
+        assert_eq!(v.get("shared"), &json!(2));
+        assert_eq!(v.get("y"), &json!(2));
+        assert!(v.pieces("a").is_empty());
+        assert_eq!(v.fields["a"], vec!["x".to_string()]);
     }
 }

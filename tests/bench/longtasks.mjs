@@ -1,0 +1,91 @@
+// What the main thread's long tasks are (a diagnosis aid for the responsiveness bench; not a
+// test). Opens QUERY in headless Chromium (CPU path) with a DevTools trace and a JS CPU
+// profile running, waits until every part of the lab has run and drawn, then prints each main-
+// thread task over 50 ms with where its time went: the trace events' self time (JS, layout,
+// paint, GC, …) and the JS functions with the most samples inside it.
+//
+//   node tests/bench/longtasks.mjs 'v=1&lab=hhd&preset=prototypes'   env: RUN_LIMIT_S (300)
+import { serve, browser } from '../e2e/harness.mjs';
+
+const query = process.argv[2] || 'v=1&lab=classic';
+const RUN_LIMIT_S = Number(process.env.RUN_LIMIT_S || 300);
+const srv = await serve();
+const ctx = await browser();
+const page = await ctx.newPage();
+const cdp = await ctx.newCDPSession(page);
+const events = [];
+cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+const traced = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
+await cdp.send('Tracing.start', {
+  categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8,v8.execute,blink,toplevel',
+  transferMode: 'ReportEvents',
+});
+await cdp.send('Profiler.enable');
+await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+await cdp.send('Profiler.start');
+await page.goto(`${srv.base}?${query}`);
+await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
+const lab = new URLSearchParams(query).get('lab');
+const parts = await page.evaluate((id) => JSON.parse(window.hp.labs()).find((l) => l.id === id).parts.map((p) => p.name), lab);
+const keys = parts.map((p) => `ran${p[0].toUpperCase()}${p.slice(1)}`);
+const t0 = Date.now();
+let done = true;
+try {
+  await page.waitForFunction((ks) => ks.every((k) => document.body.dataset[k] !== undefined), keys, { timeout: RUN_LIMIT_S * 1000, polling: 250 });
+} catch { done = false; }
+await page.waitForTimeout(1000);
+const secs = (Date.now() - t0) / 1000;
+const { profile } = await cdp.send('Profiler.stop');
+await cdp.send('Tracing.end');
+await traced;
+await ctx.close();
+srv.server.close();
+
+// The renderer main threads.
+const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+const onMain = (e) => mains.has(`${e.pid}:${e.tid}`);
+const complete = events.filter((e) => e.ph === 'X' && onMain(e) && e.dur !== undefined);
+const tasks = complete.filter((e) => e.name === 'RunTask' && e.dur > 50000).sort((a, b) => a.ts - b.ts);
+
+// CPU profile samples: node id -> function, sample times (µs, same clock as the trace).
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const sampleAt = [];
+let t = profile.startTime;
+for (let i = 0; i < profile.samples.length; i++) { t += profile.timeDeltas[i]; sampleAt.push([t, profile.samples[i]]); }
+const fname = (n) => { const f = n.callFrame; return `${f.functionName || '(anon)'} ${f.url ? f.url.split('/').pop() : ''}:${f.lineNumber + 1}`.trim(); };
+
+console.log(`${query}: ${done ? 'done' : 'NOT done'} in ${secs.toFixed(0)} s; ${tasks.length} main-thread tasks over 50 ms`);
+for (const task of tasks) {
+  const end = task.ts + task.dur;
+  const inner = complete.filter((e) => e !== task && e.pid === task.pid && e.tid === task.tid && e.ts >= task.ts && e.ts + e.dur <= end)
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  // Self time per event name.
+  const self = new Map();
+  const stack = [];
+  const close = (upto) => {
+    while (stack.length && stack[stack.length - 1].end <= upto) stack.pop();
+  };
+  for (const e of inner) {
+    close(e.ts);
+    const parent = stack[stack.length - 1];
+    const label = e.name === 'FunctionCall' ? `FunctionCall ${(e.args?.data?.functionName || '')}` : e.name;
+    self.set(label, (self.get(label) || 0) + e.dur);
+    if (parent) self.set(parent.label, (self.get(parent.label) || 0) - e.dur);
+    stack.push({ end: e.ts + e.dur, label });
+  }
+  const top = [...self].filter(([, d]) => d > 2000).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, d]) => `${n} ${(d / 1000).toFixed(0)}`).join(', ');
+  // JS self samples in the window.
+  const js = new Map();
+  let nSamples = 0;
+  for (const [ts, id] of sampleAt) {
+    if (ts < task.ts || ts > end) continue;
+    nSamples++;
+    const n = nodes.get(id);
+    const k = fname(n);
+    js.set(k, (js.get(k) || 0) + 1);
+  }
+  const step = profile.samples.length ? (sampleAt[sampleAt.length - 1][0] - profile.startTime) / profile.samples.length / 1000 : 0;
+  const jtop = [...js].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, c]) => `${n} ~${(c * step).toFixed(0)}`).join(' | ');
+  console.log(`\n${(task.dur / 1000).toFixed(0)} ms at +${((task.ts - tasks[0].ts) / 1e6).toFixed(1)} s: ${top}`);
+  console.log(`   JS: ${jtop}`);
+}

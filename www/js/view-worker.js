@@ -1,0 +1,42 @@
+// The figures' worker: a copy of the page's LabView (the wasm core's view of an open lab) that
+// takes in the results and builds and lays out the figures off the main thread, so that a
+// large result never holds the page while it is read or laid out. Messages are handled in
+// the order they come (see figures.js).
+import init, * as hp from '../hopfield-playground.js';
+
+const ready = init();
+// The size of this worker's wasm memory (the responsiveness and memory benchmark reads it).
+ready.then((w) => { self.hpWasmBytes = () => w.memory.buffer.byteLength; });
+let lv = null;
+let queue = Promise.resolve();
+/** The LabView methods the page forwards (state changes; `render` answers with a figure). */
+const OPS = new Set(['set_query', 'set_result', 'merge_shards', 'add_piece', 'set_progress', 'restart', 'stop', 'set_ui']);
+
+function handle(m) {
+  try {
+    if (m.op === 'open') {
+      lv?.free();
+      lv = new hp.LabView(m.query);
+      return;
+    }
+    if (!lv) throw new Error('no lab is open');
+    if (m.op === 'render') {
+      const fig = lv.render(m.name, m.width);
+      // Image pixels travel without a copy.
+      const moved = [];
+      for (const it of fig.scene.items) if (it.t === 'image' && it.rgba?.buffer) moved.push(it.rgba.buffer);
+      self.postMessage({ id: m.id, fig }, moved.filter((b, i) => moved.indexOf(b) === i));
+      return;
+    }
+    if (!OPS.has(m.op)) throw new Error(`unknown operation ${m.op}`);
+    lv[m.op](...m.args);
+    if (m.id !== undefined) self.postMessage({ id: m.id, ok: true });
+  } catch (err) {
+    if (m.id !== undefined) self.postMessage({ id: m.id, error: String(err?.message ?? err) });
+  }
+}
+
+self.onmessage = (e) => {
+  // A worker that could not load the core says so once: the page then lays out on its own thread.
+  queue = queue.then(() => ready).then(() => handle(e.data), (err) => { self.postMessage({ fatal: String(err?.message ?? err) }); });
+};
