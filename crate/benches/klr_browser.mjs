@@ -2,7 +2,8 @@
 // Web Worker per shard, the wasm core in each) on the built site in headless Chromium.
 // Usage (from the repo root, after `trunk build --release`):
 //   node crate/benches/klr_browser.mjs 'v=1&lab=klr&sweep=1' [shards]
-// Prints {"seconds": …, "cells": …, "shards": …} as one JSON line.
+// Prints {"seconds": …, "cells": …, "shards": …} as one JSON line; with CELLS_OUT=FILE it also
+// writes every cell (index order) to FILE as JSON.
 import { serve, browser, open } from '../../tests/e2e/harness.mjs';
 
 const query = process.argv[2] || 'v=1&lab=klr&sweep=1';
@@ -17,10 +18,15 @@ try {
     const t0 = performance.now();
     const results = await compute.runShards('bench', query, 'sweep', shards, {});
     const seconds = (performance.now() - t0) / 1000;
-    const cells = results.reduce((n, r) => n + r.sweep.cells.length, 0);
-    return { seconds, cells, shards, cores: navigator.hardwareConcurrency };
+    // Each shard's result is the run's JSON text.
+    const all = results.flatMap((r) => (typeof r === 'string' ? JSON.parse(r) : r).sweep.cells);
+    all.sort((a, b) => a.index - b.index);
+    return { seconds, cells: all.length, shards, cores: navigator.hardwareConcurrency, all };
   }, { query, shards });
-  console.log(JSON.stringify(out));
+  const { all, ...summary } = out;
+  // CELLS_OUT=file.json keeps every cell (to compare with the CLI's).
+  if (process.env.CELLS_OUT) (await import('node:fs')).writeFileSync(process.env.CELLS_OUT, JSON.stringify(all));
+  console.log(JSON.stringify(summary));
 } finally {
   await ctx.close();
   srv.server.close();

@@ -591,6 +591,12 @@ pub fn gemm_acc(alpha: f64, a: &Mat<f64>, b: &Mat<f64>, beta: f64, c: &mut Mat<f
     );
 }
 
+/// `C ← alpha·A·B + beta·C` in f32 (row-major, shapes `m×k`, `k×n`, `m×n`).
+pub fn gemm_acc_f32(alpha: f32, a: &Mat<f32>, b: &Mat<f32>, beta: f32, c: &mut Mat<f32>) {
+    assert!(a.cols == b.rows && c.rows == a.rows && c.cols == b.cols, "gemm_acc_f32 shapes");
+    gemm_f32(a.rows, a.cols, b.cols, alpha, &a.data, a.cols, (&b.data, b.cols, 1), beta, &mut c.data, c.cols);
+}
+
 /// `Aᵀ·B` for `A: k×m`, `B: k×n` (f64) without forming the transpose.
 pub fn matmul_tn(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
     assert_eq!(a.rows, b.rows, "matmul_tn shapes");

@@ -32,7 +32,7 @@ use self::network::{Learner, NO_STATS, inspect, summarize, train_network};
 use self::params::{
     PARAMS, capacity_base, capacity_config, check, cost, limits, section_grid, setup, sweep_base, sweep_grid,
 };
-use self::train::OnDiverge;
+use self::train::{OnDiverge, Precision};
 use super::{Cell, LabDef, LabFuture, Output, Part, Preset, Progress, RunError, Runner, Shards, Table};
 use crate::compute::Compute;
 use crate::params::Params;
@@ -301,6 +301,8 @@ struct TrainingOut<'a> {
     epochs: usize,
     tol: f64,
     diverge: OnDiverge,
+    /// The arithmetic of the epoch's products (`f32` or `f64`).
+    precision: Precision,
     kernel_lambda_max: f64,
     /// The curvature at α = 0: `λ_max(K)²/4 + λ·λ_max(K)` (its maximum anywhere).
     curvature_start: f64,
@@ -419,6 +421,7 @@ async fn run_network(
             epochs: s.gd.epochs,
             tol: s.gd.tol,
             diverge: s.gd.on_diverge,
+            precision: s.gd.precision,
             kernel_lambda_max: net.kernel_lambda_max,
             curvature_start: net.curvature_start,
             curvature_end,

@@ -11,6 +11,7 @@ use super::kernel::{kernel_from_gram, leading_block, pattern_gram, prefix, rando
 use super::network::{Inspection, Network, Setup, Summary, inspect, summarize, train_network};
 use super::recall;
 use super::spectra::{self, LogLogFit};
+use super::train::Precision;
 use crate::compute::{Compute, Mat};
 use crate::labs::classic::model::{Hebbian, Mode};
 use crate::labs::{Progress, RunError};
@@ -342,7 +343,8 @@ pub async fn sweep(
     let order = preview_order(shard_cells(&costs, shard, shards), &costs, grid);
     let cost = |c: usize| cell_cost(base, grid, c);
     let to_json = |_: usize, cell: &Cell| serde_json::to_value(cell).unwrap_or(Json::Null);
-    let cells = if compute.uses_gpu() {
+    // An f64 training runs on the CPU (see `train::train_gd`): then the cells run on CPU threads.
+    let cells = if compute.uses_gpu() && base.gd.precision == Precision::F32 {
         let mut reports = Reports::start(order.iter().map(|&c| cost(c)).sum(), progress);
         let mut cells = Vec::with_capacity(order.len());
         for &c in &order {
