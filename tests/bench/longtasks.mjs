@@ -43,7 +43,9 @@ srv.server.close();
 
 // The renderer main threads.
 const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-const onMain = (e) => mains.has(`${e.pid}:${e.tid}`);
+// Only the page's own (the trace holds other renderers too: a blank page, DevTools' helpers).
+const ours = new Set(events.filter((e) => mains.has(`${e.pid}:${e.tid}`) && e.args && JSON.stringify(e.args).includes(srv.base)).map((e) => `${e.pid}:${e.tid}`));
+const onMain = (e) => (ours.size ? ours : mains).has(`${e.pid}:${e.tid}`);
 const complete = events.filter((e) => e.ph === 'X' && onMain(e) && e.dur !== undefined);
 const tasks = complete.filter((e) => e.name === 'RunTask' && e.dur > 50000).sort((a, b) => a.ts - b.ts);
 
@@ -88,4 +90,16 @@ for (const task of tasks) {
   const jtop = [...js].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, c]) => `${n} ~${(c * step).toFixed(0)}`).join(' | ');
   console.log(`\n${(task.dur / 1000).toFixed(0)} ms at +${((task.ts - tasks[0].ts) / 1e6).toFixed(1)} s: ${top}`);
   console.log(`   JS: ${jtop}`);
+  // Style and layout forced by a script (the trace gives the script's stack for those).
+  const forced = inner.filter((e) => (e.name === 'Layout' || e.name === 'UpdateLayoutTree') && (e.args?.beginData?.stackTrace || e.args?.data?.stackTrace)?.length)
+    .map((e) => { const f = (e.args.beginData?.stackTrace || e.args.data.stackTrace)[0]; return `${e.name} ${(e.dur / 1000).toFixed(0)} ms from ${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`; });
+  if (forced.length) console.log(`   forced: ${forced.join(' | ')}`);
+  if (process.env.TREE) {
+    const depth = [];
+    for (const e of inner) {
+      while (depth.length && depth[depth.length - 1] <= e.ts) depth.pop();
+      if (depth.length < Number(process.env.TREE) && e.dur > 2000) console.log(`   ${'  '.repeat(depth.length)}${e.name} ${(e.dur / 1000).toFixed(1)} ${e.args?.data?.functionName || e.args?.data?.url?.split('/').pop() || ''}`);
+      depth.push(e.ts + e.dur);
+    }
+  }
 }

@@ -29,6 +29,8 @@ async function bindings() {
 
 const hp = await bindings();
 const LABS = JSON.parse(hp.labs());
+// The page's start is split into tasks (here, and in renderLab), none long.
+await new Promise((resolve) => setTimeout(resolve, 0));
 const compute = new Compute(hp);
 const PAPERS = paperList(hp);
 let paperToken = null; // the paper page on show (its thumbnails stop when it changes)
@@ -63,15 +65,28 @@ function buildQuery(lab, text) {
 
 function parse(query) { return JSON.parse(hp.parse_query(query)); }
 
-/** Load whatever the address bar says. */
-function load() {
+/**
+ * Yield to the browser (input, other tasks, and a frame when the page is visible: what was
+ * built so far is styled, laid out and painted in a task of its own) before going on.
+ */
+function nextFrame() {
+  return new Promise((resolve) => {
+    let done = false;
+    const go = () => { if (!done) { done = true; setTimeout(resolve, 0); } };
+    if (document.visibilityState === 'visible') requestAnimationFrame(go);
+    setTimeout(go, document.visibilityState === 'visible' ? 200 : 0); // no frames come in a hidden tab
+  });
+}
+
+/** Load whatever the address bar says (`staged`: the page's start, see renderLab). */
+function load({ staged = false } = {}) {
   const paperId = new URLSearchParams(location.search).get('paper');
   if (paperId !== null) { renderPaperPage(paperId); return; }
   const parsed = parse(location.search);
   showNotices(parsed.notices);
   if (!parsed.lab) { renderLanding(); return; }
   if (parsed.query !== location.search.replace(/^\?/, '')) history.replaceState(null, '', `?${parsed.query}`);
-  renderLab(parsed);
+  return renderLab(parsed, { staged });
 }
 
 /** Navigate to a lab (a new history entry, so back/forward move between labs). */
@@ -200,8 +215,13 @@ function controlFor(spec, value, onCommit) {
   return { wrap, setValue };
 }
 
-/** The controls of `lab` (only `only`'s keys when given: an embed that shows a few). */
-function buildControls(lab, text, only) {
+/**
+ * The controls of `lab` (only `only`'s keys when given: an embed that shows a few). All are
+ * made at once; their groups go into the page at once, or with `staged` a few at a time,
+ * one step per frame (each step's layout a task of its own): `attached` resolves once
+ * all are in.
+ */
+function buildControls(lab, text, only, { staged = false } = {}) {
   const controls = new Map();
   const groups = new Map();
   for (const spec of lab.params) {
@@ -213,15 +233,42 @@ function buildControls(lab, text, only) {
   const order = [...groups.keys()].filter((g) => g !== 'Run').concat(groups.has('Run') ? ['Run'] : []);
   const seedRow = el('div', { class: 'control' },
     el('button', { class: 'new-seed', title: 'Draw a fresh random seed (it goes into the link)', onclick: () => setParam('seed', String(hp.fresh_seed())) }, 'New seed'));
-  $('#controls').replaceChildren(...order.map((g) =>
-    el('fieldset', {}, el('legend', {}, g), groups.get(g).map((key) => controls.get(key).wrap), g === 'Run' ? seedRow : null)));
-  return controls;
+  const sets = order.map((g) =>
+    el('fieldset', {}, el('legend', {}, g), groups.get(g).map((key) => controls.get(key).wrap), g === 'Run' ? seedRow : null));
+  const box = $('#controls');
+  if (!staged) {
+    box.replaceChildren(...sets);
+    return { controls, attached: Promise.resolve() };
+  }
+  const STEP = 12; // controls per step
+  const attached = (async () => {
+    for (let i = 0; i < sets.length;) {
+      let n = 0;
+      const step = [];
+      while (i < sets.length && (step.length === 0 || n + groups.get(order[i]).length <= STEP)) {
+        n += groups.get(order[i]).length;
+        step.push(sets[i++]);
+      }
+      if (!box.isConnected) return;
+      box.append(...step);
+      if (i < sets.length) await nextFrame();
+    }
+  })();
+  return { controls, attached };
 }
 
 // ---------------------------------------------------------------------------
 // A lab view
 
-function renderLab(parsed) {
+/**
+ * Show the lab `parsed` names with its values. At the page's start (`staged`) a new lab is
+ * built in steps, each a task of its own with a frame between them, so that no step holds the
+ * main thread long: the controls; the figure panels (and the lab's view in the core); the
+ * runs (starting the compute workers); the About panel. It returns a promise that resolves
+ * once every step is done (values committed meanwhile are applied by the later steps).
+ * Otherwise (a click, a link within the page) it is built at once.
+ */
+function renderLab(parsed, { staged = false } = {}) {
   const lab = labDef(parsed.lab);
   const sameLab = current && current.lab === lab.id;
   if (!sameLab) leaveLab();
@@ -248,8 +295,14 @@ function renderLab(parsed) {
     $('#app').replaceChildren(el('div', { class: 'lab', 'data-lab': lab.id }, controls,
       el('section', { id: 'lab-main' }, embedLink, paperLinks(el, PAPERS, lab.id), runs, body)));
     current = { lab: lab.id, def: lab, text: parsed.text, query: parsed.query, lastPartKeys: {}, results: {} };
-    current.controls = buildControls(lab, parsed.text, embed && parsed.text.controls ? parsed.text.controls.split(',') : null);
+    const built = buildControls(lab, parsed.text, embed && parsed.text.controls ? parsed.text.controls.split(',') : null, { staged });
+    current.controls = built.controls;
     current.contract = lab.figures?.length > 0;
+    const mine = current;
+    const mount = () => {
+      if (mine.contract) mine.view = mountLab(body, lab, mine.query, ctx);
+      else body.append(el('p', {}, 'This lab has no figures yet.'));
+    };
     const ctx = {
       hp, el, set: setParam, setMany: setParams, get: (k) => current.text[k], rerun: (part) => runPart(part),
       notify, applyPreset,
@@ -260,18 +313,46 @@ function renderLab(parsed) {
       // The page's verified backend: 'webgpu', 'cpu' (no verified WebGPU, or backend=cpu), '' before the probe ends.
       backend: verifiedBackend,
     };
-    if (current.contract) current.view = mountLab(body, lab, parsed.query, ctx);
-    else body.append(el('p', {}, 'This lab has no figures yet.'));
+    if (staged) {
+      mine.mounting = true;
+      $('#embed-open').href = `?${buildQuery(lab.id, { ...parsed.text, embed: '0' })}`;
+      showCompute();
+      return (async () => {
+        await built.attached;
+        await nextFrame();
+        if (current !== mine) return;
+        mount(); // with the values committed meanwhile (mine.query)
+        mine.mounting = false;
+        showLab(lab, { runs: false });
+        await nextFrame();
+        if (current !== mine) return;
+        runChangedParts();
+        await nextFrame();
+        if (current !== mine) return;
+        mine.view?.more?.();
+      })();
+    }
+    mount();
+    mine.view?.more?.();
   } else {
     for (const [key, c] of current.controls) c.setValue(parsed.text[key]);
   }
   current.text = parsed.text;
   current.query = parsed.query;
-  $('#embed-open').href = `?${buildQuery(lab.id, { ...parsed.text, embed: '0' })}`;
-  current.view?.params?.(parsed.query);
-  current.view?.embed?.(embed, parsed.text.panels ? parsed.text.panels.split(',') : []);
+  showLab(lab);
+  return Promise.resolve();
+}
+
+/** Bring the current lab's view, link and runs up to its values (`runs`: start changed parts). */
+function showLab(lab, { runs = true } = {}) {
+  const { text, query } = current;
+  $('#embed-open').href = `?${buildQuery(lab.id, { ...text, embed: '0' })}`;
+  // Still being built at the page's start: the later steps apply these values.
+  if (current.mounting) { showCompute(); return; }
+  current.view?.params?.(query);
+  current.view?.embed?.(text.embed === '1', text.panels ? text.panels.split(',') : []);
   showCompute();
-  runChangedParts();
+  if (runs) runChangedParts();
 }
 
 /** Commit a new value for `key` (from a control or a click in a chart). */
@@ -438,7 +519,10 @@ setTimeout(() => compute.status(new URLSearchParams(location.search).get('backen
 window.hp = hp; // for the console and the end-to-end tests
 // The browser tests' simulated GPU loss: every later run first destroys its worker's device.
 window.hpDebug = { loseGpu() { compute.debugLoseGpu = true; } };
-load();
+// The page's start, in steps of their own (see renderLab); the first waits for the parser's
+// end, which lays out whatever the page holds by then in its own task.
+await new Promise((resolve) => setTimeout(resolve, 0));
+await load({ staged: true });
 document.body.dataset.ready = '1';
 
 // Offline: the service worker (sw.js) caches the built files once the page has loaded, so

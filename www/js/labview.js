@@ -106,9 +106,10 @@ export function mountLab(root, lab, query, ctx) {
     });
     grid.append(section);
   }
-  const about = lab.about ? el('section', { class: 'panel about' }, el('h3', {}, 'About this lab')) : null;
-  if (about) about.insertAdjacentHTML('beforeend', lab.about);
-  root.replaceChildren(...[presets, grid, about].filter(Boolean));
+  // The About panel (below the figures; the longest text of the page) is built by `more()`,
+  // which the page's start calls in a later task of its own.
+  let about = null;
+  root.replaceChildren(...[presets, grid].filter(Boolean));
 
   const TABLE_ROWS = 500;
   /** Fill figure `name`'s open data table from its CSV (the first TABLE_ROWS rows). */
@@ -392,6 +393,14 @@ export function mountLab(root, lab, query, ctx) {
       if (on) for (const name of panels.keys()) schedule(name, 30);
     },
     figureNames() { return lab.figures.map((f) => f.name); },
+    /** Add the About panel (once). */
+    more() {
+      if (about || !lab.about || destroyed) return;
+      about = el('section', { class: 'panel about' }, el('h3', {}, 'About this lab'));
+      about.insertAdjacentHTML('beforeend', lab.about);
+      about.hidden = document.body.classList.contains('embed');
+      root.append(about);
+    },
     destroy() {
       destroyed = true;
       resize.disconnect();
