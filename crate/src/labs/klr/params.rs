@@ -154,7 +154,7 @@ pub const PARAMS: &[ParamSpec] = &[
     ParamSpec {
         key: "precision",
         label: "Products in",
-        help: "Arithmetic of the two matrix products of every epoch, K·α and K·Z: f32 (a 6×6 sweep 3× faster in the browser, the 30×30 one 1.4× natively; α, the loss, the stop rules and everything after training stay f64; statuses agree with f64 except where the curvature is within about 1% of the 2/η limit, numbers within about 1e-6 relative: all 900 statuses and epochs of the author's 30×30 sweep identical) or f64 (the reference; always on the CPU).",
+        help: "Arithmetic of the two matrix products of every epoch, K·α and K·Z: f32 (a 6×6 sweep 3× faster in the browser, the 30×30 one 1.4× natively; α, the loss, the stop rules and everything after training stay f64; statuses agree with f64 except where the curvature is within about 1% of the 2/η limit, numbers within about 1e-6 relative, small remainders such as ‖F_i‖² to ~1e-5: all 900 statuses and epochs of the author's 30×30 sweep identical) or f64 (the reference; always on the CPU).",
         group: "Training",
         kind: Kind::Choice { options: &["f32", "f64"] },
         default: Value::Choice("f32"),
