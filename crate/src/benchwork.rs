@@ -171,3 +171,39 @@ pub mod elcd {
         best
     }
 }
+
+/// The KLR lab's training (the work of a sweep cell) and its matrix product.
+pub mod klr {
+    use super::{Mat, normal, seeded};
+    use crate::labs::klr::kernel::{kernel_from_gram, pattern_gram, random_patterns};
+    use crate::labs::klr::train::{GdConfig, OnDiverge, Precision, train_gd};
+
+    /// An `r × c` matrix of standard normal entries.
+    pub fn matrix(r: usize, c: usize, seed: u64) -> Mat<f64> {
+        let mut rng = seeded(seed, 0);
+        Mat { rows: r, cols: c, data: (0..r * c).map(|_| normal(&mut rng)).collect() }
+    }
+
+    /// Seconds of one training of the author's protocol (N = 100, η = 0.1, λ = 0.01, 300
+    /// epochs, tol 1e-6, stop on divergence) of `p` patterns at `gamma` on the CPU, as a
+    /// sweep cell of seed 42 trains (the kernel is built outside the timing).
+    pub fn train_seconds(p: usize, gamma: f64, f64_products: bool, now_s: &dyn Fn() -> f64) -> f64 {
+        let n = 100;
+        let xi = random_patterns(42, 0, n, p);
+        let k = kernel_from_gram(&pattern_gram(&xi), n, gamma);
+        let cfg = GdConfig {
+            lambda: 0.01,
+            lr: 0.1,
+            epochs: 300,
+            tol: 1e-6,
+            on_diverge: OnDiverge::Stop,
+            precision: if f64_products { Precision::F64 } else { Precision::F32 },
+        };
+        let cpu = crate::compute::Compute::cpu("benchmark");
+        let t0 = now_s();
+        let trained = crate::labs::klr::ready(train_gd(&cpu, &k, &xi, &cfg, &mut |_, _| {}));
+        let s = now_s() - t0;
+        drop(trained);
+        s
+    }
+}

@@ -8,6 +8,7 @@
 //   node tests/bench/workloads-browser.mjs softkmeans [quick] [gpu]  # crate/benches/softkmeans.sh
 //   node tests/bench/workloads-browser.mjs elcd [quick]              # crate/benches/elcd.sh
 //   node tests/bench/workloads-browser.mjs hhd [gpu]                 # crate/benches/hhd.py
+//   node tests/bench/workloads-browser.mjs klr [quick]               # the KLR sweep's product and cells
 //
 // khopfield, softkmeans and elcd call `hp.bench_workload` (crate/src/web/bench.rs), which runs
 // `hopfield_playground::benchwork` — the code the native benches time. hhd times the lab's own
@@ -106,8 +107,23 @@ try {
       }
       await pg.close();
     }
+  } else if (what === 'klr') {
+    // The KLR sweep's inner work on one core: the f32 product of an epoch (K·α at P = 600,
+    // N = 100; and a large square one) and whole trainings of single sweep cells.
+    const reps = quick ? 3 : 9;
+    for (const [m, k, n] of [[600, 600, 100], [1000, 1000, 1000]]) {
+      const r = await workload('gemm_f32', { m, k, n, reps }, 'cpu');
+      emit({ impl: 'browser-cpu', workload: 'gemm_f32', m, k, n, seconds: r.seconds, gflops: r.gflops });
+    }
+    const cells = quick ? [[600, 0.0574]] : [[600, 0.0259], [600, 0.0574], [600, 0.1269], [600, 10], [300, 0.0574]];
+    for (const [p, gamma] of cells) {
+      for (const precision of ['f32', 'f64']) {
+        const r = await workload('klr_train', { p, gamma, precision, reps: 1 }, 'cpu');
+        emit({ impl: 'browser-cpu', workload: 'klr_train', p, gamma, precision, seconds: r.seconds });
+      }
+    }
   } else {
-    throw new Error(`usage: workloads-browser.mjs khopfield|softkmeans|elcd|hhd [quick] [gpu]`);
+    throw new Error(`usage: workloads-browser.mjs khopfield|softkmeans|elcd|hhd|klr [quick] [gpu]`);
   }
 } finally {
   await ctx.close();

@@ -55,7 +55,10 @@ fn arg(args: &Json, key: &str, default: u64, max: u64) -> Result<usize, JsError>
 /// - `softkmeans`: `{m, d, k, extra, reps}` → seconds per soft-k-means update,
 ///   `(t(1 + extra) − t(1)) / extra`, median of `reps` (CPU f64 one thread, GPU f32);
 /// - `elcd`: `{model: "elcd"|"elcd_diffeo"|"mlp", steps, reps}` → seconds for `steps`
-///   training steps (batch 100) on the LASA Worm demonstrations, best of `reps`.
+///   training steps (batch 100) on the LASA Worm demonstrations, best of `reps`;
+/// - `gemm_f32`: `{m, k, n, reps}` → seconds of one f32 `C = A·B` (median) and its GFLOP/s;
+/// - `klr_train`: `{p, gamma, precision: "f32"|"f64", reps}` → seconds of one KLR training of
+///   the author's protocol at N = 100 (median), as a sweep cell trains.
 #[wasm_bindgen]
 pub async fn bench_workload(name: String, args: String, backend_name: String) -> Result<String, JsError> {
     let args: Json = serde_json::from_str(&args).map_err(|e| JsError::new(&format!("args: {e}")))?;
@@ -124,7 +127,33 @@ pub async fn bench_workload(name: String, args: String, backend_name: String) ->
             let s = benchwork::elcd::time_steps(model.as_ref(), &xs, &vs, steps, reps, &now_s);
             json!({ "seconds": s, "steps": steps, "params": model.n_params() })
         }
-        other => return Err(JsError::new(&format!("no workload {other} (khopfield, softkmeans, elcd)"))),
+        "gemm_f32" => {
+            let (m, k, n) =
+                (arg(&args, "m", 600, 4096)?, arg(&args, "k", 600, 4096)?, arg(&args, "n", 100, 4096)?);
+            let reps = arg(&args, "reps", 5, 100)?;
+            let a = benchwork::klr::matrix(m, k, 3).to_f32();
+            let b = benchwork::klr::matrix(k, n, 4).to_f32();
+            let mut c = crate::compute::Mat::<f32>::zeros(m, n);
+            let s = median(reps, || {
+                let t0 = now_s();
+                cpu::gemm_acc_f32(1.0, &a, &b, 0.0, &mut c);
+                now_s() - t0
+            });
+            json!({ "seconds": s, "gflops": 2.0 * (m * k * n) as f64 / s / 1e9 })
+        }
+        "klr_train" => {
+            let p = arg(&args, "p", 600, 1000)?;
+            let reps = arg(&args, "reps", 1, 20)?;
+            let gamma = args.get("gamma").and_then(Json::as_f64).unwrap_or(0.05);
+            let f64_products = args.get("precision").and_then(Json::as_str) == Some("f64");
+            let s = median(reps, || benchwork::klr::train_seconds(p, gamma, f64_products, &now_s));
+            json!({ "seconds": s })
+        }
+        other => {
+            return Err(JsError::new(&format!(
+                "no workload {other} (khopfield, softkmeans, elcd, gemm_f32, klr_train)"
+            )));
+        }
     };
     Ok(out.to_string())
 }

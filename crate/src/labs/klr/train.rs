@@ -269,21 +269,54 @@ fn loss_and_z(xi: &[f64], h: &[f64], alpha: &[f64], lambda: f64, z: &mut [f64]) 
 }
 
 /// The products `K·X` of the training loop, in the configured precision, skipping the
-/// off-diagonal part of `K` when it cannot change a product at that precision.
+/// entries of `K` that cannot change a product at that precision.
+///
+/// Dropping entries: with `u` the unit roundoff of the products and `d` the smallest
+/// diagonal entry, every row drops its smallest off-diagonal entries while their sum stays
+/// at most `u·d`, so `(K·X)_ij` changes by at most `u·d·max_k |X_kj|`, the size of the
+/// rounding error of the product itself. At large γ the off-diagonal entries underflow
+/// (`exp(−4γ·Hamming)`): all of them go ([`Products::Diagonal`]); a little below, most of
+/// them go ([`Kernel::Sparse`]); at small γ none do.
 enum Products<'a> {
-    /// `K` is numerically diagonal (at large γ its off-diagonal entries underflow): every
-    /// row's off-diagonal sum `Σ_{j≠i} |K_ij|` is at most the unit roundoff `u` times the
-    /// smallest diagonal entry, so `(K·X)_ij` and `K_ii·X_ij` differ by at most
-    /// `u·K_ii·max_k |X_kj|`, the rounding error of the product itself; `O(P·N)` per
-    /// product instead of `O(P²·N)`.
+    /// Every row drops all its off-diagonal entries: `O(P·N)` per product instead of `O(P²·N)`.
     Diagonal(Vec<f64>),
-    F64(&'a Mat<f64>),
+    F64(Kernel<'a, f64>),
     /// `K` in f32 and scratch for the f32 operand and result.
     F32 {
-        k: Mat<f32>,
+        k: Kernel<'static, f32>,
         x: Mat<f32>,
         out: Mat<f32>,
     },
+}
+
+/// `K` as a product needs it: dense, or the entries each row keeps (see [`Products`]).
+enum Kernel<'a, T: Clone> {
+    Dense(std::borrow::Cow<'a, Mat<T>>),
+    Sparse(Sparse<T>),
+}
+
+/// A sparse matrix by rows: row `i` holds `(cols[e], vals[e])` for `e ∈ starts[i]..starts[i+1]`.
+struct Sparse<T> {
+    starts: Vec<usize>,
+    cols: Vec<usize>,
+    vals: Vec<T>,
+}
+
+/// The sparse form pays off (its row-by-row products are slower per entry than a GEMM's)
+/// when at most this fraction of the entries is kept.
+const SPARSE_FILL: f64 = 0.2;
+
+impl<T: Copy + Default + std::ops::Mul<Output = T> + std::ops::AddAssign> Sparse<T> {
+    /// `out ← S·x` for `x: cols × n` (row-major slices).
+    fn mul(&self, x: &[T], n: usize, out: &mut [T]) {
+        for (i, orow) in out.chunks_mut(n).enumerate() {
+            orow.fill(T::default());
+            for e in self.starts[i]..self.starts[i + 1] {
+                let (j, v) = (self.cols[e], self.vals[e]);
+                orow.iter_mut().zip(&x[j * n..(j + 1) * n]).for_each(|(o, &xv)| *o += v * xv);
+            }
+        }
+    }
 }
 
 impl<'a> Products<'a> {
@@ -291,15 +324,54 @@ impl<'a> Products<'a> {
         let p = k.rows;
         let diag: Vec<f64> = (0..p).map(|i| k.at(i, i)).collect();
         let min_diag = diag.iter().copied().fold(f64::INFINITY, f64::min);
-        let off_max = (0..p)
-            .map(|i| k.row(i).iter().enumerate().filter(|&(j, _)| j != i).map(|(_, v)| v.abs()).sum::<f64>())
-            .fold(0.0, f64::max);
-        if p > 1 && min_diag > 0.0 && off_max <= precision.unit_roundoff() * min_diag {
-            return Products::Diagonal(diag);
+        let budget = precision.unit_roundoff() * min_diag;
+        // The entries each row keeps (the diagonal first), while the sparse form can pay off.
+        let mut kept: Option<Sparse<f64>> =
+            (p > 1 && min_diag > 0.0).then(|| Sparse { starts: vec![0], cols: Vec::new(), vals: Vec::new() });
+        let limit = (SPARSE_FILL * (p * p) as f64) as usize;
+        let mut off: Vec<(f64, usize)> = Vec::with_capacity(p);
+        for (i, &di) in diag.iter().enumerate() {
+            let Some(s) = kept.as_mut() else { break };
+            off.clear();
+            off.extend(k.row(i).iter().enumerate().filter(|&(j, _)| j != i).map(|(j, v)| (v.abs(), j)));
+            off.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut dropped = 0.0;
+            let first_kept = off.iter().position(|&(v, _)| {
+                dropped += v;
+                dropped > budget
+            });
+            s.cols.push(i);
+            s.vals.push(di);
+            if let Some(f) = first_kept {
+                let mut rest: Vec<usize> = off[f..].iter().map(|&(_, j)| j).collect();
+                rest.sort_unstable();
+                s.vals.extend(rest.iter().map(|&j| k.at(i, j)));
+                s.cols.extend(rest);
+            }
+            s.starts.push(s.cols.len());
+            if s.cols.len() > limit {
+                kept = None;
+            }
         }
+        let kernel = match kept {
+            Some(s) if s.cols.len() == p => return Products::Diagonal(diag),
+            Some(s) => Kernel::Sparse(s),
+            None => Kernel::Dense(std::borrow::Cow::Borrowed(k)),
+        };
         match precision {
-            Precision::F64 => Products::F64(k),
-            Precision::F32 => Products::F32 { k: k.to_f32(), x: Mat::zeros(p, n), out: Mat::zeros(p, n) },
+            Precision::F64 => Products::F64(kernel),
+            Precision::F32 => Products::F32 {
+                k: match kernel {
+                    Kernel::Dense(k) => Kernel::Dense(std::borrow::Cow::Owned(k.to_f32())),
+                    Kernel::Sparse(s) => Kernel::Sparse(Sparse {
+                        starts: s.starts,
+                        cols: s.cols,
+                        vals: s.vals.iter().map(|&v| v as f32).collect(),
+                    }),
+                },
+                x: Mat::zeros(p, n),
+                out: Mat::zeros(p, n),
+            },
         }
     }
 
@@ -312,7 +384,8 @@ impl<'a> Products<'a> {
                     orow.iter_mut().zip(xrow).for_each(|(o, v)| *o = di * v);
                 }
             }
-            Products::F64(k) => cpu::gemm_acc(1.0, k, x, 0.0, out),
+            Products::F64(Kernel::Dense(k)) => cpu::gemm_acc(1.0, k, x, 0.0, out),
+            Products::F64(Kernel::Sparse(s)) => s.mul(&x.data, x.cols, &mut out.data),
             Products::F32 { .. } => {
                 let prod = self.f32_product(x);
                 out.data.iter_mut().zip(prod).for_each(|(o, &v)| *o = f64::from(v));
@@ -320,8 +393,8 @@ impl<'a> Products<'a> {
         }
     }
 
-    /// `acc ← acc + a·K·x`.
-    fn apply_add(&mut self, a: f64, x: &Mat<f64>, acc: &mut Mat<f64>) {
+    /// `acc ← acc + a·K·x` (`scratch`: room for a product, used by the sparse f64 form).
+    fn apply_add(&mut self, a: f64, x: &Mat<f64>, acc: &mut Mat<f64>, scratch: &mut Mat<f64>) {
         match self {
             Products::Diagonal(d) => {
                 for ((arow, xrow), di) in acc.data.chunks_mut(x.cols).zip(x.data.chunks(x.cols)).zip(d.iter())
@@ -329,7 +402,11 @@ impl<'a> Products<'a> {
                     arow.iter_mut().zip(xrow).for_each(|(o, v)| *o += a * di * v);
                 }
             }
-            Products::F64(k) => cpu::gemm_acc(a, k, x, 1.0, acc),
+            Products::F64(Kernel::Dense(k)) => cpu::gemm_acc(a, k, x, 1.0, acc),
+            Products::F64(Kernel::Sparse(s)) => {
+                s.mul(&x.data, x.cols, &mut scratch.data);
+                acc.data.iter_mut().zip(&scratch.data).for_each(|(o, &v)| *o += a * v);
+            }
             Products::F32 { .. } => {
                 let prod = self.f32_product(x);
                 acc.data.iter_mut().zip(prod).for_each(|(o, &v)| *o += a * f64::from(v));
@@ -342,7 +419,10 @@ impl<'a> Products<'a> {
         match self {
             Products::F32 { k, x, out } => {
                 x.data.iter_mut().zip(&src.data).for_each(|(d, &v)| *d = v as f32);
-                cpu::gemm_acc_f32(1.0, k, x, 0.0, out);
+                match k {
+                    Kernel::Dense(k) => cpu::gemm_acc_f32(1.0, k, x, 0.0, out),
+                    Kernel::Sparse(s) => s.mul(&x.data, x.cols, &mut out.data),
+                }
                 &out.data
             }
             _ => &[],
@@ -448,10 +528,10 @@ fn train_gd_cpu(
             };
         }
         prev.data.copy_from_slice(&alpha.data);
-        products.apply_add(-cfg.lr, &z, &mut alpha);
+        products.apply_add(-cfg.lr, &z, &mut alpha, &mut h);
         t += 1;
     };
-    if cfg.precision != Precision::F64 || matches!(products, Products::Diagonal(_)) {
+    if !matches!(products, Products::F64(Kernel::Dense(_))) {
         h = exact_h(&alpha);
     }
     Trained { alpha, h, loss, epochs_run: t, status, loss_rises: rises }
@@ -836,6 +916,66 @@ mod tests {
         let (k2, _) = setup(40, 30, 0.02, 11);
         assert!(!matches!(Products::new(&k2, 40, Precision::F32), Products::Diagonal(_)));
         assert!(!matches!(Products::new(&k2, 40, Precision::F64), Products::Diagonal(_)));
+    }
+
+    #[test]
+    fn a_sparse_kernel_drops_only_entries_below_the_products_rounding() {
+        // N = 40, P = 160: γ from where every entry counts to where K is diagonal.
+        let (n, p) = (40, 160);
+        let x = Mat {
+            rows: p,
+            cols: n,
+            data: (0..p * n).map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.0).collect(),
+        };
+        let mut sparse_seen = [0usize; 2];
+        for (ig, gamma) in [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.2].into_iter().enumerate() {
+            let (k, xi) = setup(n, p, gamma, 14 + ig as u64);
+            let exact = cpu::matmul(&k, &x);
+            let min_diag = (0..p).map(|i| k.at(i, i)).fold(f64::INFINITY, f64::min);
+            for (ip, precision) in [Precision::F64, Precision::F32].into_iter().enumerate() {
+                let mut prod = Products::new(&k, n, precision);
+                let kept = match &prod {
+                    Products::F64(Kernel::Sparse(s)) => Some((s.starts.clone(), s.cols.clone())),
+                    Products::F32 { k: Kernel::Sparse(s), .. } => Some((s.starts.clone(), s.cols.clone())),
+                    _ => None,
+                };
+                let Some((starts, cols)) = kept else { continue };
+                sparse_seen[ip] += 1;
+                let nnz = cols.len();
+                assert!(nnz > p && nnz as f64 <= SPARSE_FILL * (p * p) as f64, "{nnz} at γ={gamma}");
+                let u = precision.unit_roundoff();
+                // Every row keeps its diagonal, and what it drops sums to at most u·min diag.
+                for i in 0..p {
+                    let row = &cols[starts[i]..starts[i + 1]];
+                    assert!(row.contains(&i));
+                    let dropped: f64 = (0..p).filter(|j| !row.contains(j)).map(|j| k.at(i, j).abs()).sum();
+                    assert!(dropped <= u * min_diag, "row {i} drops {dropped:e} at γ={gamma}");
+                }
+                // So the product is the exact one within the dropped part and the two
+                // products' rounding (the classical bound P·u·Σ|K||x| for each).
+                let mut out = Mat::zeros(p, n);
+                prod.apply(&x, &mut out);
+                for j in 0..n {
+                    let xmax = (0..p).map(|r| x.at(r, j).abs()).fold(0.0, f64::max);
+                    for i in 0..p {
+                        let scale: f64 = (0..p).map(|r| (k.at(i, r) * x.at(r, j)).abs()).sum();
+                        let err = (out.at(i, j) - exact.at(i, j)).abs();
+                        let bound = u * min_diag * xmax + 2.0 * p as f64 * u * scale;
+                        assert!(err <= bound, "γ={gamma} {precision:?}: {err:e} > {bound:e} at ({i},{j})");
+                    }
+                }
+                // Training through it: f64 follows the dense reference loop to rounding, f32
+                // agrees with f64 within its own.
+                let cfg = GdConfig { epochs: 80, tol: 0.0, precision, ..GdConfig::default() };
+                let t = train_cpu(&k, &xi, &cfg);
+                let (loss, alpha) = reference_training(&k, &xi, &cfg);
+                let tol = if precision == Precision::F64 { 1e-12 } else { 1e-5 };
+                assert!(rel(&t.alpha, &alpha) < tol, "γ={gamma} {precision:?}: {:e}", rel(&t.alpha, &alpha));
+                assert!(t.loss.iter().zip(&loss).all(|(a, b)| (a - b).abs() <= tol * b.abs()));
+                assert!(t.h.max_abs_diff(&cpu::matmul(&k, &t.alpha)) == 0.0, "h is K·α in f64");
+            }
+        }
+        assert!(sparse_seen[0] > 0 && sparse_seen[1] > 0, "no sparse case: {sparse_seen:?}");
     }
 
     #[test]
