@@ -78,7 +78,7 @@ for (const lab of labs) {
   const page = await ctx.newPage();
   await page.addInitScript(() => {
     window.__long = [];
-    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push([e.duration, e.startTime]); })
       .observe({ type: 'longtask', buffered: true });
   });
   const errors = [];
@@ -87,7 +87,10 @@ for (const lab of labs) {
   await page.goto(`${srv.base}?${query}`);
   await ready(cdp);
   const first = await waitParts(cdp, lab, RUN_LIMIT_S);
-  const long = (await cdp.send('Runtime.evaluate', { expression: 'window.__long.slice()', returnByValue: true })).result.value;
+  const timed = (await cdp.send('Runtime.evaluate', { expression: 'window.__long.slice()', returnByValue: true })).result.value;
+  const long = timed.map(([d]) => d);
+  // When each task over 100 ms began (ms after navigation), to find it in a trace.
+  const at = timed.filter(([d]) => d > 100).map(([d, t]) => `${d.toFixed(0)} ms at ${t.toFixed(0)}`);
   const mem = [await memory(page, cdp)];
   // Repeated runs: the same preset, or the quick sizes when one run is long.
   let repeatedAt = 'preset';
@@ -110,7 +113,7 @@ for (const lab of labs) {
   }
   const row = {
     lab: lab.id, preset, cost: costs[best] ?? 0, secs: first.secs, done: first.done,
-    longest: long.length ? Math.max(...long) : 0, over100: long.filter((d) => d > 100).length, tasks: long.length,
+    longest: long.length ? Math.max(...long) : 0, over100: long.filter((d) => d > 100).length, tasks: long.length, at,
     repeatedAt, heap: mem.map((m) => m.heap), wasm: mem.map((m) => m.wasm), errors,
   };
   console.error(JSON.stringify(row));
