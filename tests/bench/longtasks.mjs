@@ -1,8 +1,9 @@
 // What the main thread's long tasks are (a diagnosis aid for the responsiveness bench; not a
 // test). Opens QUERY in headless Chromium (CPU path) with a DevTools trace and a JS CPU
-// profile running, waits until every part of the lab has run and drawn, then prints each main-
-// thread task over 50 ms with where its time went: the trace events' self time (JS, layout,
-// paint, GC, …) and the JS functions with the most samples inside it.
+// profile running, waits until every part of the lab has run and drawn (a paper page,
+// `paper=ID`: until every thumbnail is shown), then prints each main-thread task over 50 ms
+// with where its time went: the trace events' self time (JS, layout, paint, GC, …) and the JS
+// functions with the most samples inside it.
 //
 //   node tests/bench/longtasks.mjs 'v=1&lab=hhd&preset=prototypes'   env: RUN_LIMIT_S (300)
 import { serve, browser } from '../e2e/harness.mjs';
@@ -25,14 +26,21 @@ await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
 await cdp.send('Profiler.start');
 await page.goto(`${srv.base}?${query}`);
 await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
-const lab = new URLSearchParams(query).get('lab');
-const parts = await page.evaluate((id) => JSON.parse(window.hp.labs()).find((l) => l.id === id).parts.map((p) => p.name), lab);
-const keys = parts.map((p) => `ran${p[0].toUpperCase()}${p.slice(1)}`);
 const t0 = Date.now();
 let done = true;
-try {
-  await page.waitForFunction((ks) => ks.every((k) => document.body.dataset[k] !== undefined), keys, { timeout: RUN_LIMIT_S * 1000, polling: 250 });
-} catch { done = false; }
+if (new URLSearchParams(query).has('paper')) {
+  // A paper page: every thumbnail computed and shown.
+  try {
+    await page.waitForSelector('.paper[data-done="1"]', { timeout: RUN_LIMIT_S * 1000 });
+  } catch { done = false; }
+} else {
+  const lab = new URLSearchParams(query).get('lab');
+  const parts = await page.evaluate((id) => JSON.parse(window.hp.labs()).find((l) => l.id === id).parts.map((p) => p.name), lab);
+  const keys = parts.map((p) => `ran${p[0].toUpperCase()}${p.slice(1)}`);
+  try {
+    await page.waitForFunction((ks) => ks.every((k) => document.body.dataset[k] !== undefined), keys, { timeout: RUN_LIMIT_S * 1000, polling: 250 });
+  } catch { done = false; }
+}
 await page.waitForTimeout(1000);
 const secs = (Date.now() - t0) / 1000;
 const { profile } = await cdp.send('Profiler.stop');

@@ -2,7 +2,9 @@
 // For every built lab, its heaviest preset (the largest `hp.estimate_cost` of its presets) is
 // opened in headless Chromium with the CPU path (the default here: no WebGPU flag), and:
 // - the main thread's long tasks (PerformanceObserver 'longtask', every task over 50 ms) from
-//   navigation until every part has run and drawn: the longest, and how many exceed 100 ms;
+//   navigation until every part has run and drawn: the longest, and how many exceed 100 ms
+//   (the page is watched through the DevTools protocol only, so that no test-driver script
+//   runs in it until then);
 // - memory over repeated runs ("New seed", which reruns every part): the main thread's JS heap
 //   after a forced garbage collection (CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage)
 //   and the sum of the compute workers' wasm memories, after each run. A preset whose first
@@ -27,17 +29,31 @@ const agent = await index.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.
 const key = (p) => `ran${p[0].toUpperCase()}${p.slice(1)}`;
 const MB = (b) => (b / 2 ** 20).toFixed(1);
 
-async function waitParts(page, lab, limitS) {
+/**
+ * Poll `expression` in the page every 250 ms through the DevTools protocol until it is true (or
+ * `limitS` passes). Not Playwright's waitForFunction/waitForSelector: those first inject the
+ * driver's script into the page, a main-thread task of 50–190 ms under load that the long-task
+ * observer counted as the page's own.
+ */
+async function until(cdp, expression, limitS) {
+  const t0 = Date.now();
+  while ((Date.now() - t0) / 1000 < limitS) {
+    const { result } = await cdp.send('Runtime.evaluate', { expression, returnByValue: true }).catch(() => ({ result: {} }));
+    if (result.value === true) return true;
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  return false;
+}
+
+async function waitParts(cdp, lab, limitS) {
   const keys = lab.parts.map((p) => key(p.name));
   const t0 = Date.now();
-  try {
-    await page.waitForFunction((ks) => ks.every((k) => document.body.dataset[k] !== undefined), keys, { timeout: limitS * 1000, polling: 250 });
-  } catch {
-    return { done: false, secs: (Date.now() - t0) / 1000 };
-  }
-  await page.waitForTimeout(500); // the last figure's drawing
+  const done = await until(cdp, `${JSON.stringify(keys)}.every((k) => document.body.dataset[k] !== undefined)`, limitS);
+  if (!done) return { done: false, secs: (Date.now() - t0) / 1000 };
+  await new Promise((ok) => setTimeout(ok, 500)); // the last figure's drawing
   return { done: true, secs: (Date.now() - t0) / 1000 };
 }
+const ready = (cdp) => until(cdp, `document.body.dataset.ready === '1'`, 60);
 
 async function memory(page, cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
@@ -62,24 +78,27 @@ for (const lab of labs) {
   const page = await ctx.newPage();
   await page.addInitScript(() => {
     window.__long = [];
-    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push([e.duration, e.startTime]); })
       .observe({ type: 'longtask', buffered: true });
   });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   const cdp = await ctx.newCDPSession(page);
   await page.goto(`${srv.base}?${query}`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
-  const first = await waitParts(page, lab, RUN_LIMIT_S);
-  const long = await page.evaluate(() => window.__long.slice());
+  await ready(cdp);
+  const first = await waitParts(cdp, lab, RUN_LIMIT_S);
+  const timed = (await cdp.send('Runtime.evaluate', { expression: 'window.__long.slice()', returnByValue: true })).result.value;
+  const long = timed.map(([d]) => d);
+  // When each task over 100 ms began (ms after navigation), to find it in a trace.
+  const at = timed.filter(([d]) => d > 100).map(([d, t]) => `${d.toFixed(0)} ms at ${t.toFixed(0)}`);
   const mem = [await memory(page, cdp)];
   // Repeated runs: the same preset, or the quick sizes when one run is long.
   let repeatedAt = 'preset';
   if (first.done && first.secs > REPEAT_LIMIT_S && lab.quick) {
     repeatedAt = 'quick sizes';
     await page.goto(`${srv.base}?${query}&${lab.quick}`);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
-    await waitParts(page, lab, RUN_LIMIT_S);
+    await ready(cdp);
+    await waitParts(cdp, lab, RUN_LIMIT_S);
     mem.length = 0;
     mem.push(await memory(page, cdp));
   }
@@ -87,14 +106,14 @@ for (const lab of labs) {
     for (let r = 1; r < RUNS; r++) {
       await page.evaluate((ks) => { for (const k of ks) delete document.body.dataset[k]; }, lab.parts.map((p) => key(p.name)));
       await page.click('button.new-seed');
-      const again = await waitParts(page, lab, RUN_LIMIT_S);
+      const again = await waitParts(cdp, lab, RUN_LIMIT_S);
       if (!again.done) break;
       mem.push(await memory(page, cdp));
     }
   }
   const row = {
     lab: lab.id, preset, cost: costs[best] ?? 0, secs: first.secs, done: first.done,
-    longest: long.length ? Math.max(...long) : 0, over100: long.filter((d) => d > 100).length, tasks: long.length,
+    longest: long.length ? Math.max(...long) : 0, over100: long.filter((d) => d > 100).length, tasks: long.length, at,
     repeatedAt, heap: mem.map((m) => m.heap), wasm: mem.map((m) => m.wasm), errors,
   };
   console.error(JSON.stringify(row));

@@ -11,7 +11,8 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** The `hopfield` CLI the page is compared with: the one `cargo test` builds (tests/run.sh runs
  * that first), or HOPFIELD_CLI (e.g. target/release/hopfield). Both give the same numbers. */
 export const CLI_PATH = process.env.HOPFIELD_CLI || join(ROOT, 'target', 'debug', 'hopfield');
-const DIST = join(ROOT, 'dist');
+/** The built site (HP_DIST: another copy of it, e.g. a long bench's snapshot while dist/ is rebuilt). */
+const DIST = process.env.HP_DIST ? resolve(process.env.HP_DIST) : join(ROOT, 'dist');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
 /**

@@ -326,7 +326,8 @@ function renderLab(parsed, { staged = false } = {}) {
         showLab(lab, { runs: false });
         await nextFrame();
         if (current !== mine) return;
-        runChangedParts();
+        // Each part's run starts in a task of its own (a compute worker is made and sent its query).
+        if (!(await runChangedParts({ staged: true, alive: () => current === mine }))) return;
         await nextFrame();
         if (current !== mine) return;
         mine.view?.more?.();
@@ -392,14 +393,29 @@ function partSignature(part) {
   return keys.map((k) => `${k}=${current.text[k]}`).join('&');
 }
 
-function runChangedParts() {
+/**
+ * Start the run of every part whose keys changed since its last run. With `staged` (the page's
+ * start), one part per task: resolves to whether the page still shows the lab (`alive()`).
+ */
+function runChangedParts({ staged = false, alive = () => true } = {}) {
+  const starts = [];
   for (const part of current.def.parts || []) {
-    const sig = partSignature(part);
-    if (current.lastPartKeys[part.name] !== sig) {
+    starts.push(() => {
+      const sig = partSignature(part);
+      if (current.lastPartKeys[part.name] === sig) return false;
       current.lastPartKeys[part.name] = sig;
       runPart(part.name);
-    }
+      return true;
+    });
   }
+  if (!staged) { for (const start of starts) start(); return Promise.resolve(true); }
+  return (async () => {
+    for (const start of starts) {
+      if (!alive()) return false;
+      if (start()) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return alive();
+  })();
 }
 
 function runPart(name) {

@@ -4,7 +4,7 @@
 // may hold live regions (Mark::Live { kind }): the module of that kind draws them on its
 // own canvas above the plot, in its own loop, fed from Rust.
 
-import { paint, paintSliced, attach, pngDataUrl, fontReady } from './paint.js';
+import { paintSliced, attach, pngDataUrl, fontReady } from './paint.js';
 import particles from './live/particles.js';
 import { parseCsv } from './csv.js';
 import { Figures } from './figures.js';
@@ -254,14 +254,23 @@ export function mountLab(root, lab, query, ctx) {
 
   // Live regions of a painted scene: each kind's layer goes over its region (in the wrap's pixels).
   function placeLive(p, scene) {
-    const seen = new Set();
+    p.liveScene = scene;
+    // A layer made now (its wasm state built) is placed in a task of its own, after this one.
+    let made = false;
     for (const r of scene.live || []) {
       const mod = LIVE[r.kind];
-      if (!mod) continue;
+      if (!mod || p.live.has(r.kind)) continue;
+      p.live.set(r.kind, mod.create({ wrap: p.section.querySelector('.figure-wrap'), bar: p.bar, hp: ctx.hp, el: ctx.el, backend: ctx.backend, query: current }));
+      made = true;
+    }
+    if (made) {
+      setTimeout(() => { if (!destroyed && p.liveScene === scene) placeLive(p, scene); }, 0);
+      return;
+    }
+    const seen = new Set();
+    for (const r of scene.live || []) {
+      if (!LIVE[r.kind]) continue;
       seen.add(r.kind);
-      if (!p.live.has(r.kind)) {
-        p.live.set(r.kind, mod.create({ wrap: p.section.querySelector('.figure-wrap'), bar: p.bar, hp: ctx.hp, el: ctx.el, backend: ctx.backend, query: current }));
-      }
       p.live.get(r.kind).place({ ...r, x: r.x + p.canvas.offsetLeft, y: r.y + p.canvas.offsetTop });
     }
     for (const [kind, l] of p.live) if (!seen.has(kind)) l.hide();
@@ -273,7 +282,7 @@ export function mountLab(root, lab, query, ctx) {
     }
     if (p.above) {
       Object.assign(p.above.style, { left: `${p.canvas.offsetLeft}px`, top: `${p.canvas.offsetTop}px` });
-      paint(p.above, { width: scene.width, height: scene.height, items: above }, { clear: true });
+      paintSliced(p.above, { width: scene.width, height: scene.height, items: above }, { clear: true });
     }
   }
 
@@ -304,6 +313,9 @@ export function mountLab(root, lab, query, ctx) {
       p.error.hidden = false;
       return;
     }
+    // Reading the figure (its message) was a task; what follows (live layers, captions,
+    // controls, the data table, the first slice of painting) is another.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     // A newer layout of this figure was asked for meanwhile: it paints instead.
     if (destroyed || ticket !== p.ticket) return;
     const shown = paintSliced(p.canvas, fig.scene).then(() => {

@@ -4,8 +4,22 @@
 
 export const FONT_FAMILY = '"Figure Sans", "DejaVu Sans", sans-serif';
 
-/** The figure font, loaded once (the core measured every label with it). */
-export const fontReady = (document.fonts?.load(`11px ${FONT_FAMILY}`) ?? Promise.resolve()).catch(() => {});
+/** The figure font, loaded once (the core measured every label with it). In a worker (the
+ * figures' worker paints the paper pages' thumbnails) the font is loaded by `loadWorkerFont`. */
+export const fontReady = (typeof document !== 'undefined' ? document.fonts?.load(`11px ${FONT_FAMILY}`) ?? Promise.resolve() : Promise.resolve()).catch(() => {});
+
+/** In a worker: add the figure font (`url`: the font file) to the worker's fonts, once. */
+let workerFont = null;
+export function loadWorkerFont(url) {
+  if (!workerFont) {
+    workerFont = (async () => {
+      if (typeof FontFace === 'undefined' || !self.fonts) return;
+      const face = new FontFace('Figure Sans', `url("${url}")`);
+      self.fonts.add(await face.load());
+    })().catch(() => {});
+  }
+  return workerFont;
+}
 
 function stroke(ctx, s) {
   ctx.strokeStyle = s.color;
@@ -77,7 +91,7 @@ function scratch(w, h) {
 
 /** Set up `canvas` for `scene` at `scale` × devicePixelRatio (size, transform, background). */
 function begin(canvas, scene, { scale = 1, css = true, clear = false } = {}) {
-  const dpr = (window.devicePixelRatio || 1) * scale;
+  const dpr = (globalThis.devicePixelRatio || 1) * scale;
   canvas.width = Math.max(1, Math.ceil(scene.width * dpr));
   canvas.height = Math.max(1, Math.ceil(scene.height * dpr));
   if (css) { canvas.style.width = `${scene.width}px`; canvas.style.height = `${scene.height}px`; }
@@ -144,6 +158,14 @@ export function paintSliced(canvas, scene, opts = {}) {
   });
   prev?.cancel(done);
   return done;
+}
+
+/** The scene as a PNG blob at its size × `scale`, painted on an OffscreenCanvas (also in a
+ * worker: the paper pages' thumbnails). */
+export async function pngBlob(scene, scale = 1) {
+  const c = new OffscreenCanvas(1, 1);
+  paint(c, scene, { scale: scale / (globalThis.devicePixelRatio || 1), css: false });
+  return c.convertToBlob({ type: 'image/png' });
 }
 
 /** The scene as a PNG data URL at twice its size, at once (a download keeps the click's gesture). */

@@ -1,8 +1,10 @@
 // The figures' worker: a copy of the page's LabView (the wasm core's view of an open lab) that
 // takes in the results and builds and lays out the figures off the main thread, so that a
 // large result never holds the page while it is read or laid out. Messages are handled in
-// the order they come (see figures.js).
+// the order they come (see figures.js). The paper pages (papers.js) use it too: it lays out
+// and paints their thumbnails (PNG) and compares their results with the paper.
 import init, * as hp from '../hopfield-playground.js';
+import { pngBlob, loadWorkerFont } from './paint.js';
 
 const ready = init();
 // The size of this worker's wasm memory (the responsiveness and memory benchmark reads it).
@@ -12,14 +14,34 @@ let queue = Promise.resolve();
 /** The LabView methods the page forwards (state changes; `render` answers with a figure). */
 const OPS = new Set(['set_query', 'set_result', 'merge_shards', 'add_piece', 'set_progress', 'restart', 'stop', 'set_ui']);
 
-function handle(m) {
+/** A paper page's thumbnail: figure `name` laid out at `width` and painted here, as a PNG. */
+async function thumb(m) {
+  await loadWorkerFont(new URL('../assets/fonts/figure-sans.ttf', import.meta.url).href);
+  const fig = lv.render(m.name, m.width);
+  const png = await pngBlob(fig.scene, m.scale || 1);
+  return { png, title: fig.title, width: fig.scene.width, height: fig.scene.height };
+}
+
+async function handle(m) {
   try {
+    if (m.op === 'compared') {
+      // A paper page's comparison with the paper: the results of every part, merged.
+      const merged = {};
+      for (const text of m.texts) Object.assign(merged, JSON.parse(text));
+      self.postMessage({ id: m.id, ok: hp.paper_compared(m.lab, m.preset, JSON.stringify(merged)) });
+      return;
+    }
     if (m.op === 'open') {
       lv?.free();
       lv = new hp.LabView(m.query);
+      if (m.id !== undefined) self.postMessage({ id: m.id, ok: true });
       return;
     }
     if (!lv) throw new Error('no lab is open');
+    if (m.op === 'thumb') {
+      self.postMessage({ id: m.id, ok: await thumb(m) });
+      return;
+    }
     if (m.op === 'render') {
       const fig = lv.render(m.name, m.width);
       // Image pixels travel without a copy.

@@ -686,9 +686,16 @@ async fn run_parts(
                 ninit: p.usize("t1_ninit"),
                 hhd: hhd_config(p, p.choice("removal") == "on"),
             };
-            let runs =
-                table1::run(compute, which, &pool, &protocol, p.seed(), &mut |a, b| progress.step(a, b))
-                    .await?;
+            let on_cpu = table1_compute(compute);
+            let runs = table1::run(
+                on_cpu.as_ref().unwrap_or(compute),
+                which,
+                &pool,
+                &protocol,
+                p.seed(),
+                &mut |a, b| progress.step(a, b),
+            )
+            .await?;
             let rows = table1::rows(&runs);
             let mut table = Table {
                 name: "table1",
@@ -733,6 +740,21 @@ async fn run_parts(
         }
     }
     Ok(out)
+}
+
+/// Why Table 1 runs on the CPU in the browser even when the GPU is in use.
+pub const TABLE1_ON_CPU: &str = "Table 1 runs many small Hopfield recalls per subset, and in the browser each \
+GPU recall leaves buffers that only the worker's garbage collector frees (a full Table 1 on WebGPU once crashed the tab)";
+
+/// The compute Table 1 runs on: in the browser, the CPU when `compute` uses the GPU (with a
+/// notice among the run's fallbacks, see [`TABLE1_ON_CPU`]); `None`: `compute` itself.
+/// Natively (the CLI), wgpu frees each buffer when it is dropped, so the GPU is kept.
+fn table1_compute(compute: &Compute) -> Option<Compute> {
+    if !(cfg!(target_arch = "wasm32") && compute.uses_gpu()) {
+        return None;
+    }
+    compute.fell_back("hhd Table 1", &crate::compute::gpu::GpuError::Failed(TABLE1_ON_CPU.into()));
+    Some(Compute::cpu(TABLE1_ON_CPU))
 }
 
 #[cfg(test)]
