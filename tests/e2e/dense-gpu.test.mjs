@@ -47,7 +47,7 @@ test('a stiff system stops the particles on the GPU path too, and the page says 
   const q = `?v=1&lab=dense&${SMALL}&particles=3000&lagrangian=tanh&w11=-400&w12=0&w21=0&w22=-400&b1=0&b2=0&x0=0.05&y0=2&t_end=5&integrator=rk4&dt=0.01&backend=gpu`;
   const { page, errors } = await open(ctx, srv.base, q);
   await onGpu(page, 10);
-  await page.waitForFunction(() => Number(document.querySelector('.flow-status').dataset.stopped) > 0, null, { timeout: 30000 });
+  await page.waitForFunction(() => Number(document.querySelector('.flow-status')?.dataset.stopped) > 0, null, { timeout: 30000 });
   assert.equal(await path(page), 'gpu');
   assert.match(await page.textContent('.flow-status'), /on the GPU .* stopped .*unstable step/);
   assert.deepEqual(errors, []);
@@ -58,7 +58,7 @@ test('a lost GPU device sends the particles back to the CPU with a visible messa
   const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=2000&backend=gpu`);
   await onGpu(page, 10);
   assert.equal(await page.evaluate(() => window.__denseFlow.debug_lose_gpu()), true);
-  await page.waitForFunction(() => document.querySelector('.flow-status').dataset.gpuError === '1', null, { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelector('.flow-status')?.dataset.gpuError === '1', null, { timeout: 30000 });
   assert.equal(await path(page), 'cpu');
   assert.match(await page.textContent('.flow-status'), /on the CPU \(WebAssembly, RK4 in f64 per particle\) — the GPU path stopped \(.+\); the particles continue on the CPU\./);
   // And they do.
@@ -73,7 +73,7 @@ test('a lost GPU device sends the particles back to the CPU with a visible messa
 test('backend=cpu keeps the particles on the CPU even with WebGPU', async () => {
   const { page, errors } = await open(ctx, srv.base, `?v=1&lab=dense&${SMALL}&particles=2000&backend=cpu`);
   await page.waitForFunction(() => /backend=cpu/.test(document.querySelector('#backend-status').textContent), null, { timeout: 60000 });
-  await page.waitForFunction(() => /backend=cpu in the link/.test(document.querySelector('.flow-status').textContent), null, { timeout: 30000 });
+  await page.waitForFunction(() => /backend=cpu in the link/.test(document.querySelector('.flow-status')?.textContent ?? ''), null, { timeout: 30000 });
   await page.waitForTimeout(1000);
   assert.equal(await path(page), 'cpu');
   assert.deepEqual(errors, []);

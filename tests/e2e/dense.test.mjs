@@ -49,7 +49,7 @@ test('the phase portrait shows two energy maps, moving particles, fixed points a
   assert.ok(a.some((v) => v > 0), 'particles are drawn');
   assert.ok(a.some((v, i) => v !== b[i]), 'particles move');
   // This browser has no WebGPU: once the page's check says so, the particles stay on the CPU and the status says why.
-  await page.waitForFunction(() => /no verified WebGPU/.test(document.querySelector('.flow-status').textContent), null, { timeout: 30000 });
+  await page.waitForFunction(() => /no verified WebGPU/.test(document.querySelector('.flow-status')?.textContent ?? ''), null, { timeout: 30000 });
   assert.equal(await page.$eval('.flow-status', (e) => e.dataset.path), 'cpu');
   assert.match(await page.textContent('.flow-status'), /5,000 advected by RK4 .* on the CPU \(WebAssembly, RK4 in f64 per particle\) — not on the GPU: the page has no verified WebGPU .*\. None stopped/);
   // Default system: two memories and a saddle.
@@ -112,7 +112,7 @@ test('a stiff system stops the particles and the RK4 trajectory, and the page sa
   const q = `?v=1&lab=dense&${SMALL}&particles=3000&lagrangian=tanh&w11=-400&w12=0&w21=0&w22=-400&b1=0&b2=0&x0=0.05&y0=2&t_end=5&integrator=rk4&dt=0.01`;
   const { page, errors } = await open(ctx, srv.base, q);
   await ready(page);
-  await page.waitForFunction(() => Number(document.querySelector('.flow-status').dataset.stopped) > 0, null, { timeout: 20000 });
+  await page.waitForFunction(() => Number(document.querySelector('.flow-status')?.dataset.stopped) > 0, null, { timeout: 20000 });
   assert.match(await page.textContent('.flow-status'), /stopped .*unstable step/);
   assert.match(await caption(page, 'monitor'), /stopped: the fixed RK4 step is unstable here/);
   assert.match(await caption(page, 'monitor'), /use Dormand–Prince or a smaller dt/);
