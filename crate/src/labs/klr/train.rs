@@ -466,6 +466,64 @@ fn train_gd_cpu(
     let (p, n) = (xi.rows, xi.cols);
     assert!(k.rows == p && k.cols == p, "train_gd shapes");
     let mut products = Products::new(k, n, cfg.precision);
+    // The fields of the returned α in f64 (what the products gave, when they were f64).
+    let exact_h = |alpha: &Mat<f64>| cpu::matmul(k, alpha);
+    if let Products::Diagonal(d) = &products
+        && let Some(classes) = Classes::of(d, xi)
+    {
+        // Every entry follows its class's trajectory: train the classes, spread α back.
+        let mut small = Products::Diagonal(classes.diag.clone());
+        let run = gd_loop(&mut small, &classes.xi, cfg, on_epoch, &mut |xs, h, a, lambda, z| {
+            weighted_loss_and_z(xs, h, a, lambda, &classes.weight, z)
+        });
+        let alpha = classes.spread(&run.alpha, p, n);
+        return Trained {
+            h: exact_h(&alpha),
+            alpha,
+            loss: run.loss,
+            epochs_run: run.epochs_run,
+            status: run.status,
+            loss_rises: run.loss_rises,
+        };
+    }
+    let run = gd_loop(&mut products, xi, cfg, on_epoch, &mut loss_and_z);
+    let h = match run.h {
+        Some(h) if matches!(products, Products::F64(Kernel::Dense(_))) => h,
+        _ => exact_h(&run.alpha),
+    };
+    Trained {
+        alpha: run.alpha,
+        h,
+        loss: run.loss,
+        epochs_run: run.epochs_run,
+        status: run.status,
+        loss_rises: run.loss_rises,
+    }
+}
+
+/// What [`gd_loop`] ends with: `h` is the loop's last `K·α` when it belongs to the
+/// returned `α` (`None` when a failing epoch's `α` was undone).
+struct LoopOut {
+    alpha: Mat<f64>,
+    h: Option<Mat<f64>>,
+    loss: Vec<f64>,
+    epochs_run: usize,
+    status: Status,
+    loss_rises: usize,
+}
+
+/// The fused pass of an epoch: `(ξ, H, α, λ, Z) ↦ (loss, all fields finite)`, filling `Z`.
+type Pass<'a> = dyn FnMut(&[f64], &[f64], &[f64], f64, &mut [f64]) -> (f64, bool) + 'a;
+
+/// The loop documented at [`train_gd_cpu`], on `xi` with `products` and the fused `pass`.
+fn gd_loop(
+    products: &mut Products<'_>,
+    xi: &Mat<f64>,
+    cfg: &GdConfig,
+    on_epoch: &mut dyn FnMut(usize, f64),
+    pass: &mut Pass<'_>,
+) -> LoopOut {
+    let (p, n) = (xi.rows, xi.cols);
     let mut alpha = Mat::zeros(p, n);
     let mut prev = Mat::zeros(p, n);
     let mut h = Mat::zeros(p, n);
@@ -474,13 +532,11 @@ fn train_gd_cpu(
     let mut rises = 0usize;
     let mut diverged: Option<(usize, DivergeWhy)> = None;
     let mut t = 0usize;
-    // The fields of the returned α in f64 (what the products gave, when they were f64).
-    let exact_h = |alpha: &Mat<f64>| cpu::matmul(k, alpha);
     let status = loop {
         if t > 0 {
             products.apply(&alpha, &mut h);
         }
-        let (l, finite) = loss_and_z(&xi.data, &h.data, &alpha.data, cfg.lambda, &mut z.data);
+        let (l, finite) = pass(&xi.data, &h.data, &alpha.data, cfg.lambda, &mut z.data);
         loss.push(l);
         on_epoch(t, l);
         if !finite || !l.is_finite() {
@@ -489,9 +545,9 @@ fn train_gd_cpu(
                 alpha = prev;
             }
             let first = diverged.unwrap_or((t, DivergeWhy::NonFinite));
-            return Trained {
-                h: exact_h(&alpha),
+            return LoopOut {
                 alpha,
+                h: None,
                 loss,
                 epochs_run: t.saturating_sub(1),
                 status: Status::Diverged { epoch: first.0, why: first.1 },
@@ -502,11 +558,10 @@ fn train_gd_cpu(
             if l > loss[0] && diverged.is_none() {
                 diverged = Some((t, DivergeWhy::LossRose));
                 if cfg.on_diverge == OnDiverge::Stop {
-                    alpha = prev;
                     let loss_rises = rises + usize::from(l > loss[t - 1]);
-                    return Trained {
-                        h: exact_h(&alpha),
-                        alpha,
+                    return LoopOut {
+                        alpha: prev,
+                        h: None,
                         loss,
                         epochs_run: t - 1,
                         status: Status::Diverged { epoch: t, why: DivergeWhy::LossRose },
@@ -531,10 +586,80 @@ fn train_gd_cpu(
         products.apply_add(-cfg.lr, &z, &mut alpha, &mut h);
         t += 1;
     };
-    if !matches!(products, Products::F64(Kernel::Dense(_))) {
-        h = exact_h(&alpha);
+    // `apply_add` may use `h` as scratch: it is `K·α` only in the dense f64 form.
+    LoopOut { alpha, h: Some(h), loss, epochs_run: t, status, loss_rises: rises }
+}
+
+/// The entries of a training with a diagonal `K` grouped by what their trajectories depend
+/// on. With `K = diag(d)` the loss separates into one term per entry `(ν, i)` and gradient
+/// descent moves each `α_νi` on its own, from 0, by a rule that involves only `d_ν`, `ξ_νi`,
+/// λ and η: entries with equal `(d_ν, ξ_νi)` take the same values at every epoch, bit for
+/// bit. So one representative per class is trained, with the class's size as its weight in
+/// the loss. At large γ the RBF kernel is numerically `I` and ±1 patterns make two classes:
+/// an epoch costs O(1) instead of O(P·N). The returned `α` and `h` are those of the full
+/// loop to the bit; the loss is the same sum in another order (≤ 1e-13 relative).
+struct Classes {
+    /// `d` and `ξ` of each class (the class's representative, `C × 1`), and its size.
+    diag: Vec<f64>,
+    xi: Mat<f64>,
+    weight: Vec<f64>,
+    /// The class of every entry of the `P × N` problem.
+    of_entry: Vec<usize>,
+}
+
+impl Classes {
+    /// The classes when they pay off (at most a quarter as many as entries), else `None`.
+    fn of(d: &[f64], xi: &Mat<f64>) -> Option<Self> {
+        let limit = xi.data.len() / 4;
+        let mut index: std::collections::HashMap<(u64, u64), usize> = std::collections::HashMap::new();
+        let (mut diag, mut xs, mut weight) = (Vec::new(), Vec::new(), Vec::new());
+        let mut of_entry = Vec::with_capacity(xi.data.len());
+        for (row, &dv) in xi.data.chunks(xi.cols.max(1)).zip(d) {
+            for &x in row {
+                let c = *index.entry((dv.to_bits(), x.to_bits())).or_insert_with(|| {
+                    diag.push(dv);
+                    xs.push(x);
+                    weight.push(0.0);
+                    diag.len() - 1
+                });
+                weight[c] += 1.0;
+                of_entry.push(c);
+            }
+            if diag.len() > limit {
+                return None;
+            }
+        }
+        let c = diag.len();
+        (c > 0).then_some(Classes { diag, xi: Mat { rows: c, cols: 1, data: xs }, weight, of_entry })
     }
-    Trained { alpha, h, loss, epochs_run: t, status, loss_rises: rises }
+
+    /// The `P × N` matrix whose entries are their classes' values in `per_class` (`C × 1`).
+    fn spread(&self, per_class: &Mat<f64>, p: usize, n: usize) -> Mat<f64> {
+        Mat { rows: p, cols: n, data: self.of_entry.iter().map(|&c| per_class.data[c]).collect() }
+    }
+}
+
+/// [`loss_and_z`] for entries standing for `weight` entries each: `Z` by the same formula
+/// (so the same bits), the loss as the weighted sum of the same terms.
+fn weighted_loss_and_z(
+    xi: &[f64],
+    h: &[f64],
+    alpha: &[f64],
+    lambda: f64,
+    weight: &[f64],
+    z: &mut [f64],
+) -> (f64, bool) {
+    let (mut data, mut reg, mut check) = (0.0f64, 0.0f64, 0.0f64);
+    for ((((zv, &x), &hv), &a), &w) in z.iter_mut().zip(xi).zip(h).zip(alpha).zip(weight) {
+        let y = x * hv;
+        let e = exp_neg(y.abs());
+        data += w * ((if y < 0.0 { -y } else { 0.0 }) + e.ln_1p());
+        reg += w * a * hv;
+        check += hv * 0.0;
+        let num = if y >= 0.0 { e } else { 1.0 };
+        *zv = -x * (num / (1.0 + e)) + lambda * a;
+    }
+    (data + 0.5 * lambda * reg, check == 0.0)
 }
 
 /// Kernel logistic regression by full-batch gradient descent (the loop documented at
@@ -916,6 +1041,57 @@ mod tests {
         let (k2, _) = setup(40, 30, 0.02, 11);
         assert!(!matches!(Products::new(&k2, 40, Precision::F32), Products::Diagonal(_)));
         assert!(!matches!(Products::new(&k2, 40, Precision::F64), Products::Diagonal(_)));
+    }
+
+    #[test]
+    fn a_diagonal_kernel_trains_one_entry_per_class_bit_for_bit() {
+        // K = I (γ = 10) with ±1 patterns: two classes. The full per-entry loop over the same
+        // diagonal products is the reference: α to the bit, the loss to its summation order.
+        let (k, xi) = setup(40, 30, 10.0, 21);
+        let d: Vec<f64> = (0..30).map(|i| k.at(i, i)).collect();
+        let classes = Classes::of(&d, &xi).expect("classes");
+        assert_eq!(classes.diag.len(), 2);
+        assert_eq!(classes.weight.iter().sum::<f64>(), (30 * 40) as f64);
+        // A budget run, a converging one, one that diverges (η far above 2/curvature) in
+        // both modes, and one driven to non-finite fields.
+        for (lr, tol, on_diverge, lambda) in [
+            (0.1, 0.0, OnDiverge::Stop, 0.01),
+            (0.5, 1e-6, OnDiverge::Stop, 0.01),
+            (9.0, 0.0, OnDiverge::Stop, 0.01),
+            (9.0, 0.0, OnDiverge::Continue, 0.01),
+            (1e300, 0.0, OnDiverge::Continue, 1e10),
+        ] {
+            let cfg = GdConfig { lr, tol, on_diverge, lambda, epochs: 150, ..GdConfig::default() };
+            let t = train_cpu(&k, &xi, &cfg);
+            let mut full = Products::Diagonal(d.clone());
+            let r = gd_loop(&mut full, &xi, &cfg, &mut |_, _| {}, &mut loss_and_z);
+            let what = format!("η={lr} tol={tol} {on_diverge:?}: {:?} vs {:?}", t.status, r.status);
+            assert_eq!((t.status, t.epochs_run), (r.status, r.epochs_run), "{what}");
+            // Rises of the loss beyond its summation's rounding are the same; at a plateau
+            // the per-entry sum also "rises" by rounding noise, the class sum cannot.
+            let rises = |l: &[f64]| {
+                l.windows(2).filter(|w| w[1].is_finite() && w[1] > w[0] + 1e-12 * w[0].abs()).count()
+            };
+            assert_eq!(rises(&t.loss), rises(&r.loss), "{what}");
+            assert!(t.loss_rises <= r.loss_rises && rises(&t.loss) <= t.loss_rises, "{what}");
+            assert!(
+                t.alpha.data.iter().zip(&r.alpha.data).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{what}"
+            );
+            assert_eq!(t.loss.len(), r.loss.len(), "{what}");
+            for (a, b) in t.loss.iter().zip(&r.loss) {
+                let same = a == b || (a - b).abs() <= 1e-13 * b.abs() || !(a.is_finite() || b.is_finite());
+                assert!(same, "{what}: loss {a} vs {b}");
+            }
+            assert!(t.h.max_abs_diff(&cpu::matmul(&k, &t.alpha)) == 0.0, "h is K·α in f64");
+        }
+        // Distinct diagonal entries and ξ values make more classes; too many, none.
+        let xi3 = Mat { rows: 4, cols: 8, data: (0..32).map(|i| [1.0, -1.0, 0.5][i % 3]).collect() };
+        let c3 = Classes::of(&[1.0, 1.0, 2.0, 2.0], &xi3).expect("6 classes of 32 entries");
+        assert_eq!(c3.diag.len(), 6);
+        assert_eq!(c3.spread(&c3.xi, 4, 8).data, xi3.data, "spreading the representatives gives ξ back");
+        let xi_real = Mat { rows: 4, cols: 8, data: (0..32).map(|i| i as f64 * 0.1).collect() };
+        assert!(Classes::of(&[1.0; 4], &xi_real).is_none());
     }
 
     #[test]
