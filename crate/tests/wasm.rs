@@ -160,3 +160,34 @@ async fn klr_network_runs_in_wasm() {
 
 /// `(M at pattern 0, stable rank)` of `klr_network_runs_in_wasm`'s query, computed natively.
 const KLR_NATIVE: (f64, f64) = (64.50009236402383, 5.341007526323798);
+
+/// The browser's f32 GEMM (`sgemm4x8`, SIMD128 lanes here) against `matrixmultiply` and
+/// an f64 reference, at shapes across its 4 × 8 tile and its 256-deep blocks: both within
+/// the f32 bound `(k + 3)·u·Σ|a_ik·b_kj|` of the exact product.
+#[wasm_bindgen_test]
+fn the_simd128_f32_gemm_matches_the_reference_products() {
+    use hopfield_playground::compute::{Mat, cpu};
+    for &(m, k, n) in &[(1, 1, 1), (5, 9, 9), (13, 257, 17), (33, 600, 100), (64, 300, 100)] {
+        let val = |i: usize, s: u64| {
+            ((i as u64).wrapping_mul(2_654_435_761).wrapping_add(s) % 1000) as f32 / 250.0 - 2.0
+        };
+        let a = Mat { rows: m, cols: k, data: (0..m * k).map(|i| val(i, 1)).collect() };
+        let b = Mat { rows: k, cols: n, data: (0..k * n).map(|i| val(i, 2)).collect() };
+        let mut ours = Mat::<f32>::zeros(m, n);
+        cpu::sgemm4x8::sgemm((m, k, n), 1.0, (&a.data, k), (&b.data, n), 0.0, (&mut ours.data, n));
+        let mut mm = Mat::<f32>::zeros(m, n);
+        cpu::sgemm_matrixmultiply(1.0, &a, &b, 0.0, &mut mm);
+        let u = f64::from(f32::EPSILON) / 2.0;
+        for i in 0..m {
+            for j in 0..n {
+                let terms = (0..k).map(|t| f64::from(a.at(i, t)) * f64::from(b.at(t, j)));
+                let (exact, mag) = terms.fold((0.0, 0.0), |(s, g), x| (s + x, g + x.abs()));
+                let bound = (k as f64 + 3.0) * u * mag + 1e-30;
+                for (name, c) in [("sgemm4x8", &ours), ("matrixmultiply", &mm)] {
+                    let err = (f64::from(c.at(i, j)) - exact).abs();
+                    assert!(err <= bound, "{name} {m}x{k}x{n} ({i},{j}): {err:e} > {bound:e}");
+                }
+            }
+        }
+    }
+}

@@ -7,6 +7,9 @@
 #[path = "small_gram.rs"]
 mod small_gram;
 
+#[path = "sgemm4x8.rs"]
+pub mod sgemm4x8;
+
 use super::mat::Mat;
 use super::{BatchRecall, RowStatus, SoftKMeans};
 
@@ -58,7 +61,30 @@ macro_rules! gemm_impl {
 }
 
 gemm_impl!(gemm_f64, f64, matrixmultiply::dgemm);
-gemm_impl!(gemm_f32, f32, matrixmultiply::sgemm);
+gemm_impl!(gemm_f32_mm, f32, matrixmultiply::sgemm);
+
+/// The f32 GEMM (the signature of [`gemm_f64`]): in the browser, products with a row-major
+/// `B` of some size run on [`sgemm4x8`] (faster there than `matrixmultiply`'s SIMD128
+/// kernel, see its module), everything else on `matrixmultiply`.
+#[allow(clippy::too_many_arguments)]
+fn gemm_f32(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    lda: usize,
+    (b, rsb, csb): (&[f32], usize, usize),
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) && csb == 1 && m * k * n >= 1 << 15 {
+        sgemm4x8::sgemm((m, k, n), alpha, (a, lda), (b, rsb), beta, (c, ldc));
+    } else {
+        gemm_f32_mm(m, k, n, alpha, a, lda, (b, rsb, csb), beta, c, ldc);
+    }
+}
 
 /// `A·B` (f64).
 pub fn matmul(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
@@ -656,6 +682,24 @@ pub fn gemm_acc(alpha: f64, a: &Mat<f64>, b: &Mat<f64>, beta: f64, c: &mut Mat<f
 pub fn gemm_acc_f32(alpha: f32, a: &Mat<f32>, b: &Mat<f32>, beta: f32, c: &mut Mat<f32>) {
     assert!(a.cols == b.rows && c.rows == a.rows && c.cols == b.cols, "gemm_acc_f32 shapes");
     gemm_f32(a.rows, a.cols, b.cols, alpha, &a.data, a.cols, (&b.data, b.cols, 1), beta, &mut c.data, c.cols);
+}
+
+/// `C ← alpha·A·B + beta·C` (f32) on `matrixmultiply` always (benches compare it with
+/// [`sgemm4x8`]).
+pub fn sgemm_matrixmultiply(alpha: f32, a: &Mat<f32>, b: &Mat<f32>, beta: f32, c: &mut Mat<f32>) {
+    assert!(a.cols == b.rows && c.rows == a.rows && c.cols == b.cols, "sgemm shapes");
+    gemm_f32_mm(
+        a.rows,
+        a.cols,
+        b.cols,
+        alpha,
+        &a.data,
+        a.cols,
+        (&b.data, b.cols, 1),
+        beta,
+        &mut c.data,
+        c.cols,
+    );
 }
 
 /// `Aᵀ·B` for `A: k×m`, `B: k×n` (f64) without forming the transpose.

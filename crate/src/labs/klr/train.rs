@@ -332,21 +332,36 @@ impl<'a> Products<'a> {
         let mut off: Vec<(f64, usize)> = Vec::with_capacity(p);
         for (i, &di) in diag.iter().enumerate() {
             let Some(s) = kept.as_mut() else { break };
-            off.clear();
-            off.extend(k.row(i).iter().enumerate().filter(|&(j, _)| j != i).map(|(j, v)| (v.abs(), j)));
-            off.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let mut dropped = 0.0;
-            let first_kept = off.iter().position(|&(v, _)| {
-                dropped += v;
-                dropped > budget
-            });
             s.cols.push(i);
             s.vals.push(di);
-            if let Some(f) = first_kept {
-                let mut rest: Vec<usize> = off[f..].iter().map(|&(_, j)| j).collect();
-                rest.sort_unstable();
-                s.vals.extend(rest.iter().map(|&j| k.at(i, j)));
-                s.cols.extend(rest);
+            // Only entries up to the budget can go. When those sum to at most the budget
+            // they all go (no sort: the diagonal case, and the dense one where none is that
+            // small); else the smallest of them, in order, while the sum stays within it.
+            off.clear();
+            off.extend(
+                k.row(i)
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, v)| j != i && v.abs() <= budget)
+                    .map(|(j, v)| (v.abs(), j)),
+            );
+            if off.iter().map(|&(v, _)| v).sum::<f64>() > budget {
+                off.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let mut sum = 0.0;
+                let first_kept = off.iter().position(|&(v, _)| {
+                    sum += v;
+                    sum > budget
+                });
+                off.truncate(first_kept.unwrap_or(off.len()));
+            }
+            let mut dropped: Vec<usize> = off.iter().map(|&(_, j)| j).collect();
+            dropped.sort_unstable();
+            let mut next = dropped.iter().peekable();
+            for (j, &v) in k.row(i).iter().enumerate() {
+                if next.next_if_eq(&&j).is_none() && j != i {
+                    s.cols.push(j);
+                    s.vals.push(v);
+                }
             }
             s.starts.push(s.cols.len());
             if s.cols.len() > limit {
