@@ -5,11 +5,12 @@
 // with where its time went: the trace events' self time (JS, layout, paint, GC, …) and the JS
 // functions with the most samples inside it.
 //
-//   node tests/bench/longtasks.mjs 'v=1&lab=hhd&preset=prototypes'   env: RUN_LIMIT_S (300)
+//   node tests/bench/longtasks.mjs 'v=1&lab=hhd&preset=prototypes'   env: RUN_LIMIT_S (300), LONG_MS (50)
 import { serve, browser } from '../e2e/harness.mjs';
 
 const query = process.argv[2] || 'v=1&lab=classic';
 const RUN_LIMIT_S = Number(process.env.RUN_LIMIT_S || 300);
+const LONG_MS = Number(process.env.LONG_MS || 50); // tasks listed: over this many ms
 const srv = await serve();
 const ctx = await browser();
 const page = await ctx.newPage();
@@ -55,7 +56,7 @@ const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_na
 const ours = new Set(events.filter((e) => mains.has(`${e.pid}:${e.tid}`) && e.args && JSON.stringify(e.args).includes(srv.base)).map((e) => `${e.pid}:${e.tid}`));
 const onMain = (e) => (ours.size ? ours : mains).has(`${e.pid}:${e.tid}`);
 const complete = events.filter((e) => e.ph === 'X' && onMain(e) && e.dur !== undefined);
-const tasks = complete.filter((e) => e.name === 'RunTask' && e.dur > 50000).sort((a, b) => a.ts - b.ts);
+const tasks = complete.filter((e) => e.name === 'RunTask' && e.dur > LONG_MS * 1000).sort((a, b) => a.ts - b.ts);
 
 // CPU profile samples: node id -> function, sample times (µs, same clock as the trace).
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -64,7 +65,7 @@ let t = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) { t += profile.timeDeltas[i]; sampleAt.push([t, profile.samples[i]]); }
 const fname = (n) => { const f = n.callFrame; return `${f.functionName || '(anon)'} ${f.url ? f.url.split('/').pop() : ''}:${f.lineNumber + 1}`.trim(); };
 
-console.log(`${query}: ${done ? 'done' : 'NOT done'} in ${secs.toFixed(0)} s; ${tasks.length} main-thread tasks over 50 ms`);
+console.log(`${query}: ${done ? 'done' : 'NOT done'} in ${secs.toFixed(0)} s; ${tasks.length} main-thread tasks over ${LONG_MS} ms`);
 for (const task of tasks) {
   const end = task.ts + task.dur;
   const inner = complete.filter((e) => e !== task && e.pid === task.pid && e.tid === task.tid && e.ts >= task.ts && e.ts + e.dur <= end)

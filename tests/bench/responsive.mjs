@@ -13,21 +13,14 @@
 //
 //   node tests/bench/responsive.mjs [LAB ...]      env: RUNS (default 4), RUN_LIMIT_S (900),
 //                                                   REPEAT_LIMIT_S (90)
-import { serve, browser, open } from '../e2e/harness.mjs';
+import { knob, key, MB, start, heaviest, heapAfterGc, workersWasm } from './common.mjs';
 
 const only = process.argv.slice(2);
-const RUNS = Number(process.env.RUNS || 4);
-const RUN_LIMIT_S = Number(process.env.RUN_LIMIT_S || 900);
-const REPEAT_LIMIT_S = Number(process.env.REPEAT_LIMIT_S || 90);
+const RUNS = knob('RUNS', 4);
+const RUN_LIMIT_S = knob('RUN_LIMIT_S', 900);
+const REPEAT_LIMIT_S = knob('REPEAT_LIMIT_S', 90);
 
-const srv = await serve();
-const ctx = await browser();
-const { page: index } = await open(ctx, srv.base, '');
-const labs = JSON.parse(await index.evaluate(() => window.hp.labs())).filter((l) => l.built && (!only.length || only.includes(l.id)));
-const agent = await index.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent);
-
-const key = (p) => `ran${p[0].toUpperCase()}${p.slice(1)}`;
-const MB = (b) => (b / 2 ** 20).toFixed(1);
+const { srv, ctx, index, labs, agent, close } = await start(only);
 
 /**
  * Poll `expression` in the page every 250 ms through the DevTools protocol until it is true (or
@@ -56,24 +49,14 @@ async function waitParts(cdp, lab, limitS) {
 const ready = (cdp) => until(cdp, `document.body.dataset.ready === '1'`, 60);
 
 async function memory(page, cdp) {
-  await cdp.send('HeapProfiler.collectGarbage');
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-  let wasm = 0;
-  // A worker still inside a long run answers only when it ends: give it 2 s (then NaN).
-  const ask = (w) => Promise.race([w.evaluate(() => (self.hpWasmBytes ? self.hpWasmBytes() : 0)), new Promise((ok) => setTimeout(() => ok(NaN), 2000))]).catch(() => 0);
-  for (const w of page.workers()) wasm += await ask(w);
-  return { heap: usedSize, wasm };
+  const heap = await heapAfterGc(cdp);
+  const wasm = (await workersWasm(page)).reduce((a, b) => a + b, 0);
+  return { heap, wasm };
 }
 
 const rows = [];
 for (const lab of labs) {
-  const presets = lab.presets || [];
-  const queries = presets.map((p) => `v=1&lab=${lab.id}&preset=${p.name}`);
-  const costs = await index.evaluate((qs) => qs.map((q) => window.hp.estimate_cost(q)), queries);
-  let best = -1;
-  costs.forEach((c, i) => { if (best < 0 || c > costs[best]) best = i; });
-  const preset = best >= 0 ? presets[best].name : '(default)';
-  const query = best >= 0 ? queries[best] : `v=1&lab=${lab.id}`;
+  const { preset, query, cost } = await heaviest(index, lab);
 
   const page = await ctx.newPage();
   await page.addInitScript(() => {
@@ -112,7 +95,7 @@ for (const lab of labs) {
     }
   }
   const row = {
-    lab: lab.id, preset, cost: costs[best] ?? 0, secs: first.secs, done: first.done,
+    lab: lab.id, preset, cost, secs: first.secs, done: first.done,
     longest: long.length ? Math.max(...long) : 0, over100: long.filter((d) => d > 100).length, tasks: long.length, at,
     repeatedAt, heap: mem.map((m) => m.heap), wasm: mem.map((m) => m.wasm), errors,
   };
@@ -120,8 +103,7 @@ for (const lab of labs) {
   rows.push(row);
   await page.close();
 }
-await ctx.close();
-srv.server.close();
+await close();
 
 console.log(`\nResponsiveness and memory, headless ${agent}, CPU path, ${new Date().toISOString().slice(0, 10)}`);
 console.log('(long tasks from navigation until every part has run and drawn; memory after each run, after a forced GC)\n');

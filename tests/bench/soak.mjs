@@ -9,25 +9,19 @@
 // longer than SLOW_S, is soaked at the lab's quick sizes instead (`hopfield reproduce --quick`),
 // and the table says so.
 //
-// Needs `trunk build --release` first (dist/). Prints a Markdown table (JSON lines on stderr).
+// Needs `trunk build --release` first (dist/). Prints a Markdown table (JSON lines on stderr, with
+// each worker's wasm memory in `wasmEach`). Shares its setup with responsive.mjs (common.mjs).
 //
 //   node tests/bench/soak.mjs [LAB ...]   env: RUNS (10), PROBE_S (60), SLOW_S (30), RUN_LIMIT_S (300)
-import { serve, browser, open } from '../e2e/harness.mjs';
+import { knob, key, MB, start, heaviest, heapAfterGc, workersWasm } from './common.mjs';
 
 const only = process.argv.slice(2);
-const RUNS = Number(process.env.RUNS || 10);
-const PROBE_S = Number(process.env.PROBE_S || 60);
-const SLOW_S = Number(process.env.SLOW_S || 30);
-const RUN_LIMIT_S = Number(process.env.RUN_LIMIT_S || 300);
+const RUNS = knob('RUNS', 10);
+const PROBE_S = knob('PROBE_S', 60);
+const SLOW_S = knob('SLOW_S', 30);
+const RUN_LIMIT_S = knob('RUN_LIMIT_S', 300);
 
-const srv = await serve();
-const ctx = await browser();
-const { page: index } = await open(ctx, srv.base, '');
-const labs = JSON.parse(await index.evaluate(() => window.hp.labs())).filter((l) => l.built && (!only.length || only.includes(l.id)));
-const agent = await index.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent);
-
-const key = (p) => `ran${p[0].toUpperCase()}${p.slice(1)}`;
-const MB = (b) => (b / 2 ** 20).toFixed(1);
+const { srv, ctx, index, labs, agent, close } = await start(only);
 
 async function waitParts(page, lab, limitS) {
   const keys = lab.parts.map((p) => key(p.name));
@@ -42,14 +36,10 @@ async function waitParts(page, lab, limitS) {
 }
 
 async function memory(page, cdp) {
-  await cdp.send('HeapProfiler.collectGarbage');
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  const heap = await heapAfterGc(cdp);
   const nodes = await page.evaluate(() => document.getElementsByTagName('*').length);
-  // A worker still inside a long run answers only when it ends: give it 2 s (then NaN).
-  const ask = (w) => Promise.race([w.evaluate(() => (self.hpWasmBytes ? self.hpWasmBytes() : 0)), new Promise((ok) => setTimeout(() => ok(NaN), 2000))]).catch(() => 0);
-  const wasm = [];
-  for (const w of page.workers()) wasm.push(await ask(w));
-  return { heap: usedSize, nodes, wasm: wasm.reduce((a, b) => a + b, 0), workers: wasm.length };
+  const wasm = await workersWasm(page);
+  return { heap, nodes, wasm: wasm.reduce((a, b) => a + b, 0), workers: wasm.length, wasmEach: wasm };
 }
 
 /** Least-squares slope of `ys` per step (MB per run). */
@@ -64,13 +54,9 @@ function slope(ys) {
 
 const rows = [];
 for (const lab of labs) {
-  const presets = lab.presets || [];
-  const queries = presets.map((p) => `v=1&lab=${lab.id}&preset=${p.name}`);
-  const costs = await index.evaluate((qs) => qs.map((q) => window.hp.estimate_cost(q)), queries);
-  let best = -1;
-  costs.forEach((c, i) => { if (best < 0 || c > costs[best]) best = i; });
-  const preset = best >= 0 ? presets[best].name : '(default)';
-  let query = best >= 0 ? queries[best] : `v=1&lab=${lab.id}`;
+  const best = await heaviest(index, lab);
+  const { preset } = best;
+  let { query } = best;
 
   const page = await ctx.newPage();
   const errors = [];
@@ -101,8 +87,7 @@ for (const lab of labs) {
   rows.push(row);
   await page.close();
 }
-await ctx.close();
-srv.server.close();
+await close();
 
 const list = (xs) => xs.map(MB).join(', ');
 const half = (xs) => xs.slice(Math.floor(xs.length / 2));

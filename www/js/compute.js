@@ -6,6 +6,31 @@
 /** A fallback report of a lost GPU device (the Rust side's GpuError::Lost wording). */
 export const LOST_GPU = /GPU device was lost/;
 
+/**
+ * A run's result (JSON) as the compute worker sent it: UTF-8 bytes, moved between threads
+ * without a copy. The page reads the text only when it asks for it (a download, a data table);
+ * `handoff` gives the bytes to pass on to another worker (transfer their buffer).
+ */
+export class RunResult {
+  constructor(utf8, spare) {
+    this.utf8 = utf8;
+    this.spare = spare;
+  }
+
+  /** The JSON text (decoded on each call; not kept, so that the page holds only the bytes). */
+  text() { return new TextDecoder().decode(this.utf8); }
+
+  /** Bytes of the result that the caller may transfer: the spare copy once, then copies. */
+  handoff() {
+    const bytes = this.spare ?? this.utf8.slice();
+    this.spare = null;
+    return bytes;
+  }
+}
+
+/** The JSON text of a run's result (a RunResult or, without workers, a string). */
+export const textOf = (r) => (r instanceof RunResult ? r.text() : r);
+
 export class Compute {
   constructor(hp) {
     this.hp = hp;            // main-thread bindings: the fallback when workers fail
@@ -56,7 +81,7 @@ export class Compute {
       for (const [k, v] of this.lanes) if (v === lane) this.lanes.delete(k);
       p.reject(new Error(msg.error));
     }
-    else p.resolve(msg.ok);
+    else p.resolve(msg.ok?.utf8 instanceof Uint8Array ? new RunResult(msg.ok.utf8, msg.ok.spare) : msg.ok);
   }
 
   _fail(lane, err) {
@@ -67,7 +92,10 @@ export class Compute {
     p?.reject(err);
   }
 
-  /** Run `query` (only `parts`, comma-separated; '' for all) on lane `name`; resolves with the JSON text. */
+  /**
+   * Run `query` (only `parts`, comma-separated; '' for all) on lane `name`; resolves with the
+   * JSON result: a RunResult from a worker, a string when run on this thread (`textOf` reads both).
+   */
   run(name, query, parts, { onProgress, onPartial } = {}) {
     this.cancel(name, 'replaced by a newer run');
     if (!this.workersOk) return this._runHere(query, parts);
@@ -138,7 +166,7 @@ export class Compute {
 
   /**
    * Run `query` split into `n` shards, shard i on lane `name#i` with `&shard=i&shards=n`
-   * appended (later keys win); resolves with the n JSON texts in shard order. Progress is
+   * appended (later keys win); resolves with the n results (see `run`) in shard order. Progress is
    * summed over the shards; partial pieces are forwarded as they come.
    */
   runShards(name, query, parts, n, { onProgress, onPartial } = {}) {

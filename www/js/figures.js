@@ -6,8 +6,25 @@
 // on the main thread only then. Without Web Workers (or when the worker fails) the main
 // thread's copy does everything.
 
+import { RunResult, textOf } from './compute.js';
+
 /** Changes of results and progress, replayed on the main thread's copy when it needs them. */
 const DATA_OPS = new Set(['set_result', 'merge_shards', 'add_piece', 'set_progress', 'restart', 'stop']);
+
+/** A LabView argument as the main thread's copy takes it: a result's text (a list for shards). */
+const here = (a) => (Array.isArray(a) ? a.map(textOf) : textOf(a));
+
+/**
+ * A LabView argument as it goes to the figures' worker: a result as its UTF-8 bytes, whose
+ * buffer joins `moved` (transferred, not copied; view-worker.js decodes them).
+ */
+function outbound(a, moved) {
+  if (Array.isArray(a)) return a.map((x) => outbound(x, moved));
+  if (!(a instanceof RunResult)) return a;
+  const utf8 = a.handoff();
+  moved.push(utf8.buffer);
+  return { utf8 };
+}
 
 export class Figures {
   /** `lv`: the main thread's LabView of `query`. */
@@ -48,11 +65,11 @@ export class Figures {
     }
   }
 
-  ask(msg, here) {
+  ask(msg, here, moved = []) {
     const id = this.nextId++;
     const answer = new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, here });
-      this.worker.postMessage({ ...msg, id });
+      this.worker.postMessage({ ...msg, id }, moved);
     });
     // Callers that do not wait for the answer leave no unhandled rejection behind.
     answer.catch(() => {});
@@ -67,7 +84,7 @@ export class Figures {
   call(op, ...args) {
     if (this.destroyed) return Promise.resolve();
     if (!this.worker) {
-      try { return Promise.resolve(this.lv[op](...args)); } catch (err) {
+      try { return Promise.resolve(this.lv[op](...args.map(here))); } catch (err) {
         const failed = Promise.reject(err);
         failed.catch(() => {});
         return failed;
@@ -82,9 +99,10 @@ export class Figures {
       if (op === 'set_progress' && last?.[0] === op && last[1][0] === args[0]) this.pending.pop();
       this.pending.push([op, args]);
     } else {
-      this.lv[op](...args);
+      this.lv[op](...args.map(here));
     }
-    return this.ask({ op, args }, () => undefined);
+    const moved = [];
+    return this.ask({ op, args: args.map((a) => outbound(a, moved)) }, () => undefined, moved);
   }
 
   /** Figure `name` laid out at `width` px (see LabView.render). */
@@ -103,7 +121,7 @@ export class Figures {
     this.pending = [];
     for (const [op, args] of ops) {
       // An unreadable result was reported when the worker took it.
-      try { this.lv[op](...args); } catch { /* reported already */ }
+      try { this.lv[op](...args.map(here)); } catch { /* reported already */ }
     }
     return this.lv;
   }

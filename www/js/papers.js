@@ -6,6 +6,8 @@
 // table `crate/src/labs/papers.rs` that `hopfield reproduce` runs too); nothing here
 // computes a model.
 
+import { textOf } from './compute.js';
+
 /** Every source paper: `{id, citation, title, arxiv, bibtex, note, labs, jobs}`. */
 export function paperList(hp) {
   try { return JSON.parse(hp.papers()); } catch { return []; }
@@ -72,7 +74,8 @@ export async function renderPaper({ hp, el, compute, root, id, papers, alive }) 
         const texts = [];
         await maker.open(job.query);
         for (const part of job.parts) {
-          const text = await compute.run('paper', job.query, part, {});
+          // Reduced sizes: small results, read here as text.
+          const text = textOf(await compute.run('paper', job.query, part, {}));
           if (!alive()) return;
           texts.push(text);
           await maker.setResult(part, text);

@@ -2,6 +2,8 @@
 // state; the Embed dialog shapes an <iframe> (which figures and controls a reader sees, kept
 // in the link) with a live preview; the Cite box gives the link, its parameters and BibTeX.
 
+import { textOf } from './compute.js';
+
 const $ = (sel) => document.querySelector(sel);
 
 export function initShare({ hp, el, current }) {
@@ -108,7 +110,7 @@ export function initShare({ hp, el, current }) {
     if (cur.contract) text = cur.view.resultJson();
     else {
       const merged = {};
-      for (const part of cur.def.parts) Object.assign(merged, cur.results[part] || {});
+      for (const part of cur.def.parts) if (cur.results[part]) Object.assign(merged, JSON.parse(textOf(cur.results[part])));
       text = JSON.stringify(merged);
     }
     const a = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'application/json' })), download: `hopfield-${cur.lab}.json` });

@@ -22,6 +22,10 @@ async function thumb(m) {
   return { png, title: fig.title, width: fig.scene.width, height: fig.scene.height };
 }
 
+/** A result the page passed on as UTF-8 bytes (see figures.js), back to its JSON text. */
+const decoder = new TextDecoder();
+const unpack = (a) => (Array.isArray(a) ? a.map(unpack) : a?.utf8 instanceof Uint8Array ? decoder.decode(a.utf8) : a);
+
 async function handle(m) {
   try {
     if (m.op === 'compared') {
@@ -51,7 +55,7 @@ async function handle(m) {
       return;
     }
     if (!OPS.has(m.op)) throw new Error(`unknown operation ${m.op}`);
-    lv[m.op](...m.args);
+    lv[m.op](...m.args.map(unpack));
     if (m.id !== undefined) self.postMessage({ id: m.id, ok: true });
   } catch (err) {
     if (m.id !== undefined) self.postMessage({ id: m.id, error: String(err?.message ?? err) });

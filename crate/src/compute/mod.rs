@@ -155,6 +155,14 @@ impl Compute {
         self.fallbacks.lock().map(|f| f.clone()).unwrap_or_default()
     }
 
+    /// Record a notice for the page about where a lab runs an operation (shown with the
+    /// fallbacks, worded as given), e.g. one that runs on the CPU by design.
+    pub fn note(&self, text: &str) {
+        if let Ok(mut f) = self.fallbacks.lock() {
+            f.push(text.to_string());
+        }
+    }
+
     /// Record that GPU operation `op` failed with `e` and ran on the CPU instead (for labs
     /// that call [`gpu::Gpu`] directly, e.g. fused training loops).
     pub fn fell_back(&self, op: &str, e: &gpu::GpuError) {

@@ -7,6 +7,12 @@
 //! method records many steps per submission) and reads back once per submission.
 //! Errors (validation, out of memory, a lost device, a buffer over the adapter's
 //! limits) come back as [`GpuError`]; [`super::Compute`] then runs the CPU path.
+//!
+//! Every buffer an operation makes is destroyed once it is no longer needed ([`Owned`]):
+//! the buffers it holds when it returns, and each dispatch's uniforms once the submission
+//! that used them has been read back ([`Enc`]). wgpu's WebGPU backend does not destroy a
+//! buffer when it is dropped (its memory would wait for the worker's garbage collector, which
+//! many small calls, such as the hhd lab's recalls, outrun); natively this only frees sooner.
 
 pub mod advect;
 pub mod l1;
@@ -29,6 +35,44 @@ pub enum GpuError {
     Lost(String),
     #[error("GPU error: {0}")]
     Failed(String),
+}
+
+/// A buffer destroyed when it is dropped (see the module's notes). Its owner must keep it
+/// until the commands that use it have been submitted and read back.
+pub(crate) struct Owned(wgpu::Buffer);
+
+impl std::ops::Deref for Owned {
+    type Target = wgpu::Buffer;
+    fn deref(&self) -> &wgpu::Buffer {
+        &self.0
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        self.0.destroy();
+    }
+}
+
+/// A command encoder and the buffers that only its commands use (each dispatch's uniforms):
+/// they live until the submission has been read back ([`Gpu::submit_and_read`]), then are
+/// destroyed.
+pub(crate) struct Enc {
+    enc: wgpu::CommandEncoder,
+    keep: Vec<Owned>,
+}
+
+impl std::ops::Deref for Enc {
+    type Target = wgpu::CommandEncoder;
+    fn deref(&self) -> &wgpu::CommandEncoder {
+        &self.enc
+    }
+}
+
+impl std::ops::DerefMut for Enc {
+    fn deref_mut(&mut self) -> &mut wgpu::CommandEncoder {
+        &mut self.enc
+    }
 }
 
 /// Uniforms of `gemm.wgsl`.
@@ -382,7 +426,7 @@ impl Gpu {
 
     /// A storage buffer holding `bytes` (uploaded with `write_buffer`, which reports a
     /// lost device as an error instead of panicking like a mapped-at-creation buffer).
-    fn upload(&self, label: &str, bytes: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    fn upload(&self, label: &str, bytes: &[u8], usage: wgpu::BufferUsages) -> Owned {
         let size = (bytes.len().max(4) as u64).next_multiple_of(4);
         let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
@@ -393,10 +437,10 @@ impl Gpu {
         if !bytes.is_empty() {
             self.queue.write_buffer(&buffer, 0, bytes);
         }
-        buffer
+        Owned(buffer)
     }
 
-    fn upload_f32(&self, label: &str, data: &[f32]) -> wgpu::Buffer {
+    fn upload_f32(&self, label: &str, data: &[f32]) -> Owned {
         self.upload(
             label,
             bytemuck::cast_slice(data),
@@ -404,7 +448,7 @@ impl Gpu {
         )
     }
 
-    fn upload_u32(&self, label: &str, data: &[u32]) -> wgpu::Buffer {
+    fn upload_u32(&self, label: &str, data: &[u32]) -> Owned {
         self.upload(
             label,
             bytemuck::cast_slice(data),
@@ -412,16 +456,16 @@ impl Gpu {
         )
     }
 
-    fn zeros(&self, label: &str, floats: usize) -> wgpu::Buffer {
-        self.device.create_buffer(&wgpu::BufferDescriptor {
+    fn zeros(&self, label: &str, floats: usize) -> Owned {
+        Owned(self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size: (floats.max(1) * 4) as u64,
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
-        })
+        }))
     }
 
-    fn uniform<T: Pod>(&self, value: &T) -> wgpu::Buffer {
+    fn uniform<T: Pod>(&self, value: &T) -> Owned {
         self.upload("params", bytemuck::bytes_of(value), wgpu::BufferUsages::UNIFORM)
     }
 
@@ -438,7 +482,7 @@ impl Gpu {
     #[allow(clippy::too_many_arguments)]
     fn record_gemm(
         &self,
-        enc: &mut wgpu::CommandEncoder,
+        enc: &mut Enc,
         (a, ta, lda): (&wgpu::Buffer, Op, usize),
         (b, tb, ldb): (&wgpu::Buffer, Op, usize),
         c: &wgpu::Buffer,
@@ -464,16 +508,21 @@ impl Gpu {
         };
         let u = self.uniform(&params);
         let bg = self.bind(&self.gemm_layout, &[a, b, c, &u]);
-        let mut pass = enc
-            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("gemm"), timestamp_writes: None });
-        pass.set_pipeline(if sqdist { &self.gemm_sqdist } else { &self.gemm_dot });
-        pass.set_bind_group(0, &bg, &[]);
-        pass.dispatch_workgroups(n.div_ceil(64).max(1) as u32, m.div_ceil(64).max(1) as u32, 1);
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("gemm"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(if sqdist { &self.gemm_sqdist } else { &self.gemm_dot });
+            pass.set_bind_group(0, &bg, &[]);
+            pass.dispatch_workgroups(n.div_ceil(64).max(1) as u32, m.div_ceil(64).max(1) as u32, 1);
+        }
+        enc.keep.push(u);
     }
 
     fn record_elementwise(
         &self,
-        enc: &mut wgpu::CommandEncoder,
+        enc: &mut Enc,
         pipeline: &wgpu::ComputePipeline,
         buffers: [&wgpu::Buffer; 3],
         mut params: ElemParams,
@@ -482,38 +531,42 @@ impl Gpu {
         params.stride = gx * 256;
         let u = self.uniform(&params);
         let bg = self.bind(&self.elem_layout, &[buffers[0], buffers[1], buffers[2], &u]);
-        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("elementwise"),
-            timestamp_writes: None,
-        });
-        pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, &bg, &[]);
-        pass.dispatch_workgroups(gx, gy, 1);
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("elementwise"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &bg, &[]);
+            pass.dispatch_workgroups(gx, gy, 1);
+        }
+        enc.keep.push(u);
     }
 
-    fn encoder(&self) -> wgpu::CommandEncoder {
-        self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("ops") })
+    fn encoder(&self) -> Enc {
+        Enc {
+            enc: self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("ops") }),
+            keep: Vec::new(),
+        }
     }
 
-    /// Submit `enc`, then copy `bytes` of `src` back to the CPU.
-    async fn submit_and_read(
-        &self,
-        enc: wgpu::CommandEncoder,
-        src: &wgpu::Buffer,
-        bytes: u64,
-    ) -> Result<Vec<u8>, GpuError> {
+    /// Submit `enc`, then copy `bytes` of `src` back to the CPU. The buffers `enc` keeps are
+    /// destroyed when this returns (read back or failed).
+    async fn submit_and_read(&self, enc: Enc, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>, GpuError> {
         self.check_lost()?;
         let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+        let staging = Owned(self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
             size: bytes.max(4),
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
-        });
-        let mut enc = enc;
+        }));
+        let Enc { mut enc, keep } = enc;
         enc.copy_buffer_to_buffer(src, 0, &staging, 0, bytes.max(4));
         self.queue.submit([enc.finish()]);
+        // Held (not used) until the readback ends: the submitted commands read them.
+        let _keep = keep;
         if let Some(e) = validation.pop().await {
             return Err(GpuError::Failed(e.to_string()));
         }
@@ -541,7 +594,7 @@ impl Gpu {
     /// Submit `enc`, then copy several buffers back in one mapping: `(buffer, bytes)` each.
     async fn submit_and_read_many(
         &self,
-        enc: wgpu::CommandEncoder,
+        enc: Enc,
         srcs: &[(&wgpu::Buffer, u64)],
     ) -> Result<Vec<Vec<u8>>, GpuError> {
         let padded = |b: u64| b.next_multiple_of(4).max(4);
@@ -563,22 +616,12 @@ impl Gpu {
         Ok(out)
     }
 
-    async fn read_f32(
-        &self,
-        enc: wgpu::CommandEncoder,
-        src: &wgpu::Buffer,
-        len: usize,
-    ) -> Result<Vec<f32>, GpuError> {
+    async fn read_f32(&self, enc: Enc, src: &wgpu::Buffer, len: usize) -> Result<Vec<f32>, GpuError> {
         let bytes = self.submit_and_read(enc, src, (len * 4) as u64).await?;
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 
-    async fn read_u32(
-        &self,
-        enc: wgpu::CommandEncoder,
-        src: &wgpu::Buffer,
-        len: usize,
-    ) -> Result<Vec<u32>, GpuError> {
+    async fn read_u32(&self, enc: Enc, src: &wgpu::Buffer, len: usize) -> Result<Vec<u32>, GpuError> {
         let bytes = self.submit_and_read(enc, src, (len * 4) as u64).await?;
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
@@ -623,19 +666,20 @@ impl Gpu {
         self.check_size("X", x.data.len())?;
         self.check_size("the Gram matrix", x.rows * yy.rows)?;
         let bx = self.upload_f32("X", &x.data);
-        let by = match y {
+        let by_own = match y {
             Some(y) => {
                 self.check_size("Y", y.data.len())?;
-                self.upload_f32("Y", &y.data)
+                Some(self.upload_f32("Y", &y.data))
             }
-            None => bx.clone(),
+            None => None,
         };
+        let by: &wgpu::Buffer = by_own.as_deref().unwrap_or(&bx);
         let bc = self.zeros("G", x.rows * yy.rows);
         let mut enc = self.encoder();
         self.record_gemm(
             &mut enc,
             (&bx, Op::N, x.cols),
-            (&by, Op::T, yy.cols),
+            (by, Op::T, yy.cols),
             &bc,
             (x.rows, yy.rows, x.cols),
             1.0,
@@ -690,21 +734,20 @@ impl Gpu {
     }
 
     /// Record one synchronous sign step over the rows of `s` given the field `h`.
-    fn record_step(
-        &self,
-        enc: &mut wgpu::CommandEncoder,
-        bufs: [&wgpu::Buffer; 4],
-        rows: usize,
-        cols: usize,
-    ) {
+    fn record_step(&self, enc: &mut Enc, bufs: [&wgpu::Buffer; 4], rows: usize, cols: usize) {
         let (gx, gy) = grid(rows);
         let u = self.uniform(&StepParams { rows: rows as u32, cols: cols as u32, groups_x: gx, _pad: 0 });
         let bg = self.bind(&self.step_layout, &[bufs[0], bufs[1], bufs[2], bufs[3], &u]);
-        let mut pass = enc
-            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("step"), timestamp_writes: None });
-        pass.set_pipeline(&self.step);
-        pass.set_bind_group(0, &bg, &[]);
-        pass.dispatch_workgroups(gx, gy, 1);
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("step"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&self.step);
+            pass.set_bind_group(0, &bg, &[]);
+            pass.dispatch_workgroups(gx, gy, 1);
+        }
+        enc.keep.push(u);
     }
 
     /// Iterate `record_field` + a sign step in chunks until every row stopped or `max_steps`.
@@ -713,7 +756,7 @@ impl Gpu {
         s0: &Mat<f32>,
         max_steps: usize,
         h_len: usize,
-        record_field: &dyn Fn(&mut wgpu::CommandEncoder, &wgpu::Buffer, &wgpu::Buffer),
+        record_field: &dyn Fn(&mut Enc, &wgpu::Buffer, &wgpu::Buffer),
     ) -> Result<BatchRecall, GpuError> {
         let (rows, cols) = (s0.rows, s0.cols);
         self.check_size("the states", rows * cols)?;
@@ -756,7 +799,7 @@ impl Gpu {
         self.check_size("W", w.data.len())?;
         let bw = self.upload_f32("W", &w.data);
         let (rows, n) = (s0.rows, s0.cols);
-        let field = |enc: &mut wgpu::CommandEncoder, s: &wgpu::Buffer, h: &wgpu::Buffer| {
+        let field = |enc: &mut Enc, s: &wgpu::Buffer, h: &wgpu::Buffer| {
             // H = S·Wᵀ (B × N).
             self.record_gemm(
                 enc,
@@ -793,7 +836,7 @@ impl Gpu {
         let (bxi, balpha) = (self.upload_f32("Xi", &xi.data), self.upload_f32("alpha", &alpha.data));
         let (g, kb) = (self.zeros("G", rows * p), self.zeros("K", rows * p));
         let dummy = self.zeros("unused", 1);
-        let field = |enc: &mut wgpu::CommandEncoder, s: &wgpu::Buffer, h: &wgpu::Buffer| {
+        let field = |enc: &mut Enc, s: &wgpu::Buffer, h: &wgpu::Buffer| {
             // G = S·Ξᵀ, K = exp(2γ(G − N)), H = K·α.
             self.record_gemm(enc, (s, Op::N, n), (&bxi, Op::T, n), &g, (rows, p, n), 1.0, 0.0, false, false);
             let params = ElemParams {
@@ -859,7 +902,7 @@ impl Gpu {
         let u = self.uniform(&params);
         let bg_softmax = self.bind(&self.skm_layout, &[&d2, &a, &st, &u]);
         let bg_norm = self.bind(&self.skm_layout, &[&num, &bc, &st, &u]);
-        let attention = |enc: &mut wgpu::CommandEncoder| {
+        let attention = |enc: &mut Enc| {
             self.record_gemm(enc, (&bw, Op::N, d), (&bc, Op::T, d), &d2, (m, k, d), 1.0, 0.0, false, true);
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("softmax"),

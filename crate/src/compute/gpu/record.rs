@@ -7,20 +7,23 @@
 //!
 //! ```text
 //! let k = gpu.kernel(SOURCE, "main", &[Slot::Read, Slot::ReadWrite, Slot::Uniform]).await?;
-//! let (a, b) = (gpu.buffer("A", &data)?, gpu.zeroed("B", n)?);
-//! let bound = gpu.bind_kernel(&k, &[&a, &b, &gpu.uniforms(&params)]);
+//! let (a, b, u) = (gpu.buffer("A", &data)?, gpu.zeroed("B", n)?, gpu.uniforms(&params));
+//! let bound = gpu.bind_kernel(&k, &[&a, &b, &u]);
 //! let mut rec = gpu.record()?;
 //! for _ in 0..steps { rec.gemm(&b, (&a, false), (&a, true), (m, m, n), 1.0, 0.0); rec.dispatch(&bound, (1, 1, 1)); }
 //! let words = rec.read(&[(&b, n)]).await?;
 //! ```
+//!
+//! A [`Buffer`] is destroyed when it is dropped (wgpu's WebGPU backend would otherwise leave
+//! it to the garbage collector): keep every buffer a recording uses until its `read` returns.
 
-use super::{Gpu, GpuError, Op, Slot, layout, pipeline};
+use super::{Enc, Gpu, GpuError, Op, Owned, Slot, layout, pipeline};
 use bytemuck::Pod;
 use std::sync::Mutex;
 
-/// A storage buffer of `len` 4-byte words (f32 or u32) on the GPU.
+/// A storage buffer of `len` 4-byte words (f32 or u32) on the GPU, destroyed when dropped.
 pub struct Buffer {
-    buffer: wgpu::Buffer,
+    buffer: Owned,
     len: usize,
 }
 
@@ -61,7 +64,7 @@ const MAX_CACHED: usize = 16;
 /// Commands recorded for one submission.
 pub struct Recording<'g> {
     gpu: &'g Gpu,
-    enc: wgpu::CommandEncoder,
+    enc: Enc,
 }
 
 impl Gpu {
@@ -119,7 +122,7 @@ impl Gpu {
 
     /// Bind `buffers` to `kernel`'s bindings, in order.
     pub fn bind_kernel(&self, kernel: &Kernel, buffers: &[&Buffer]) -> Bound {
-        let raw: Vec<&wgpu::Buffer> = buffers.iter().map(|b| &b.buffer).collect();
+        let raw: Vec<&wgpu::Buffer> = buffers.iter().map(|b| &*b.buffer).collect();
         Bound { pipeline: kernel.pipeline.clone(), group: self.bind(&kernel.layout, &raw) }
     }
 
@@ -172,7 +175,7 @@ impl Recording<'_> {
     /// (one mapping for all of them).
     pub async fn read(self, buffers: &[(&Buffer, usize)]) -> Result<Vec<Vec<u32>>, GpuError> {
         let srcs: Vec<(&wgpu::Buffer, u64)> =
-            buffers.iter().map(|(b, w)| (&b.buffer, (*w).min(b.len) as u64 * 4)).collect();
+            buffers.iter().map(|(b, w)| (&*b.buffer, (*w).min(b.len) as u64 * 4)).collect();
         let parts = self.gpu.submit_and_read_many(self.enc, &srcs).await?;
         Ok(parts.iter().map(|p| bytemuck::pod_collect_to_vec(p)).collect())
     }
