@@ -13,13 +13,13 @@ const ctx = await browser();
 try {
   const { page } = await open(ctx, srv.base, '');
   const out = await page.evaluate(async ({ query, shards }) => {
-    const { Compute } = await import('./js/compute.js');
+    const { Compute, textOf } = await import('./js/compute.js');
     const compute = new Compute(window.hp);
     const t0 = performance.now();
     const results = await compute.runShards('bench', query, 'sweep', shards, {});
     const seconds = (performance.now() - t0) / 1000;
-    // Each shard's result is the run's JSON text.
-    const all = results.flatMap((r) => (typeof r === 'string' ? JSON.parse(r) : r).sweep.cells);
+    // Each shard's result is the run's JSON (bytes from a worker, text without workers).
+    const all = results.flatMap((r) => JSON.parse(textOf(r)).sweep.cells);
     all.sort((a, b) => a.index - b.index);
     return { seconds, cells: all.length, shards, cores: navigator.hardwareConcurrency, all };
   }, { query, shards });
