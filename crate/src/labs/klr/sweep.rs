@@ -339,12 +339,18 @@ pub async fn sweep(
     progress: &mut dyn Progress,
 ) -> Result<SweepOut, RunError> {
     let shared = Shared::new(base.seed, 0, base.n, grid.max_p());
-    let costs = cell_costs(base, grid);
+    // The work the CPU is expected to do orders the cells and measures progress (a GPU
+    // trains every cell in full).
+    let on_gpu = compute.uses_gpu() && base.gd.precision == Precision::F32;
+    let cost = |c: usize| {
+        let setup = cell_setup(base, grid, c);
+        if on_gpu { super::network::work(&setup) } else { super::network::expected_work(&setup) }
+    };
+    let costs: Vec<f64> = (0..grid.cells()).map(cost).collect();
     let order = preview_order(shard_cells(&costs, shard, shards), &costs, grid);
-    let cost = |c: usize| cell_cost(base, grid, c);
     let to_json = |_: usize, cell: &Cell| serde_json::to_value(cell).unwrap_or(Json::Null);
     // An f64 training runs on the CPU (see `train::train_gd`): then the cells run on CPU threads.
-    let cells = if compute.uses_gpu() && base.gd.precision == Precision::F32 {
+    let cells = if on_gpu {
         let mut reports = Reports::start(order.iter().map(|&c| cost(c)).sum(), progress);
         let mut cells = Vec::with_capacity(order.len());
         for &c in &order {

@@ -440,3 +440,21 @@ fn a_link_names_an_inspected_sweep_cell_instead_of_its_gamma() {
     );
     assert_eq!(parsed.state().expect("klr").params.int("cell"), -1);
 }
+
+/// The progress estimate of a sweep cell knows which cells train one entry per class: on
+/// the author's grid (N = 100, P = 600, f32 products) the rows from γ = 0.19 up (where the
+/// products find `K` numerically diagonal) cost a small fraction of their upper estimate,
+/// the rows up to γ = 0.127 (dense or sparse products) all of it.
+#[test]
+fn expected_work_drops_the_epochs_where_k_is_numerically_diagonal() {
+    let base = params::capacity_base(&from_query("lab=klr&n=100").state().expect("klr").params);
+    let at = |gamma: f64| network::Setup { p: 600, gamma, ..base };
+    for gamma in [0.0259, 0.0853, 0.1269] {
+        let s = at(gamma);
+        assert_eq!(network::expected_work(&s), network::work(&s), "γ = {gamma}");
+    }
+    for gamma in [0.1887, 1.0, 10.0] {
+        let s = at(gamma);
+        assert!(network::expected_work(&s) < 0.05 * network::work(&s), "γ = {gamma}");
+    }
+}
