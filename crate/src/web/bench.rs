@@ -139,32 +139,17 @@ pub async fn bench_workload(name: String, args: String, backend_name: String) ->
             let mut c = crate::compute::Mat::<f32>::zeros(m, n);
             // `kernel`: the product the lab uses (default), or one implementation.
             let kernel = args.get("kernel").and_then(Json::as_str).unwrap_or("default").to_string();
-            let product = |c: &mut crate::compute::Mat<f32>| match kernel.as_str() {
-                "matrixmultiply" => cpu::sgemm_matrixmultiply(1.0, &a, &b, 0.0, c),
-                "tile4x8" => cpu::sgemm4x8::sgemm_tiles::<4>(
-                    (m, k, n),
-                    1.0,
-                    (&a.data, k),
-                    (&b.data, n),
-                    0.0,
-                    (&mut c.data, n),
-                ),
-                "tile5x8" => cpu::sgemm4x8::sgemm_tiles::<5>(
-                    (m, k, n),
-                    1.0,
-                    (&a.data, k),
-                    (&b.data, n),
-                    0.0,
-                    (&mut c.data, n),
-                ),
-                "tile6x8" => cpu::sgemm4x8::sgemm_tiles::<6>(
-                    (m, k, n),
-                    1.0,
-                    (&a.data, k),
-                    (&b.data, n),
-                    0.0,
-                    (&mut c.data, n),
-                ),
+            type Tiles =
+                fn((usize, usize, usize), f32, (&[f32], usize), (&[f32], usize), f32, (&mut [f32], usize));
+            let tiles: Option<Tiles> = match kernel.as_str() {
+                "tile4x8" => Some(cpu::sgemm4x8::sgemm_tiles::<4>),
+                "tile5x8" => Some(cpu::sgemm4x8::sgemm_tiles::<5>),
+                "tile6x8" => Some(cpu::sgemm4x8::sgemm_tiles::<6>),
+                _ => None,
+            };
+            let product = |c: &mut crate::compute::Mat<f32>| match (tiles, kernel.as_str()) {
+                (Some(t), _) => t((m, k, n), 1.0, (&a.data, k), (&b.data, n), 0.0, (&mut c.data, n)),
+                (None, "matrixmultiply") => cpu::sgemm_matrixmultiply(1.0, &a, &b, 0.0, c),
                 _ => cpu::gemm_acc_f32(1.0, &a, &b, 0.0, c),
             };
             let s = median(reps, || {
