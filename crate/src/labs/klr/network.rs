@@ -96,20 +96,81 @@ pub fn work(s: &Setup) -> f64 {
 }
 
 /// [`work`] as the CPU will do it, for progress, time left and balancing shards (limits
-/// use the upper estimate, [`work`]). Gradient descent with a numerically diagonal kernel
-/// trains one entry per class (see `train`), so its epochs cost nothing next to building
-/// the products: expected when the RBF kernel's off-diagonal row sum for random ±1
-/// patterns, `(P − 1)·((1 + e^{−4γ})/2)^N` (the mean of `e^{−4γ·Hamming}`), is below the
-/// products' unit roundoff (the diagonal is 1). The actual kernel decides, not this.
+/// use the upper estimate, [`work`]). Two things make most cells far cheaper than their
+/// budget, and both are predicted from `N`, `P`, γ and the training settings alone, for
+/// random ±1 patterns (the actual kernel decides; a wrong guess only skews progress):
+/// - the products keep only the entries of `K` that can change them ([`expected_kept`]):
+///   none at large γ (one entry per class is trained: the epochs cost nothing), a few per
+///   row a little below (a sparse product), all at small γ;
+/// - every epoch that is not trained per class also costs a pass over the entries
+///   ([`PASS_UNITS`] each);
+/// - gradient descent that stops on a rising loss stops within a few epochs where the
+///   step is well past the curvature limit, `η·(λ_K²/4 + λ·λ_K) > 2` with
+///   `λ_K ≈ 1 + (P − 1)·E[K_μν]` (the kernel's mean entry makes it nearly rank one plus
+///   the identity). On the author's grid such cells stopped within 6 epochs (one of 384
+///   within 34), and the cells within 25% of the limit ran their budget.
 pub fn expected_work(s: &Setup) -> f64 {
     let full = work(s);
     if s.learner != Learner::Gd {
         return full;
     }
-    let mean_off = ((1.0 + (-4.0 * s.gamma).exp()) / 2.0).powf(s.n as f64);
-    let diagonal = (s.p.saturating_sub(1) as f64) * mean_off <= s.gd.precision.unit_roundoff();
-    let (p, n) = (s.p as f64, s.n as f64);
-    if diagonal { full - p * p * n * s.gd.epochs as f64 } else { full }
+    let (p, n, epochs) = (s.p as f64, s.n as f64, s.gd.epochs as f64);
+    let kept = expected_kept(s.n, s.p, s.gamma, s.gd.precision.unit_roundoff());
+    // One epoch in units of a dense product: a sparse product is taken as `1/SPARSE_FILL`
+    // times slower per entry (where the products switch forms, both cost the same).
+    let per_epoch = if kept == 0.0 {
+        0.0
+    } else if 1.0 + kept <= train::SPARSE_FILL * p {
+        (1.0 + kept) / (train::SPARSE_FILL * p)
+    } else {
+        1.0
+    };
+    let lambda_k = 1.0 + (p - 1.0) * rbf_mean_entry(s.n, s.gamma);
+    let stops_early = s.gd.on_diverge == OnDiverge::Stop
+        && s.gd.lr * train::curvature_start(lambda_k, s.gd.lambda) > 1.25 * 2.0;
+    let run = if stops_early { epochs.min(2.0) } else { epochs };
+    // Unless one entry per class is trained, every epoch also makes a pass over the P·N
+    // entries (the loss, `Z`, the f32 conversions).
+    let pass = if kept == 0.0 { 0.0 } else { PASS_UNITS * p * n };
+    full - p * p * n * (epochs - run * per_epoch) + run * pass
+}
+
+/// The fused loss pass and the f32 conversions of one epoch, per entry, in [`work`]'s
+/// units (`P²·N` per epoch for its two products): measured in headless Chromium, 24 ns per
+/// entry and epoch against 3.3 ms for one 600 × 600 × 100 f32 product, i.e. about 260
+/// multiply-adds of the product, 130 units.
+const PASS_UNITS: f64 = 130.0;
+
+/// `E[e^{−4γ·H}]` for the Hamming distance `H ~ Binomial(N, 1/2)` of two random ±1
+/// patterns: the mean off-diagonal entry of their RBF kernel, `((1 + e^{−4γ})/2)^N`.
+fn rbf_mean_entry(n: usize, gamma: f64) -> f64 {
+    ((1.0 + (-4.0 * gamma).exp()) / 2.0).powf(n as f64)
+}
+
+/// The off-diagonal entries a row of the RBF kernel of `P` random ±1 patterns is expected
+/// to keep in the training's products (see `train::Products`): a row drops its smallest
+/// entries while their sum stays within `u` (the diagonal is 1). The entries are
+/// `e^{−4γ·H}` with `(P − 1)·C(N, H)/2^N` of them at each Hamming distance `H`; the walk
+/// drops them from the largest `H` down.
+pub(super) fn expected_kept(n: usize, p: usize, gamma: f64, u: f64) -> f64 {
+    let others = p.saturating_sub(1) as f64;
+    // ln(C(N, H)/2^N), from H = N down: C(N, H − 1) = C(N, H)·H/(N − H + 1).
+    let mut ln_pmf = -(n as f64) * std::f64::consts::LN_2;
+    let (mut sum, mut dropped) = (0.0, 0.0);
+    for h in (0..=n).rev() {
+        let (count, v) = (others * ln_pmf.exp(), (-4.0 * gamma * h as f64).exp());
+        if sum + count * v > u {
+            // Part of this distance's entries still fit (v > 0 here).
+            return (others - dropped - (u - sum) / v).max(0.0);
+        }
+        sum += count * v;
+        dropped += count;
+        if h > 0 {
+            ln_pmf += (h as f64 / (n - h + 1) as f64).ln();
+        }
+    }
+    // Every entry fits: a diagonal K.
+    0.0
 }
 
 /// Train on patterns `xi` with kernel `k` (`on_epoch(t, L_t)` reports each evaluated

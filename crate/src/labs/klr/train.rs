@@ -304,7 +304,7 @@ struct Sparse<T> {
 
 /// The sparse form pays off (its row-by-row products are slower per entry than a GEMM's)
 /// when at most this fraction of the entries is kept.
-const SPARSE_FILL: f64 = 0.2;
+pub(super) const SPARSE_FILL: f64 = 0.2;
 
 impl<T: Copy + Default + std::ops::Mul<Output = T> + std::ops::AddAssign> Sparse<T> {
     /// `out ← S·x` for `x: cols × n` (row-major slices).
@@ -826,6 +826,31 @@ mod tests {
         let xi = random_patterns(seed, 0, n, p);
         let k = kernel_from_gram(&pattern_gram(&xi), n, gamma);
         (k, xi)
+    }
+
+    /// The sweep's work model (`network::expected_kept`) against what `Products` keeps
+    /// for random patterns at the author's largest P: the same form (diagonal, sparse or
+    /// dense) and, where sparse, the mean entries kept per row within a factor of 2.
+    #[test]
+    fn the_work_model_predicts_which_entries_the_products_keep() {
+        let (n, p) = (100, 600);
+        let u = Precision::F32.unit_roundoff();
+        for (gamma, seed) in [(0.0259, 1), (0.0853, 2), (0.1269, 3), (0.1887, 4), (10.0, 5)] {
+            let (k, _) = setup(n, p, gamma, seed);
+            let model = super::super::network::expected_kept(n, p, gamma, u);
+            match Products::new(&k, n, Precision::F32) {
+                Products::Diagonal(_) => assert_eq!(model, 0.0, "γ = {gamma}"),
+                Products::F32 { k: Kernel::Sparse(s), .. } => {
+                    let mean = s.cols.len() as f64 / p as f64 - 1.0;
+                    assert!(1.0 + model <= SPARSE_FILL * p as f64, "γ = {gamma}: {model}");
+                    assert!((0.5..=2.0).contains(&(model / mean)), "γ = {gamma}: {model} against {mean}");
+                }
+                Products::F32 { k: Kernel::Dense(_), .. } => {
+                    assert!(1.0 + model > SPARSE_FILL * p as f64, "γ = {gamma}: {model}");
+                }
+                Products::F64(_) => panic!("f32 products were asked for"),
+            }
+        }
     }
 
     #[test]
