@@ -2,8 +2,8 @@
 // Web Worker per shard, the wasm core in each) on the built site in headless Chromium.
 // Usage (from the repo root, after `trunk build --release`):
 //   node crate/benches/klr_browser.mjs 'v=1&lab=klr&sweep=1' [shards]
-// Prints {"seconds": …, "cells": …, "shards": …, "shard_seconds": [each shard's finish]} as one JSON line; with CELLS_OUT=FILE it also
-// writes every cell (index order) to FILE as JSON.
+// Prints {"seconds": …, "cells": …, "shards": …, "shard_seconds": [each shard's finish]} as
+// one JSON line; with CELLS_OUT=FILE it also writes every cell (index order) to FILE as JSON.
 import { serve, browser, open } from '../../tests/e2e/harness.mjs';
 
 const query = process.argv[2] || 'v=1&lab=klr&sweep=1';

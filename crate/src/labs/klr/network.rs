@@ -117,22 +117,21 @@ pub fn expected_work(s: &Setup) -> f64 {
     }
     let (p, n, epochs) = (s.p as f64, s.n as f64, s.gd.epochs as f64);
     let kept = expected_kept(s.n, s.p, s.gamma, s.gd.precision.unit_roundoff());
-    // One epoch in units of a dense product: a sparse product is taken as `1/SPARSE_FILL`
-    // times slower per entry (where the products switch forms, both cost the same).
-    let per_epoch = if kept == 0.0 {
-        0.0
+    // One epoch's products in units of a dense product (a sparse product is taken as
+    // `1/SPARSE_FILL` times slower per entry: where the products switch forms, both cost
+    // the same), and its pass over the P·N entries (the loss, `Z`, the f32 conversions);
+    // neither when one entry per class is trained.
+    let (per_epoch, pass) = if kept == 0.0 {
+        (0.0, 0.0)
     } else if 1.0 + kept <= train::SPARSE_FILL * p {
-        (1.0 + kept) / (train::SPARSE_FILL * p)
+        ((1.0 + kept) / (train::SPARSE_FILL * p), PASS_UNITS * p * n)
     } else {
-        1.0
+        (1.0, PASS_UNITS * p * n)
     };
     let lambda_k = 1.0 + (p - 1.0) * rbf_mean_entry(s.n, s.gamma);
     let stops_early = s.gd.on_diverge == OnDiverge::Stop
         && s.gd.lr * train::curvature_start(lambda_k, s.gd.lambda) > 1.25 * 2.0;
     let run = if stops_early { epochs.min(2.0) } else { epochs };
-    // Unless one entry per class is trained, every epoch also makes a pass over the P·N
-    // entries (the loss, `Z`, the f32 conversions).
-    let pass = if kept == 0.0 { 0.0 } else { PASS_UNITS * p * n };
     full - p * p * n * (epochs - run * per_epoch) + run * pass
 }
 

@@ -342,11 +342,12 @@ pub async fn sweep(
     // The work the CPU is expected to do orders the cells and measures progress (a GPU
     // trains every cell in full).
     let on_gpu = compute.uses_gpu() && base.gd.precision == Precision::F32;
-    let cost = |c: usize| {
-        let setup = cell_setup(base, grid, c);
-        if on_gpu { super::network::work(&setup) } else { super::network::expected_work(&setup) }
+    let costs: Vec<f64> = if on_gpu {
+        cell_costs(base, grid)
+    } else {
+        (0..grid.cells()).map(|c| super::network::expected_work(&cell_setup(base, grid, c))).collect()
     };
-    let costs: Vec<f64> = (0..grid.cells()).map(cost).collect();
+    let cost = |c: usize| costs[c];
     let order = preview_order(shard_cells(&costs, shard, shards), &costs, grid);
     let to_json = |_: usize, cell: &Cell| serde_json::to_value(cell).unwrap_or(Json::Null);
     // An f64 training runs on the CPU (see `train::train_gd`): then the cells run on CPU threads.
@@ -371,8 +372,9 @@ fn cell_cost(base: &Base, grid: &Grid, c: usize) -> f64 {
     super::network::work(&cell_setup(base, grid, c))
 }
 
-/// The work of every cell of `grid`, by index: what shards are balanced, progress is
-/// reported and the sweep's work limit is checked with.
+/// The work of every cell of `grid`, by index: what the sweep's work limit is checked with
+/// (an upper estimate; on the CPU a sweep balances shards and reports progress with
+/// [`network::expected_work`](super::network::expected_work)).
 pub fn cell_costs(base: &Base, grid: &Grid) -> Vec<f64> {
     (0..grid.cells()).map(|c| cell_cost(base, grid, c)).collect()
 }

@@ -443,10 +443,10 @@ fn a_link_names_an_inspected_sweep_cell_instead_of_its_gamma() {
 
 /// The progress estimate of a sweep cell knows which cells cost their budget: on the
 /// author's grid (N = 100, P = 600, f32 products, η = 0.1) the dense rows (γ = 0.026 to
-/// 0.085) all of it and their passes over the entries; γ = 0.127 (sparse products, a few entries per row) and the rows from
-/// γ = 0.19 up (`K` numerically diagonal, one entry per class) a small fraction; the small-γ
-/// rows (far past the curvature limit) a few epochs when the loss stops them, all of it
-/// when the budget is run out anyway.
+/// 0.085) all of it and their passes over the entries; γ = 0.127 (sparse products, a few
+/// entries per row) and the rows from γ = 0.19 up (`K` numerically diagonal, one entry per
+/// class) a small fraction; the small-γ rows (far past the curvature limit) a few epochs
+/// when the loss stops them, all of it when the budget is run out anyway.
 #[test]
 fn expected_work_follows_the_products_and_early_divergence() {
     let base = params::capacity_base(&from_query("lab=klr&n=100").state().expect("klr").params);
