@@ -163,7 +163,8 @@ const KLR_NATIVE: (f64, f64) = (64.50009236402383, 5.341007526323798);
 
 /// The browser's f32 GEMM (`sgemm4x8`, SIMD128 lanes here) against `matrixmultiply` and
 /// an f64 reference, at shapes across its 4 × 8 tile and its 256-deep blocks: both within
-/// the f32 bound `(k + 3)·u·Σ|a_ik·b_kj|` of the exact product.
+/// the f32 bound `(k + 3)·u·Σ|a_ik·b_kj|` of the exact product; with `A` packed once, the
+/// same bits.
 #[wasm_bindgen_test]
 fn the_simd128_f32_gemm_matches_the_reference_products() {
     use hopfield_playground::compute::{Mat, cpu};
@@ -175,6 +176,15 @@ fn the_simd128_f32_gemm_matches_the_reference_products() {
         let b = Mat { rows: k, cols: n, data: (0..k * n).map(|i| val(i, 2)).collect() };
         let mut ours = Mat::<f32>::zeros(m, n);
         cpu::sgemm4x8::sgemm((m, k, n), 1.0, (&a.data, k), (&b.data, n), 0.0, (&mut ours.data, n));
+        // `A` packed once (as a KLR training packs `K`): the same bits as packing per call.
+        let mut packed = Mat::<f32>::zeros(m, n);
+        cpu::gemm_packed_f32(1.0, &cpu::PackedF32::new(a.clone(), n), &b, 0.0, &mut packed);
+        if m * k * n >= 1 << 15 {
+            assert!(
+                ours.data.iter().zip(&packed.data).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{m}x{k}x{n}"
+            );
+        }
         let mut mm = Mat::<f32>::zeros(m, n);
         cpu::sgemm_matrixmultiply(1.0, &a, &b, 0.0, &mut mm);
         let u = f64::from(f32::EPSILON) / 2.0;

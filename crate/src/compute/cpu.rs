@@ -63,6 +63,9 @@ macro_rules! gemm_impl {
 gemm_impl!(gemm_f64, f64, matrixmultiply::dgemm);
 gemm_impl!(gemm_f32_mm, f32, matrixmultiply::sgemm);
 
+/// The size `m·k·n` from which the browser's f32 products run on [`sgemm4x8`].
+const TILES_FROM: usize = 1 << 15;
+
 /// The f32 GEMM (the signature of [`gemm_f64`]): in the browser, products with a row-major
 /// `B` of some size run on [`sgemm4x8`] (faster there than `matrixmultiply`'s SIMD128
 /// kernel, see its module), everything else on `matrixmultiply`.
@@ -79,7 +82,7 @@ fn gemm_f32(
     c: &mut [f32],
     ldc: usize,
 ) {
-    if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) && csb == 1 && m * k * n >= 1 << 15 {
+    if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) && csb == 1 && m * k * n >= TILES_FROM {
         sgemm4x8::sgemm((m, k, n), alpha, (a, lda), (b, rsb), beta, (c, ldc));
     } else {
         gemm_f32_mm(m, k, n, alpha, a, lda, (b, rsb, csb), beta, c, ldc);
@@ -682,6 +685,39 @@ pub fn gemm_acc(alpha: f64, a: &Mat<f64>, b: &Mat<f64>, beta: f64, c: &mut Mat<f
 pub fn gemm_acc_f32(alpha: f32, a: &Mat<f32>, b: &Mat<f32>, beta: f32, c: &mut Mat<f32>) {
     assert!(a.cols == b.rows && c.rows == a.rows && c.cols == b.cols, "gemm_acc_f32 shapes");
     gemm_f32(a.rows, a.cols, b.cols, alpha, &a.data, a.cols, (&b.data, b.cols, 1), beta, &mut c.data, c.cols);
+}
+
+/// An f32 matrix `A` made ready once for many products `A·B` ([`gemm_packed_f32`]): in the
+/// browser, packed into [`sgemm4x8`]'s panels (which [`gemm_acc_f32`] repacks on every call);
+/// natively as it is (`matrixmultiply` packs inside each product).
+pub enum PackedF32 {
+    Tiles(sgemm4x8::PackedA),
+    Plain(Mat<f32>),
+}
+
+impl PackedF32 {
+    /// `a` for products with `B` of `n` columns (the size decides the kernel, as in
+    /// [`gemm_acc_f32`]).
+    pub fn new(a: Mat<f32>, n: usize) -> Self {
+        if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) && a.rows * a.cols * n >= TILES_FROM
+        {
+            PackedF32::Tiles(sgemm4x8::PackedA::new(a.rows, a.cols, (&a.data, a.cols)))
+        } else {
+            PackedF32::Plain(a)
+        }
+    }
+}
+
+/// `C ← alpha·A·B + beta·C` (f32) with `A` made ready by [`PackedF32::new`]: the same numbers
+/// as [`gemm_acc_f32`] on the same matrices.
+pub fn gemm_packed_f32(alpha: f32, a: &PackedF32, b: &Mat<f32>, beta: f32, c: &mut Mat<f32>) {
+    match a {
+        PackedF32::Tiles(p) => {
+            assert!(p.cols() == b.rows && c.rows == p.rows() && c.cols == b.cols, "gemm_packed_f32 shapes");
+            sgemm4x8::sgemm_packed(alpha, p, (&b.data, b.cols), b.cols, beta, (&mut c.data, c.cols));
+        }
+        PackedF32::Plain(a) => gemm_acc_f32(alpha, a, b, beta, c),
+    }
 }
 
 /// `C ← alpha·A·B + beta·C` (f32) on `matrixmultiply` always (benches compare it with

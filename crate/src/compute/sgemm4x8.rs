@@ -112,12 +112,102 @@ pub fn sgemm(
 
 /// [`sgemm`] with `MR` rows per register tile (benches compare tile heights).
 pub fn sgemm_tiles<const MR: usize>(
-    (m, k, n): (usize, usize, usize),
+    mkn: (usize, usize, usize),
     alpha: f32,
+    a: (&[f32], usize),
+    b: (&[f32], usize),
+    beta: f32,
+    c: (&mut [f32], usize),
+) {
+    let (m, k, _) = mkn;
+    check_shapes(mkn, a, b, &c);
+    // Each `A` panel is packed just before its tiles use it (it stays in the L1 cache).
+    let mut panels = OnTheFly::<MR> { a, m, buf: vec![0.0f32; KC.min(k) * MR] };
+    run::<MR>(mkn, alpha, b, beta, c, &mut panels);
+}
+
+/// Where [`run`] gets the packed `A` panel of rows `i0..i0+MR`, columns `k0..k0+kc`.
+trait APanels {
+    fn panel(&mut self, k0: usize, kc: usize, i0: usize) -> &[f32];
+}
+
+/// Packs each panel when asked, into one buffer.
+struct OnTheFly<'a, const MR: usize> {
+    a: (&'a [f32], usize),
+    m: usize,
+    buf: Vec<f32>,
+}
+
+impl<const MR: usize> APanels for OnTheFly<'_, MR> {
+    fn panel(&mut self, k0: usize, kc: usize, i0: usize) -> &[f32] {
+        let dst = &mut self.buf[..kc * MR];
+        pack_panel::<MR>(self.a, (k0, kc), (i0, MR.min(self.m - i0)), dst);
+        dst
+    }
+}
+
+impl APanels for &PackedA {
+    fn panel(&mut self, k0: usize, kc: usize, i0: usize) -> &[f32] {
+        let mpad = self.m.div_ceil(4) * 4;
+        &self.data[k0 * mpad + i0 * kc..][..kc * 4]
+    }
+}
+
+/// `A` (`m × k`) packed once for many products [`sgemm_packed`] (the packing [`sgemm`]
+/// repeats on every call): for each [`KC`] block of columns, its 4-row panels, each
+/// `kc × 4` k-major with zero rows past `m`.
+pub struct PackedA {
+    m: usize,
+    k: usize,
+    data: Vec<f32>,
+}
+
+impl PackedA {
+    /// Pack row-major `a` (`m × k`, row stride `lda`).
+    pub fn new(m: usize, k: usize, (a, lda): (&[f32], usize)) -> Self {
+        assert!(m == 0 || a.len() >= (m - 1) * lda + k, "PackedA shape");
+        let mpad = m.div_ceil(4) * 4;
+        let mut data = vec![0.0f32; mpad * k];
+        for k0 in (0..k).step_by(KC) {
+            let kc = KC.min(k - k0);
+            for i0 in (0..m).step_by(4) {
+                let at = k0 * mpad + i0 * kc;
+                pack_panel::<4>((a, lda), (k0, kc), (i0, 4.min(m - i0)), &mut data[at..at + kc * 4]);
+            }
+        }
+        PackedA { m, k, data }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.m
+    }
+
+    pub fn cols(&self) -> usize {
+        self.k
+    }
+}
+
+/// [`sgemm`] with `A` packed beforehand: the same arithmetic in the same order, so the same
+/// result to the bit.
+pub fn sgemm_packed(
+    alpha: f32,
+    a: &PackedA,
+    (b, ldb): (&[f32], usize),
+    n: usize,
+    beta: f32,
+    c: (&mut [f32], usize),
+) {
+    let (m, k) = (a.m, a.k);
+    assert!(m == 0 || n == 0 || k == 0 || b.len() >= (k - 1) * ldb + n, "sgemm_packed shapes");
+    assert!(m == 0 || n == 0 || c.0.len() >= (m - 1) * c.1 + n, "sgemm_packed shapes");
+    run::<4>((m, k, n), alpha, (b, ldb), beta, c, &mut &*a);
+}
+
+fn check_shapes(
+    (m, k, n): (usize, usize, usize),
     (a, lda): (&[f32], usize),
     (b, ldb): (&[f32], usize),
-    beta: f32,
-    (c, ldc): (&mut [f32], usize),
+    (c, ldc): &(&mut [f32], usize),
 ) {
     if m == 0 || n == 0 {
         return;
@@ -128,20 +218,45 @@ pub fn sgemm_tiles<const MR: usize>(
             && c.len() >= (m - 1) * ldc + n,
         "sgemm shapes"
     );
-    let scale_c = |c: &mut [f32]| {
-        for row in c.chunks_mut(ldc).take(m) {
-            for x in &mut row[..n] {
-                *x = if beta == 0.0 { 0.0 } else { beta * *x };
-            }
+}
+
+/// `A[i0..i0+h, k0..k0+kc]` k-major into `dst` (`kc × MR`), zero rows past `h`.
+#[inline]
+fn pack_panel<const MR: usize>(
+    (a, lda): (&[f32], usize),
+    (k0, kc): (usize, usize),
+    (i0, h): (usize, usize),
+    dst: &mut [f32],
+) {
+    for (t, d4) in dst[..kc * MR].chunks_exact_mut(MR).enumerate() {
+        for (r, d) in d4.iter_mut().enumerate() {
+            *d = if r < h { a[(i0 + r) * lda + k0 + t] } else { 0.0 };
         }
-    };
-    scale_c(c);
+    }
+}
+
+/// The blocked product, with the packed `A` panels from `a_panels`.
+fn run<const MR: usize>(
+    (m, k, n): (usize, usize, usize),
+    alpha: f32,
+    (b, ldb): (&[f32], usize),
+    beta: f32,
+    (c, ldc): (&mut [f32], usize),
+    a_panels: &mut impl APanels,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    for row in c.chunks_mut(ldc).take(m) {
+        for x in &mut row[..n] {
+            *x = if beta == 0.0 { 0.0 } else { beta * *x };
+        }
+    }
     if k == 0 || alpha == 0.0 {
         return;
     }
     let panels = n.div_ceil(NR);
     let mut bpack = vec![0.0f32; KC.min(k) * panels * NR];
-    let mut apack = vec![0.0f32; KC.min(k) * MR];
     for k0 in (0..k).step_by(KC) {
         let kc = KC.min(k - k0);
         // B[k0..k0+kc, :] as `panels` blocks of kc × 8, zero-padded past column n.
@@ -156,13 +271,7 @@ pub fn sgemm_tiles<const MR: usize>(
         }
         for i0 in (0..m).step_by(MR) {
             let h = MR.min(m - i0);
-            // A[i0..i0+4, k0..k0+kc] k-major, zero rows past m.
-            let apack = &mut apack[..kc * MR];
-            for (t, dst) in apack.chunks_exact_mut(MR).enumerate() {
-                for (r, d) in dst.iter_mut().enumerate() {
-                    *d = if r < h { a[(i0 + r) * lda + k0 + t] } else { 0.0 };
-                }
-            }
+            let apack = a_panels.panel(k0, kc, i0);
             for (jp, panel) in bpack.chunks_exact(kc * NR).enumerate() {
                 let acc = tile::<MR>(apack, panel);
                 let (j0, w) = (jp * NR, NR.min(n - jp * NR));
@@ -227,6 +336,26 @@ mod tests {
                 for gemm in [sgemm as Gemm, sgemm_tiles::<5>, sgemm_tiles::<6>] {
                     check(gemm, m, k, n, alpha, beta, pad);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn packing_a_once_gives_the_same_bits() {
+        for &(m, k, n) in &[(1, 1, 1), (3, 5, 7), (13, 257, 17), (33, 600, 100), (8, 513, 24)] {
+            let val = |i: usize, s: u64| {
+                (((i as u64).wrapping_mul(2_654_435_761).wrapping_add(s) % 997) as f32 - 498.0) / 99.0
+            };
+            let (lda, ldc) = (k + 2, n + 1);
+            let a: Vec<f32> = (0..m * lda).map(|i| val(i, 5)).collect();
+            let b: Vec<f32> = (0..k * n).map(|i| val(i, 6)).collect();
+            let c0: Vec<f32> = (0..m * ldc).map(|i| val(i, 7)).collect();
+            let packed = PackedA::new(m, k, (&a, lda));
+            for &(alpha, beta) in &[(1.0, 0.0), (-0.7, 1.0)] {
+                let (mut want, mut got) = (c0.clone(), c0.clone());
+                sgemm((m, k, n), alpha, (&a, lda), (&b, n), beta, (&mut want, ldc));
+                sgemm_packed(alpha, &packed, (&b, n), n, beta, (&mut got, ldc));
+                assert!(want.iter().zip(&got).all(|(x, y)| x.to_bits() == y.to_bits()), "{m}x{k}x{n}");
             }
         }
     }

@@ -147,9 +147,12 @@ pub async fn bench_workload(name: String, args: String, backend_name: String) ->
                 "tile6x8" => Some(cpu::sgemm4x8::sgemm_tiles::<6>),
                 _ => None,
             };
+            // `packed`: `A` packed once, outside the timing (as the KLR training packs `K`).
+            let packed = (kernel == "packed").then(|| cpu::PackedF32::new(a.clone(), n));
             let product = |c: &mut crate::compute::Mat<f32>| match (tiles, kernel.as_str()) {
                 (Some(t), _) => t((m, k, n), 1.0, (&a.data, k), (&b.data, n), 0.0, (&mut c.data, n)),
                 (None, "matrixmultiply") => cpu::sgemm_matrixmultiply(1.0, &a, &b, 0.0, c),
+                (None, "packed") if let Some(p) = &packed => cpu::gemm_packed_f32(1.0, p, &b, 0.0, c),
                 _ => cpu::gemm_acc_f32(1.0, &a, &b, 0.0, c),
             };
             let s = median(reps, || {

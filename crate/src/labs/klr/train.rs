@@ -280,18 +280,19 @@ fn loss_and_z(xi: &[f64], h: &[f64], alpha: &[f64], lambda: f64, z: &mut [f64]) 
 enum Products<'a> {
     /// Every row drops all its off-diagonal entries: `O(P·N)` per product instead of `O(P²·N)`.
     Diagonal(Vec<f64>),
-    F64(Kernel<'a, f64>),
-    /// `K` in f32 and scratch for the f32 operand and result.
+    F64(Kernel<&'a Mat<f64>, f64>),
+    /// `K` in f32 (dense: packed once for all the training's products) and scratch for the
+    /// f32 operand and result.
     F32 {
-        k: Kernel<'static, f32>,
+        k: Kernel<cpu::PackedF32, f32>,
         x: Mat<f32>,
         out: Mat<f32>,
     },
 }
 
-/// `K` as a product needs it: dense, or the entries each row keeps (see [`Products`]).
-enum Kernel<'a, T: Clone> {
-    Dense(std::borrow::Cow<'a, Mat<T>>),
+/// `K` as a product needs it: dense (`D`), or the entries each row keeps (see [`Products`]).
+enum Kernel<D, T> {
+    Dense(D),
     Sparse(Sparse<T>),
 }
 
@@ -371,13 +372,13 @@ impl<'a> Products<'a> {
         let kernel = match kept {
             Some(s) if s.cols.len() == p => return Products::Diagonal(diag),
             Some(s) => Kernel::Sparse(s),
-            None => Kernel::Dense(std::borrow::Cow::Borrowed(k)),
+            None => Kernel::Dense(k),
         };
         match precision {
             Precision::F64 => Products::F64(kernel),
             Precision::F32 => Products::F32 {
                 k: match kernel {
-                    Kernel::Dense(k) => Kernel::Dense(std::borrow::Cow::Owned(k.to_f32())),
+                    Kernel::Dense(k) => Kernel::Dense(cpu::PackedF32::new(k.to_f32(), n)),
                     Kernel::Sparse(s) => Kernel::Sparse(Sparse {
                         starts: s.starts,
                         cols: s.cols,
@@ -435,7 +436,7 @@ impl<'a> Products<'a> {
             Products::F32 { k, x, out } => {
                 x.data.iter_mut().zip(&src.data).for_each(|(d, &v)| *d = v as f32);
                 match k {
-                    Kernel::Dense(k) => cpu::gemm_acc_f32(1.0, k, x, 0.0, out),
+                    Kernel::Dense(k) => cpu::gemm_packed_f32(1.0, k, x, 0.0, out),
                     Kernel::Sparse(s) => s.mul(&x.data, x.cols, &mut out.data),
                 }
                 &out.data
