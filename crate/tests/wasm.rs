@@ -176,15 +176,16 @@ fn the_simd128_f32_gemm_matches_the_reference_products() {
         let b = Mat { rows: k, cols: n, data: (0..k * n).map(|i| val(i, 2)).collect() };
         let mut ours = Mat::<f32>::zeros(m, n);
         cpu::sgemm4x8::sgemm((m, k, n), 1.0, (&a.data, k), (&b.data, n), 0.0, (&mut ours.data, n));
-        // `A` packed once (as a KLR training packs `K`): the same bits as packing per call.
+        // `A` packed once (as a KLR training packs `K`): the same bits as the product that
+        // packs per call, at every size (whichever kernel the size picks).
         let mut packed = Mat::<f32>::zeros(m, n);
         cpu::gemm_packed_f32(1.0, &cpu::PackedF32::new(a.clone(), n), &b, 0.0, &mut packed);
-        if m * k * n >= 1 << 15 {
-            assert!(
-                ours.data.iter().zip(&packed.data).all(|(x, y)| x.to_bits() == y.to_bits()),
-                "{m}x{k}x{n}"
-            );
-        }
+        let mut per_call = Mat::<f32>::zeros(m, n);
+        cpu::gemm_acc_f32(1.0, &a, &b, 0.0, &mut per_call);
+        assert!(
+            per_call.data.iter().zip(&packed.data).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{m}x{k}x{n}"
+        );
         let mut mm = Mat::<f32>::zeros(m, n);
         cpu::sgemm_matrixmultiply(1.0, &a, &b, 0.0, &mut mm);
         let u = f64::from(f32::EPSILON) / 2.0;

@@ -63,8 +63,11 @@ macro_rules! gemm_impl {
 gemm_impl!(gemm_f64, f64, matrixmultiply::dgemm);
 gemm_impl!(gemm_f32_mm, f32, matrixmultiply::sgemm);
 
-/// The size `m·k·n` from which the browser's f32 products run on [`sgemm4x8`].
-const TILES_FROM: usize = 1 << 15;
+/// Whether an f32 product of this size runs on [`sgemm4x8`]: in the browser, from
+/// `m·k·n = 2^15` on.
+fn on_tiles(m: usize, k: usize, n: usize) -> bool {
+    cfg!(all(target_arch = "wasm32", target_feature = "simd128")) && m * k * n >= 1 << 15
+}
 
 /// The f32 GEMM (the signature of [`gemm_f64`]): in the browser, products with a row-major
 /// `B` of some size run on [`sgemm4x8`] (faster there than `matrixmultiply`'s SIMD128
@@ -82,7 +85,7 @@ fn gemm_f32(
     c: &mut [f32],
     ldc: usize,
 ) {
-    if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) && csb == 1 && m * k * n >= TILES_FROM {
+    if csb == 1 && on_tiles(m, k, n) {
         sgemm4x8::sgemm((m, k, n), alpha, (a, lda), (b, rsb), beta, (c, ldc));
     } else {
         gemm_f32_mm(m, k, n, alpha, a, lda, (b, rsb, csb), beta, c, ldc);
@@ -699,8 +702,7 @@ impl PackedF32 {
     /// `a` for products with `B` of `n` columns (the size decides the kernel, as in
     /// [`gemm_acc_f32`]).
     pub fn new(a: Mat<f32>, n: usize) -> Self {
-        if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) && a.rows * a.cols * n >= TILES_FROM
-        {
+        if on_tiles(a.rows, a.cols, n) {
             PackedF32::Tiles(sgemm4x8::PackedA::new(a.rows, a.cols, (&a.data, a.cols)))
         } else {
             PackedF32::Plain(a)

@@ -18,6 +18,8 @@
 /// well inside the L1 cache with room for `C`.
 const KC: usize = 256;
 const NR: usize = 8;
+/// Rows per register tile of [`sgemm`] and of [`PackedA`]'s panels.
+const MR4: usize = 4;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod lanes {
@@ -107,7 +109,7 @@ pub fn sgemm(
     beta: f32,
     c: (&mut [f32], usize),
 ) {
-    sgemm_tiles::<4>(mkn, alpha, a, b, beta, c);
+    sgemm_tiles::<MR4>(mkn, alpha, a, b, beta, c);
 }
 
 /// [`sgemm`] with `MR` rows per register tile (benches compare tile heights).
@@ -120,7 +122,8 @@ pub fn sgemm_tiles<const MR: usize>(
     c: (&mut [f32], usize),
 ) {
     let (m, k, _) = mkn;
-    check_shapes(mkn, a, b, &c);
+    assert!(m == 0 || mkn.2 == 0 || a.0.len() >= (m - 1) * a.1 + k, "sgemm shapes");
+    check_bc(mkn, b, &c);
     // Each `A` panel is packed just before its tiles use it (it stays in the L1 cache).
     let mut panels = OnTheFly::<MR> { a, m, buf: vec![0.0f32; KC.min(k) * MR] };
     run::<MR>(mkn, alpha, b, beta, c, &mut panels);
@@ -148,8 +151,8 @@ impl<const MR: usize> APanels for OnTheFly<'_, MR> {
 
 impl APanels for &PackedA {
     fn panel(&mut self, k0: usize, kc: usize, i0: usize) -> &[f32] {
-        let mpad = self.m.div_ceil(4) * 4;
-        &self.data[k0 * mpad + i0 * kc..][..kc * 4]
+        let mpad = self.m.div_ceil(MR4) * MR4;
+        &self.data[k0 * mpad + i0 * kc..][..kc * MR4]
     }
 }
 
@@ -166,13 +169,13 @@ impl PackedA {
     /// Pack row-major `a` (`m × k`, row stride `lda`).
     pub fn new(m: usize, k: usize, (a, lda): (&[f32], usize)) -> Self {
         assert!(m == 0 || a.len() >= (m - 1) * lda + k, "PackedA shape");
-        let mpad = m.div_ceil(4) * 4;
+        let mpad = m.div_ceil(MR4) * MR4;
         let mut data = vec![0.0f32; mpad * k];
         for k0 in (0..k).step_by(KC) {
             let kc = KC.min(k - k0);
-            for i0 in (0..m).step_by(4) {
+            for i0 in (0..m).step_by(MR4) {
                 let at = k0 * mpad + i0 * kc;
-                pack_panel::<4>((a, lda), (k0, kc), (i0, 4.min(m - i0)), &mut data[at..at + kc * 4]);
+                pack_panel::<MR4>((a, lda), (k0, kc), (i0, MR4.min(m - i0)), &mut data[at..at + kc * MR4]);
             }
         }
         PackedA { m, k, data }
@@ -197,27 +200,17 @@ pub fn sgemm_packed(
     beta: f32,
     c: (&mut [f32], usize),
 ) {
-    let (m, k) = (a.m, a.k);
-    assert!(m == 0 || n == 0 || k == 0 || b.len() >= (k - 1) * ldb + n, "sgemm_packed shapes");
-    assert!(m == 0 || n == 0 || c.0.len() >= (m - 1) * c.1 + n, "sgemm_packed shapes");
-    run::<4>((m, k, n), alpha, (b, ldb), beta, c, &mut &*a);
+    let mkn = (a.m, a.k, n);
+    check_bc(mkn, (b, ldb), &c);
+    run::<MR4>(mkn, alpha, (b, ldb), beta, c, &mut &*a);
 }
 
-fn check_shapes(
-    (m, k, n): (usize, usize, usize),
-    (a, lda): (&[f32], usize),
-    (b, ldb): (&[f32], usize),
-    (c, ldc): &(&mut [f32], usize),
-) {
+/// `B` (`k × n`) and `C` (`m × n`) hold the entries their strides address.
+fn check_bc((m, k, n): (usize, usize, usize), (b, ldb): (&[f32], usize), (c, ldc): &(&mut [f32], usize)) {
     if m == 0 || n == 0 {
         return;
     }
-    assert!(
-        a.len() >= (m - 1) * lda + k
-            && (k == 0 || b.len() >= (k - 1) * ldb + n)
-            && c.len() >= (m - 1) * ldc + n,
-        "sgemm shapes"
-    );
+    assert!((k == 0 || b.len() >= (k - 1) * ldb + n) && c.len() >= (m - 1) * ldc + n, "sgemm shapes");
 }
 
 /// `A[i0..i0+h, k0..k0+kc]` k-major into `dst` (`kc × MR`), zero rows past `h`.
