@@ -20,6 +20,13 @@ step() {
 step "rustfmt" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)" cargo clippy --workspace --lib --test wasm --target wasm32-unknown-unknown --locked -- -D warnings
+# The relaxed-SIMD GEMM module (its own crate, wasm32 only; www/post-build.mjs builds it).
+relaxed_kernel_lints() {
+  (cd kernels/relaxed-gemm && cargo fmt --check \
+    && RUSTFLAGS='-C target-feature=+simd128,+relaxed-simd' cargo clippy --target wasm32-unknown-unknown \
+      --target-dir ../../target/relaxed-gemm --locked -- -D warnings)
+}
+step "clippy (relaxed-SIMD GEMM module)" relaxed_kernel_lints
 step "native tests" cargo test --workspace --locked
 step "tools (wasm-bindgen, trunk)" setup_wait_tools
 step "wasm tests (headless Chromium)" cargo test -p hopfield-playground --target wasm32-unknown-unknown --test wasm --locked

@@ -3,7 +3,10 @@
 //    only scripts from the site itself, so an inline one (e.g. a Trunk loader) would not run.
 // 2. The service worker (sw.js) gets the build id (a hash of every built file) and the list
 //    of files to cache, so that a new build is a new cache and replaces the old one.
-import { readFile, writeFile, readdir } from 'node:fs/promises';
+// 3. Before that list is made: the relaxed-SIMD GEMM module is built into assets/.
+import { readFile, writeFile, readdir, mkdir, copyFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 
@@ -19,6 +22,22 @@ for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
   if (!/\bsrc\s*=/.test(m[1]) || m[2].trim() !== '') fail(`index.html has an inline script, which its CSP blocks: ${m[0].slice(0, 120)}`);
 }
 if (/\son[a-z]+\s*=/i.test(html.replace(/<script[\s\S]*?<\/script>/gi, ''))) fail('index.html has an inline event handler, which its CSP blocks');
+
+// 3. The relaxed-SIMD GEMM (kernels/relaxed-gemm), a wasm module of its own built with
+//    `+simd128,+relaxed-simd` (the main wasm stays baseline), into assets/ (js/relaxed-gemm.js).
+{
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const target = join(root, 'target', 'relaxed-gemm');
+  try {
+    execFileSync('cargo', ['build', '--release', '--locked', '--target', 'wasm32-unknown-unknown', '--target-dir', target], {
+      cwd: join(root, 'kernels', 'relaxed-gemm'),
+      env: { ...process.env, RUSTFLAGS: '-C target-feature=+simd128,+relaxed-simd' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  } catch (err) { fail(`building kernels/relaxed-gemm failed: ${err.message}`); }
+  await mkdir(join(dir, 'assets'), { recursive: true });
+  await copyFile(join(target, 'wasm32-unknown-unknown', 'release', 'relaxed_gemm.wasm'), join(dir, 'assets', 'relaxed-gemm.wasm'));
+}
 
 async function files(d) {
   const out = [];

@@ -162,13 +162,13 @@ async fn klr_network_runs_in_wasm() {
 const KLR_NATIVE: (f64, f64) = (64.50009236402383, 5.341007526323798);
 
 /// The browser's f32 GEMM (`sgemm4x8`, SIMD128 lanes here) against `matrixmultiply` and
-/// an f64 reference, at shapes across its 4 × 8 tile and its 256-deep blocks: both within
+/// an f64 reference, at shapes across its 4 × 8 tile and its 640-deep blocks: both within
 /// the f32 bound `(k + 3)·u·Σ|a_ik·b_kj|` of the exact product; with `A` packed once, the
 /// same bits.
 #[wasm_bindgen_test]
 fn the_simd128_f32_gemm_matches_the_reference_products() {
     use hopfield_playground::compute::{Mat, cpu};
-    for &(m, k, n) in &[(1, 1, 1), (5, 9, 9), (13, 257, 17), (33, 600, 100), (64, 300, 100)] {
+    for &(m, k, n) in &[(1, 1, 1), (5, 9, 9), (13, 257, 17), (33, 600, 100), (64, 300, 100), (9, 1283, 20)] {
         let val = |i: usize, s: u64| {
             ((i as u64).wrapping_mul(2_654_435_761).wrapping_add(s) % 1000) as f32 / 250.0 - 2.0
         };

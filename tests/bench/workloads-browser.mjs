@@ -111,20 +111,30 @@ try {
     // The KLR sweep's inner work on one core: the f32 product of an epoch (K·α at P = 600,
     // N = 100; and a large square one) and whole trainings of single sweep cells.
     const reps = quick ? 3 : 9;
-    // `packed`: K packed once for all the products, as a training does (`default` repacks it).
+    // `packed`: K packed once for all the products, as a training does (`default` repacks it);
+    // `packed` on the baseline SIMD128 kernel and on the relaxed-SIMD module (fused
+    // multiply-adds) where the browser has it, alternating in rounds.
+    const relaxed = await page.evaluate(() => window.hpRelaxedReady);
+    const use = (on) => page.evaluate((o) => window.hp.use_relaxed_gemm(o), on);
+    const kernels = [['default', false], ['packed', false], ...(relaxed ? [['packed', true]] : [])];
     for (const [m, k, n] of [[600, 600, 100], [1000, 1000, 1000]]) {
-      for (const kernel of ['default', 'packed']) {
-        const r = await workload('gemm_f32', { m, k, n, reps: m === 600 ? 5 * reps : reps, kernel }, 'cpu');
-        emit({ impl: 'browser-cpu', workload: 'gemm_f32', kernel, m, k, n, seconds: r.seconds, gflops: r.gflops });
+      for (let round = 0; round < (quick ? 1 : 3); round++) {
+        for (const [kernel, fma] of kernels) {
+          await use(fma);
+          const r = await workload('gemm_f32', { m, k, n, reps: m === 600 ? 5 * reps : reps, kernel }, 'cpu');
+          emit({ impl: 'browser-cpu', workload: 'gemm_f32', kernel, kernel_used: r.kernel_used, round, m, k, n, seconds: r.seconds, gflops: r.gflops, error_over_bound: r.error_over_bound });
+        }
       }
     }
     const cells = quick ? [[600, 0.0574]] : [[600, 0.0259], [600, 0.0574], [600, 0.1269], [600, 10], [300, 0.0574]];
     for (const [p, gamma] of cells) {
-      for (const precision of ['f32', 'f64']) {
+      for (const [precision, fma] of [['f32', false], ...(relaxed ? [['f32', true]] : []), ['f64', false]]) {
+        await use(fma);
         const r = await workload('klr_train', { p, gamma, precision, reps: 1 }, 'cpu');
-        emit({ impl: 'browser-cpu', workload: 'klr_train', p, gamma, precision, seconds: r.seconds });
+        emit({ impl: 'browser-cpu', workload: 'klr_train', p, gamma, precision, relaxed_simd: fma, seconds: r.seconds });
       }
     }
+    await use(relaxed);
   } else {
     throw new Error(`usage: workloads-browser.mjs khopfield|softkmeans|elcd|hhd|klr [quick] [gpu]`);
   }

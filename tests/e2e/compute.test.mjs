@@ -58,3 +58,51 @@ test('without WebGPU: the CPU path runs and the page says why', async () => {
     await ctx.close();
   }
 });
+
+test('the relaxed-SIMD GEMM: loaded by the page and its workers, within the f32 bound, and optional', async () => {
+  const ctx = await browser({ webgpu: false });
+  const Q = '?v=1&lab=klr&seed=3&n=40&p=90&gamma=0.03&epochs=40&tests=6&cap_points=1&sweep=0';
+  try {
+    const { page, errors } = await open(ctx, srv.base, Q);
+    assert.equal(await page.evaluate(() => window.hpRelaxedReady), true, 'this Chromium has relaxed SIMD');
+    // The products on either kernel, against the exact product: within (k + 3)·u·Σ|a·b|.
+    // 61·700·37 is over the tiled kernels' size threshold (2^15 multiply-adds), 40·33·17 under it.
+    for (const on of [true, false]) {
+      await page.evaluate((o) => window.hp.use_relaxed_gemm(o), on);
+      for (const [m, k, n] of [[61, 700, 37], [9, 1283, 20], [40, 33, 17]]) {
+        const r = JSON.parse(await page.evaluate((a) => window.hp.bench_workload('gemm_f32', JSON.stringify(a), 'cpu'), { m, k, n, reps: 1, kernel: 'packed' }));
+        assert.equal(r.kernel_used, m * k * n < 1 << 15 ? 'plain' : on ? 'relaxed_simd' : 'simd128', `${m}x${k}x${n}`);
+        assert.ok(r.error_over_bound <= 1, `${m}x${k}x${n} relaxed=${on}: error ${r.error_over_bound} of the bound`);
+      }
+    }
+    // A training on each kernel (K is 90 × 90, N = 40: tiled): the same statuses and numbers
+    // within the f32 products' rounding.
+    const run = (on) => page.evaluate(async ([o, q]) => { window.hp.use_relaxed_gemm(o); return JSON.parse(await window.hp.run(q, 'network', undefined)); }, [on, Q.slice(1)]);
+    const [fused, plain] = [await run(true), await run(false)];
+    assert.equal(fused.training.status, plain.training.status);
+    assert.equal(fused.training.epochs_run, plain.training.epochs_run);
+    const m = [fused.at_target.sharpness, plain.at_target.sharpness];
+    assert.ok(Math.abs(m[0] - m[1]) <= 1e-4 * Math.abs(m[1]), `M ${m[0]} vs ${m[1]}`);
+    // Each compute worker loaded its own.
+    await page.waitForFunction(() => document.body.dataset.ranNetwork !== undefined, null, { timeout: 60000 });
+    const inWorkers = await Promise.all(page.workers().map((w) => w.evaluate(() => self.hpRelaxed).catch(() => undefined)));
+    assert.ok(inWorkers.includes(true), `workers: ${JSON.stringify(inWorkers)}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+  // Without the module (a browser without relaxed SIMD, or the file missing): the baseline kernel.
+  const bare = await browser({ webgpu: false });
+  try {
+    await bare.route('**/relaxed-gemm.wasm', (r) => r.fulfill({ status: 404, body: '' }));
+    const { page } = await open(bare, srv.base, Q);
+    assert.equal(await page.evaluate(() => window.hpRelaxedReady), false);
+    const r = JSON.parse(await page.evaluate(() => window.hp.bench_workload('gemm_f32', JSON.stringify({ m: 61, k: 700, n: 37, reps: 1, kernel: 'packed' }), 'cpu')));
+    assert.equal(r.kernel_used, 'simd128');
+    await page.waitForFunction(() => document.body.dataset.ranNetwork !== undefined, null, { timeout: 60000 });
+    const inWorkers = await Promise.all(page.workers().map((w) => w.evaluate(() => self.hpRelaxed).catch(() => undefined)));
+    assert.ok(!inWorkers.includes(true), `workers: ${JSON.stringify(inWorkers)}`);
+  } finally {
+    await bare.close();
+  }
+});

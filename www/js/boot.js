@@ -8,4 +8,8 @@ const url = (attr) => new URL(tag.getAttribute(attr), document.baseURI).href;
 const bindings = await import(url('data-js'));
 const wasm = await bindings.default({ module_or_path: url('data-wasm') });
 window.wasmBindings = bindings;
+// This thread's relaxed-SIMD GEMM too (runs on the page's own thread: benches, no-worker
+// fallback); the compute workers load their own (js/worker.js).
+const { installRelaxedGemm } = await import('./relaxed-gemm.js');
+window.hpRelaxedReady = installRelaxedGemm(bindings, new URL('assets/relaxed-gemm.wasm', document.baseURI).href);
 dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));

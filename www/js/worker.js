@@ -3,10 +3,15 @@
 // and runs one query at a time. Data assets (MNIST) are fetched the first time a run
 // asks for one, handed to the core, and the run starts again.
 import init, * as hp from '../hopfield-playground.js';
+import { installRelaxedGemm } from './relaxed-gemm.js';
 
-const ready = init();
-// The size of this worker's wasm memory (the responsiveness and memory benchmark reads it).
-ready.then((w) => { self.hpWasmBytes = () => w.memory.buffer.byteLength; });
+// The core, then (where the browser has relaxed SIMD) its fused-multiply-add GEMM.
+const ready = init().then(async (w) => {
+  // The size of this worker's wasm memory (the responsiveness and memory benchmark reads it).
+  self.hpWasmBytes = () => w.memory.buffer.byteLength + (self.hpRelaxedGemm?.bytes() ?? 0);
+  self.hpRelaxed = await installRelaxedGemm(hp, new URL('../assets/relaxed-gemm.wasm', import.meta.url));
+  return w;
+});
 let userFileVersion = 0;
 
 async function fetchAsset(name) {

@@ -691,10 +691,14 @@ pub fn gemm_acc_f32(alpha: f32, a: &Mat<f32>, b: &Mat<f32>, beta: f32, c: &mut M
 }
 
 /// An f32 matrix `A` made ready once for many products `A·B` ([`gemm_packed_f32`]): in the
-/// browser, packed into [`sgemm4x8`]'s panels (which [`gemm_acc_f32`] repacks on every call);
-/// natively as it is (`matrixmultiply` packs inside each product).
+/// browser, packed into [`sgemm4x8`]'s panels (which [`gemm_acc_f32`] repacks on every call),
+/// in the relaxed-SIMD module when the page loaded it ([`super::relaxed`]: the same tiling with
+/// fused multiply-adds), else in this module; natively as it is (`matrixmultiply` packs inside
+/// each product).
 pub enum PackedF32 {
     Tiles(sgemm4x8::PackedA),
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    Relaxed(super::relaxed::Packed),
     Plain(Mat<f32>),
 }
 
@@ -702,21 +706,45 @@ impl PackedF32 {
     /// `a` for products with `B` of `n` columns (the size decides the kernel, as in
     /// [`gemm_acc_f32`]).
     pub fn new(a: Mat<f32>, n: usize) -> Self {
-        if on_tiles(a.rows, a.cols, n) {
-            PackedF32::Tiles(sgemm4x8::PackedA::new(a.rows, a.cols, (&a.data, a.cols)))
-        } else {
-            PackedF32::Plain(a)
+        if !on_tiles(a.rows, a.cols, n) {
+            return PackedF32::Plain(a);
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        let a = match super::relaxed::available() {
+            true => match super::relaxed::Packed::new(a) {
+                Ok(p) => return PackedF32::Relaxed(p),
+                Err(a) => a,
+            },
+            false => a,
+        };
+        PackedF32::Tiles(sgemm4x8::PackedA::new(a.rows, a.cols, (&a.data, a.cols)))
+    }
+
+    /// Which kernel its products run on: `simd128`, `relaxed_simd` (fused multiply-adds) or
+    /// `plain` (`gemm_acc_f32`'s choice: `matrixmultiply`, or small sizes).
+    pub fn kernel(&self) -> &'static str {
+        match self {
+            PackedF32::Tiles(_) => "simd128",
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            PackedF32::Relaxed(_) => "relaxed_simd",
+            PackedF32::Plain(_) => "plain",
         }
     }
 }
 
 /// `C ← alpha·A·B + beta·C` (f32) with `A` made ready by [`PackedF32::new`]: the same numbers
-/// as [`gemm_acc_f32`] on the same matrices.
+/// as [`gemm_acc_f32`] on the same matrices, except on the relaxed kernel (fused
+/// multiply-adds: each entry within the same f32 rounding bound of the exact product).
 pub fn gemm_packed_f32(alpha: f32, a: &PackedF32, b: &Mat<f32>, beta: f32, c: &mut Mat<f32>) {
     match a {
         PackedF32::Tiles(p) => {
             assert!(p.cols() == b.rows && c.rows == p.rows() && c.cols == b.cols, "gemm_packed_f32 shapes");
             sgemm4x8::sgemm_packed(alpha, p, (&b.data, b.cols), b.cols, beta, (&mut c.data, c.cols));
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        PackedF32::Relaxed(p) => {
+            assert!(p.cols() == b.rows && c.rows == p.rows() && c.cols == b.cols, "gemm_packed_f32 shapes");
+            p.gemm(alpha, &b.data, b.cols, beta, &mut c.data);
         }
         PackedF32::Plain(a) => gemm_acc_f32(alpha, a, b, beta, c),
     }

@@ -56,7 +56,9 @@ fn arg(args: &Json, key: &str, default: u64, max: u64) -> Result<usize, JsError>
 ///   `(t(1 + extra) − t(1)) / extra`, median of `reps` (CPU f64 one thread, GPU f32);
 /// - `elcd`: `{model: "elcd"|"elcd_diffeo"|"mlp", steps, reps}` → seconds for `steps`
 ///   training steps (batch 100) on the LASA Worm demonstrations, best of `reps`;
-/// - `gemm_f32`: `{m, k, n, reps}` → seconds of one f32 `C = A·B` (median) and its GFLOP/s;
+/// - `gemm_f32`: `{m, k, n, reps, kernel}` → seconds of one f32 `C = A·B` (median), its
+///   GFLOP/s, the kernel it ran on (`packed`: `simd128` or `relaxed_simd`) and its largest
+///   error as a fraction of the f32 bound;
 /// - `klr_train`: `{p, gamma, precision: "f32"|"f64", reps}` → seconds of one KLR training of
 ///   the author's protocol at N = 100 (median), as a sweep cell trains.
 #[wasm_bindgen]
@@ -160,7 +162,28 @@ pub async fn bench_workload(name: String, args: String, backend_name: String) ->
                 product(&mut c);
                 now_s() - t0
             });
-            json!({ "seconds": s, "gflops": 2.0 * (m * k * n) as f64 / s / 1e9 })
+            // The largest error of an entry against the exact (f64) product, as a fraction of
+            // the f32 bound `(k + 3)·u·Σ|a·b|` (at most 1 for a correct kernel).
+            let u = f64::from(f32::EPSILON) / 2.0;
+            let mut worst = 0.0f64;
+            for i in 0..m {
+                for j in 0..n {
+                    let (mut exact, mut mag) = (0.0f64, 0.0f64);
+                    for t in 0..k {
+                        let x = f64::from(a.data[i * k + t]) * f64::from(b.data[t * n + j]);
+                        exact += x;
+                        mag += x.abs();
+                    }
+                    let bound = (k as f64 + 3.0) * u * mag + 1e-30;
+                    worst = worst.max((f64::from(c.data[i * n + j]) - exact).abs() / bound);
+                }
+            }
+            let used = match (&packed, tiles) {
+                (Some(p), _) => p.kernel().to_string(),
+                (None, Some(_)) => "simd128".to_string(),
+                (None, None) => kernel.clone(),
+            };
+            json!({ "seconds": s, "gflops": 2.0 * (m * k * n) as f64 / s / 1e9, "kernel_used": used, "error_over_bound": worst })
         }
         "klr_train" => {
             let p = arg(&args, "p", 600, 1000)?;

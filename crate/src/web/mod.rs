@@ -318,6 +318,13 @@ thread_local! {
     static USED: RefCell<Option<(Compute, Vec<check::CheckItem>)>> = const { RefCell::new(None) };
 }
 
+/// Let this thread's f32 products use the relaxed-SIMD kernel (`on`: the page's loader has put
+/// `hpRelaxedGemm` in place, see www/js/relaxed-gemm.js) or not.
+#[wasm_bindgen]
+pub fn use_relaxed_gemm(on: bool) {
+    crate::compute::relaxed::set_available(on);
+}
+
 /// The backend this thread's last run used, if any: the same object as [`compute_status`],
 /// or `undefined`.
 #[wasm_bindgen]
