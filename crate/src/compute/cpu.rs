@@ -710,12 +710,9 @@ impl PackedF32 {
             return PackedF32::Plain(a);
         }
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        let a = match super::relaxed::available() {
-            true => match super::relaxed::Packed::new(a) {
-                Ok(p) => return PackedF32::Relaxed(p),
-                Err(a) => a,
-            },
-            false => a,
+        let a = match super::relaxed::Packed::new(a) {
+            Ok(p) => return PackedF32::Relaxed(p),
+            Err(a) => a,
         };
         PackedF32::Tiles(sgemm4x8::PackedA::new(a.rows, a.cols, (&a.data, a.cols)))
     }

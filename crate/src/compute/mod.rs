@@ -17,7 +17,6 @@ pub mod cpu;
 pub mod gpu;
 pub mod l1;
 mod mat;
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod relaxed;
 
 pub use mat::Mat;

@@ -318,11 +318,47 @@ thread_local! {
     static USED: RefCell<Option<(Compute, Vec<check::CheckItem>)>> = const { RefCell::new(None) };
 }
 
-/// Let this thread's f32 products use the relaxed-SIMD kernel (`on`: the page's loader has put
-/// `hpRelaxedGemm` in place, see www/js/relaxed-gemm.js) or not.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = hpRelaxedGemm, js_name = pack)]
+    fn relaxed_pack(a: &[f32], m: usize, k: usize) -> Result<u32, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = hpRelaxedGemm, js_name = gemm)]
+    fn relaxed_gemm(
+        id: u32,
+        b: &[f32],
+        c: &mut [f32],
+        n: usize,
+        alpha: f32,
+        beta: f32,
+    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = hpRelaxedGemm, js_name = release)]
+    fn relaxed_release(id: u32) -> Result<(), JsValue>;
+}
+
+/// The relaxed-SIMD GEMM module as the page's loader (www/js/relaxed-gemm.js) exposes it:
+/// `hpRelaxedGemm`, which copies the operands between the two modules' memories.
+struct RelaxedGemm;
+
+impl crate::compute::relaxed::Module for RelaxedGemm {
+    fn pack(&self, a: &[f32], m: usize, k: usize) -> Result<u32, String> {
+        relaxed_pack(a, m, k).map_err(|e| format!("{e:?}"))
+    }
+    fn gemm(&self, id: u32, b: &[f32], c: &mut [f32], n: usize, alpha: f32, beta: f32) -> Result<(), String> {
+        relaxed_gemm(id, b, c, n, alpha, beta).map_err(|e| format!("{e:?}"))
+    }
+    fn release(&self, id: u32) {
+        // A module that failed has nothing left to release.
+        let _ = relaxed_release(id);
+    }
+}
+
+/// Let this thread's f32 products use the relaxed-SIMD GEMM module (`on`: the page's loader
+/// has put `hpRelaxedGemm` in place) or not.
 #[wasm_bindgen]
 pub fn use_relaxed_gemm(on: bool) {
-    crate::compute::relaxed::set_available(on);
+    let module: Option<std::rc::Rc<dyn crate::compute::relaxed::Module>> =
+        on.then(|| std::rc::Rc::new(RelaxedGemm) as _);
+    crate::compute::relaxed::install(module);
 }
 
 /// The backend this thread's last run used, if any: the same object as [`compute_status`],
