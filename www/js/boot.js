@@ -8,8 +8,11 @@ const url = (attr) => new URL(tag.getAttribute(attr), document.baseURI).href;
 const bindings = await import(url('data-js'));
 const wasm = await bindings.default({ module_or_path: url('data-wasm') });
 window.wasmBindings = bindings;
-// This thread's relaxed-SIMD GEMM too (runs on the page's own thread: benches, no-worker
-// fallback); the compute workers load their own (js/worker.js).
-const { installRelaxedGemm } = await import('./relaxed-gemm.js');
-window.hpRelaxedReady = installRelaxedGemm(bindings, new URL('assets/relaxed-gemm.wasm', document.baseURI).href);
+// The relaxed-SIMD GEMM for this thread's own products (benches, tests): loaded when first
+// asked for, not at the page's start (the compute workers load their own, js/worker.js).
+let relaxedReady = null;
+Object.defineProperty(window, 'hpRelaxedReady', {
+  get: () => (relaxedReady ??= import('./relaxed-gemm.js').then((m) =>
+    m.installRelaxedGemm(bindings, new URL('assets/relaxed-gemm.wasm', document.baseURI).href))),
+});
 dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));

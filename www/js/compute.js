@@ -161,6 +161,7 @@ export class Compute {
 
   // Without workers: run on the main thread (the page pauses while it runs).
   async _runHere(query, parts) {
+    await window.hpRelaxedReady; // this thread's relaxed-SIMD GEMM, where the browser has it
     return this.hp.run(query, parts, undefined, 'cpu:Web Workers are not available');
   }
 

@@ -717,6 +717,16 @@ impl PackedF32 {
         PackedF32::Tiles(sgemm4x8::PackedA::new(a.rows, a.cols, (&a.data, a.cols)))
     }
 
+    /// `(rows, cols)` of `A`.
+    fn shape(&self) -> (usize, usize) {
+        match self {
+            PackedF32::Tiles(p) => (p.rows(), p.cols()),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            PackedF32::Relaxed(p) => (p.rows(), p.cols()),
+            PackedF32::Plain(a) => (a.rows, a.cols),
+        }
+    }
+
     /// Which kernel its products run on: `simd128`, `relaxed_simd` (fused multiply-adds) or
     /// `plain` (`gemm_acc_f32`'s choice: `matrixmultiply`, or small sizes).
     pub fn kernel(&self) -> &'static str {
@@ -733,18 +743,34 @@ impl PackedF32 {
 /// as [`gemm_acc_f32`] on the same matrices, except on the relaxed kernel (fused
 /// multiply-adds: each entry within the same f32 rounding bound of the exact product).
 pub fn gemm_packed_f32(alpha: f32, a: &PackedF32, b: &Mat<f32>, beta: f32, c: &mut Mat<f32>) {
+    let (m, k) = a.shape();
+    assert!(k == b.rows && c.rows == m && c.cols == b.cols, "gemm_packed_f32 shapes");
     match a {
         PackedF32::Tiles(p) => {
-            assert!(p.cols() == b.rows && c.rows == p.rows() && c.cols == b.cols, "gemm_packed_f32 shapes");
-            sgemm4x8::sgemm_packed(alpha, p, (&b.data, b.cols), b.cols, beta, (&mut c.data, c.cols));
+            sgemm4x8::sgemm_packed(alpha, p, (&b.data, b.cols), b.cols, beta, (&mut c.data, c.cols))
         }
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        PackedF32::Relaxed(p) => {
-            assert!(p.cols() == b.rows && c.rows == p.rows() && c.cols == b.cols, "gemm_packed_f32 shapes");
-            p.gemm(alpha, &b.data, b.cols, beta, &mut c.data);
-        }
+        PackedF32::Relaxed(p) => p.gemm(alpha, &b.data, b.cols, beta, &mut c.data),
         PackedF32::Plain(a) => gemm_acc_f32(alpha, a, b, beta, c),
     }
+}
+
+/// How far an f32 product `c ≈ a·b` is from the exact one: the largest `|c_ij − (a·b)_ij|` as a
+/// fraction of the f32 bound `(k + 3)·u·Σ_t |a_it·b_tj|` (plus 1e-30), with the exact product
+/// in f64. At most 1 for a correct f32 GEMM (the browser tests and the `gemm_f32` bench).
+pub fn f32_product_error_over_bound(a: &Mat<f32>, b: &Mat<f32>, c: &Mat<f32>) -> f64 {
+    assert!(a.cols == b.rows && c.rows == a.rows && c.cols == b.cols, "f32_product_error_over_bound shapes");
+    let u = f64::from(f32::EPSILON) / 2.0;
+    let mut worst = 0.0f64;
+    for i in 0..a.rows {
+        for j in 0..b.cols {
+            let terms = (0..a.cols).map(|t| f64::from(a.at(i, t)) * f64::from(b.at(t, j)));
+            let (exact, mag) = terms.fold((0.0, 0.0), |(s, g), x| (s + x, g + x.abs()));
+            let bound = (a.cols as f64 + 3.0) * u * mag + 1e-30;
+            worst = worst.max((f64::from(c.at(i, j)) - exact).abs() / bound);
+        }
+    }
+    worst
 }
 
 /// `C ← alpha·A·B + beta·C` (f32) on `matrixmultiply` always (benches compare it with

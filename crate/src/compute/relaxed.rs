@@ -2,8 +2,8 @@
 //! (`kernels/relaxed-gemm`, the same [`sgemm4x8`] source compiled with fused multiply-adds),
 //! which browsers without relaxed SIMD cannot load, so it is not part of the main wasm. The
 //! web layer installs it ([`install`]) once the page's loader has it in place
-//! (www/js/relaxed-gemm.js); until then, and where it never comes, [`available`] is false and
-//! the products stay on the baseline kernel. Should a call into the module fail, this thread
+//! (www/js/relaxed-gemm.js); until then, and where it never comes, the products stay on the
+//! baseline kernel. Should a call into the module fail, this thread
 //! stops using it and the product runs on the baseline kernel instead.
 
 use super::cpu::sgemm4x8::{self, PackedA};
@@ -29,11 +29,6 @@ thread_local! {
 /// Use `module` for this thread's packed products from now on (`None`: the baseline kernel).
 pub fn install(module: Option<Rc<dyn Module>>) {
     MODULE.with_borrow_mut(|m| *m = module);
-}
-
-/// Whether this thread's products may use the module.
-pub fn available() -> bool {
-    MODULE.with_borrow(Option::is_some)
 }
 
 /// An `m × k` matrix packed in the module (released when dropped), with the matrix kept here
@@ -150,7 +145,7 @@ mod tests {
             }
             // After a failure the thread uses the baseline kernel, and the failed module is
             // not called again.
-            assert_eq!(available(), fail_at == 0);
+            assert_eq!(MODULE.with_borrow(Option::is_some), fail_at == 0);
             assert_eq!(module.calls.get(), if fail_at == 0 { 3 } else { fail_at });
             drop(p);
             assert_eq!(module.released.get(), 1);

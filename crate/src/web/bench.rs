@@ -162,28 +162,13 @@ pub async fn bench_workload(name: String, args: String, backend_name: String) ->
                 product(&mut c);
                 now_s() - t0
             });
-            // The largest error of an entry against the exact (f64) product, as a fraction of
-            // the f32 bound `(k + 3)·u·Σ|a·b|` (at most 1 for a correct kernel).
-            let u = f64::from(f32::EPSILON) / 2.0;
-            let mut worst = 0.0f64;
-            for i in 0..m {
-                for j in 0..n {
-                    let (mut exact, mut mag) = (0.0f64, 0.0f64);
-                    for t in 0..k {
-                        let x = f64::from(a.data[i * k + t]) * f64::from(b.data[t * n + j]);
-                        exact += x;
-                        mag += x.abs();
-                    }
-                    let bound = (k as f64 + 3.0) * u * mag + 1e-30;
-                    worst = worst.max((f64::from(c.data[i * n + j]) - exact).abs() / bound);
-                }
-            }
             let used = match (&packed, tiles) {
                 (Some(p), _) => p.kernel().to_string(),
                 (None, Some(_)) => "simd128".to_string(),
                 (None, None) => kernel.clone(),
             };
-            json!({ "seconds": s, "gflops": 2.0 * (m * k * n) as f64 / s / 1e9, "kernel_used": used, "error_over_bound": worst })
+            json!({ "seconds": s, "gflops": 2.0 * (m * k * n) as f64 / s / 1e9, "kernel_used": used,
+                "error_over_bound": cpu::f32_product_error_over_bound(&a, &b, &c) })
         }
         "klr_train" => {
             let p = arg(&args, "p", 600, 1000)?;
