@@ -211,10 +211,15 @@ pub fn exp_neg(a: f64) -> f64 {
     let t = x * std::f64::consts::LOG2_E + SHIFT;
     let k = t - SHIFT; // round(x·log2 e) ∈ [−1022, 0]
     let r = (x - k * LN2_HI) - k * LN2_LO;
-    let mut p = C[12];
-    for c in C[..12].iter().rev() {
-        p = p * r + c;
-    }
+    // `q(r) = Σ_{j≥2} C_j·r^{j−2}` by Estrin's scheme (short dependency chains: Horner's
+    // twelve dependent steps made this loop latency-bound, 1.45× the time in Chromium),
+    // then `e^r ≈ 1 + (r + r²·q)`, where `r² ≤ 0.12` damps the rounding of `q`.
+    let (r2, r4) = (r * r, r * r * (r * r));
+    let q25 = (C[2] + C[3] * r) + (C[4] + C[5] * r) * r2;
+    let q69 = (C[6] + C[7] * r) + (C[8] + C[9] * r) * r2;
+    let q1012 = (C[10] + C[11] * r) + C[12] * r2;
+    let q = (q25 + q69 * r4) + q1012 * (r4 * r4);
+    let p = 1.0 + (r + r2 * q);
     // 2^k from its exponent field: k + 1023 ∈ [1, 1023].
     let kb = (t.to_bits() as i64).wrapping_sub(SHIFT.to_bits() as i64);
     let scale = f64::from_bits(((kb + 1023) as u64) << 52);
@@ -225,45 +230,43 @@ pub fn exp_neg(a: f64) -> f64 {
 /// One fused pass over the `P × N` entries: the loss of `α` (with `H = Kα`) and
 /// `Z = R + λα` into `z`. Returns `(loss, all fields finite)`.
 /// `Σ ln(1 + e^{−|y|})` is taken as the logarithm of blocked products (one `ln` per
-/// [`LOG_BLOCK`] entries instead of one per entry). Three loops that vectorise: `e^{−|y|}`
-/// into `z`; the sums, in [`LANES`] accumulators; `Z` from `e`.
+/// [`LOG_BLOCK`] entries instead of one per entry). One loop over the entries in groups of
+/// [`LANES`] (independent accumulators, so that it vectorises: SIMD128 in WebAssembly, AVX
+/// natively) reads `ξ`, `H`, `α` once and writes `Z`: 0.6× the time of three loops (with
+/// `e^{−|y|}` stored in between) in Chromium.
 fn loss_and_z(xi: &[f64], h: &[f64], alpha: &[f64], lambda: f64, z: &mut [f64]) -> (f64, bool) {
-    for ((zv, &x), &hv) in z.iter_mut().zip(xi).zip(h) {
-        *zv = exp_neg((x * hv).abs());
-    }
     let (mut data, mut reg_total, mut check) = (0.0f64, 0.0f64, 0.0f64);
-    for start in (0..h.len()).step_by(LOG_BLOCK) {
-        let end = (start + LOG_BLOCK).min(h.len());
-        let (xs, hs, als, es) = (&xi[start..end], &h[start..end], &alpha[start..end], &z[start..end]);
-        let (mut prod, mut hinge, mut reg, mut nan) =
+    let blocks = xi.chunks(LOG_BLOCK).zip(h.chunks(LOG_BLOCK)).zip(alpha.chunks(LOG_BLOCK));
+    for (((xs, hs), als), zs) in blocks.zip(z.chunks_mut(LOG_BLOCK)) {
+        // Per lane: Π(1 + e), Σ 2·max(−y, 0) = Σ(|y| − y) (exactly twice the hinge's terms),
+        // Σ α·h, and Σ h·0 (0, or NaN for a non-finite field).
+        let (mut prod, mut twice_hinge, mut reg, mut nan) =
             ([1.0f64; LANES], [0.0f64; LANES], [0.0f64; LANES], [0.0f64; LANES]);
-        // softplus(−y) = max(−y, 0) + ln(1 + e^{−|y|}); `hv·0` is 0, or NaN for a non-finite field.
-        let mut add = |l: usize, idx: usize| {
-            let (x, hv, a, e) = (xs[idx], hs[idx], als[idx], es[idx]);
+        let mut entry = |l: usize, x: f64, hv: f64, a: f64, zv: &mut f64| {
             let y = x * hv;
-            hinge[l] += if y < 0.0 { -y } else { 0.0 };
+            let e = exp_neg(y.abs());
+            twice_hinge[l] += y.abs() - y;
             prod[l] *= 1.0 + e;
             reg[l] += a * hv;
             nan[l] += hv * 0.0;
+            // Z = −ξ·σ(−y) + λα with σ(−y) = (y ≥ 0 ? e : 1)/(1 + e).
+            let num = if y >= 0.0 { e } else { 1.0 };
+            *zv = -x * (num / (1.0 + e)) + lambda * a;
         };
         let full = xs.len() / LANES * LANES;
-        for k in (0..full).step_by(LANES) {
+        let groups = xs.chunks_exact(LANES).zip(hs.chunks_exact(LANES)).zip(als.chunks_exact(LANES));
+        for (((x, hv), a), zv) in groups.zip(zs.chunks_exact_mut(LANES)) {
             for l in 0..LANES {
-                add(l, k + l);
+                entry(l, x[l], hv[l], a[l], &mut zv[l]);
             }
         }
-        for idx in full..xs.len() {
-            add(0, idx);
+        let tail = xs[full..].iter().zip(&hs[full..]).zip(&als[full..]);
+        for (((&x, &hv), &a), zv) in tail.zip(&mut zs[full..]) {
+            entry(0, x, hv, a, zv);
         }
-        data += hinge.iter().sum::<f64>() + prod.iter().product::<f64>().ln();
+        data += 0.5 * twice_hinge.iter().sum::<f64>() + prod.iter().product::<f64>().ln();
         reg_total += reg.iter().sum::<f64>();
         check += nan.iter().sum::<f64>();
-    }
-    // Z = −ξ·σ(−y) + λα with σ(−y) = (y ≥ 0 ? e : 1)/(1 + e), from the same e = e^{−|y|}.
-    for (((zv, &x), &hv), &a) in z.iter_mut().zip(xi).zip(h).zip(alpha) {
-        let e = *zv;
-        let num = if x * hv >= 0.0 { e } else { 1.0 };
-        *zv = -x * (num / (1.0 + e)) + lambda * a;
     }
     (data + 0.5 * lambda * reg_total, check == 0.0)
 }
