@@ -85,8 +85,9 @@ pub fn potential(x: &[f64], xi: &Mat<f64>, alpha: &Mat<f64>, gamma: f64) -> f64 
 /// Both forces at every stored pattern (rows of the returned `P × N` matrices), from
 /// the trained fields `h = Kα` and the kernel matrix `k`:
 /// `F_d^ν = −H_ν` and, with `W = K ⊙ (Ξαᵀ)` (diagonal set to 0),
-/// `[F_i^ν]_j = 4γ ξ^ν_j Σ_{μ: ξ^μ_j ≠ ξ^ν_j} W_νμ`, i.e. `W·(1−Ξ)/2` where `ξ^ν_j = +1`
-/// and `W·(1+Ξ)/2` where `ξ^ν_j = −1` (four `P²N` products in all).
+/// `[F_i^ν]_j = 4γ ξ^ν_j Σ_{μ: ξ^μ_j ≠ ξ^ν_j} W_νμ`. The disagreeing `μ` are those with
+/// `(1 − ξ^ν_j ξ^μ_j)/2 = 1`, so `F_i = 2γ (Ξ ⊙ (W·1) − W·Ξ)` (with `(ξ^ν_j)² = 1`): two
+/// `P²N` products (`Ξαᵀ` and `W·Ξ`) instead of one per sign of `ξ^μ_j`.
 pub fn forces_at_patterns(
     xi: &Mat<f64>,
     alpha: &Mat<f64>,
@@ -101,17 +102,15 @@ pub fn forces_at_patterns(
             w.data[nu * p + mu] = if nu == mu { 0.0 } else { w.data[nu * p + mu] * k.data[nu * p + mu] };
         }
     }
-    let plus =
-        Mat { rows: p, cols: n, data: xi.data.iter().map(|&x| if x > 0.0 { 1.0 } else { 0.0 }).collect() };
-    let minus =
-        Mat { rows: p, cols: n, data: xi.data.iter().map(|&x| if x > 0.0 { 0.0 } else { 1.0 }).collect() };
-    let a_plus = cpu::matmul(&w, &plus);
-    let a_minus = cpu::matmul(&w, &minus);
+    let row_sums: Vec<f64> = w.data.chunks(p).map(|r| r.iter().sum()).collect();
+    let wx = cpu::matmul(&w, xi);
     let mut fi = Mat::zeros(p, n);
-    for idx in 0..p * n {
-        let x = xi.data[idx];
-        let disagree = if x > 0.0 { a_minus.data[idx] } else { a_plus.data[idx] };
-        fi.data[idx] = 4.0 * gamma * x * disagree;
+    for (nu, ((frow, xrow), wrow)) in
+        fi.data.chunks_mut(n).zip(xi.data.chunks(n)).zip(wx.data.chunks(n)).enumerate()
+    {
+        for ((f, &x), &v) in frow.iter_mut().zip(xrow).zip(wrow) {
+            *f = 2.0 * gamma * (x * row_sums[nu] - v);
+        }
     }
     let fd = Mat { rows: p, cols: n, data: h.data.iter().map(|v| -v).collect() };
     (fd, fi)
