@@ -109,6 +109,7 @@ export function mountLab(root, lab, query, ctx) {
   // The About panel (below the figures; the longest text of the page) is built by `more()`,
   // which the page's start calls in a later task of its own.
   let about = null;
+  let aboutNear = null; // the observer that fills the About panel when it is scrolled near
   root.replaceChildren(...[presets, grid].filter(Boolean));
 
   const TABLE_ROWS = 500;
@@ -405,17 +406,29 @@ export function mountLab(root, lab, query, ctx) {
       if (on) for (const name of panels.keys()) schedule(name, 30);
     },
     figureNames() { return lab.figures.map((f) => f.name); },
-    /** Add the About panel (once). */
+    /**
+     * Add the About panel (once). Its text (formulas in MathML, whose first layout alone takes
+     * 50–60 ms) is added when the panel comes within 200 px of the viewport, so that this
+     * layout is not part of the page's first frames (the panel sits below the figures).
+     */
     more() {
       if (about || !lab.about || destroyed) return;
       about = el('section', { class: 'panel about' }, el('h3', {}, 'About this lab'));
-      about.insertAdjacentHTML('beforeend', lab.about);
       about.hidden = document.body.classList.contains('embed');
       root.append(about);
+      const fill = () => {
+        aboutNear?.disconnect();
+        aboutNear = null;
+        if (!destroyed) about.insertAdjacentHTML('beforeend', lab.about);
+      };
+      if (typeof IntersectionObserver !== 'function') return fill();
+      aboutNear = new IntersectionObserver((seen) => { if (seen.some((e) => e.isIntersecting)) fill(); }, { rootMargin: '200px 0px' });
+      aboutNear.observe(about);
     },
     destroy() {
       destroyed = true;
       resize.disconnect();
+      aboutNear?.disconnect();
       for (const t of players.values()) clearInterval(t);
       for (const p of panels.values()) for (const l of p.live.values()) l.destroy();
       figs.destroy();
