@@ -227,6 +227,15 @@ pub fn exp_neg(a: f64) -> f64 {
     if big { 0.0 } else { v }
 }
 
+/// One entry of `Z = −ξ·σ(−y) + λα`, with `σ(−y) = (y ≥ 0 ? e : 1)/(1 + e)` from
+/// `e = e^{−|y|}`: the one formula of [`loss_and_z`] and [`weighted_loss_and_z`] (whose
+/// trainings agree bit for bit).
+#[inline(always)]
+fn z_entry(x: f64, y: f64, e: f64, lambda: f64, a: f64) -> f64 {
+    let num = if y >= 0.0 { e } else { 1.0 };
+    -x * (num / (1.0 + e)) + lambda * a
+}
+
 /// One fused pass over the `P × N` entries: the loss of `α` (with `H = Kα`) and
 /// `Z = R + λα` into `z`. Returns `(loss, all fields finite)`.
 /// `Σ ln(1 + e^{−|y|})` is taken as the logarithm of blocked products (one `ln` per
@@ -249,9 +258,7 @@ fn loss_and_z(xi: &[f64], h: &[f64], alpha: &[f64], lambda: f64, z: &mut [f64]) 
             prod[l] *= 1.0 + e;
             reg[l] += a * hv;
             nan[l] += hv * 0.0;
-            // Z = −ξ·σ(−y) + λα with σ(−y) = (y ≥ 0 ? e : 1)/(1 + e).
-            let num = if y >= 0.0 { e } else { 1.0 };
-            *zv = -x * (num / (1.0 + e)) + lambda * a;
+            *zv = z_entry(x, y, e, lambda, a);
         };
         let full = xs.len() / LANES * LANES;
         let groups = xs.chunks_exact(LANES).zip(hs.chunks_exact(LANES)).zip(als.chunks_exact(LANES));
@@ -675,8 +682,7 @@ fn weighted_loss_and_z(
         data += w * ((if y < 0.0 { -y } else { 0.0 }) + e.ln_1p());
         reg += w * a * hv;
         check += hv * 0.0;
-        let num = if y >= 0.0 { e } else { 1.0 };
-        *zv = -x * (num / (1.0 + e)) + lambda * a;
+        *zv = z_entry(x, y, e, lambda, a);
     }
     (data + 0.5 * lambda * reg, check == 0.0)
 }
