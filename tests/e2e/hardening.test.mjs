@@ -189,3 +189,53 @@ test('phone (390×844): each lab\'s first figure starts in the first screen; the
   }
   await page.close();
 });
+
+// The figures' worker paints the figures' canvases (transferred to it), so that their pictures
+// are painted and composited off the page's thread; the page keeps their pointer input.
+const workerPainted = (page, f) => page.$eval(`[data-figure="${f}"] canvas.figure`, (c) => {
+  try { c.getContext('2d'); return false; } catch { return true; }
+});
+test('the figures\' worker paints the figures; if it fails, the page paints them itself and keeps its state', async () => {
+  const Q = '?v=1&lab=classic&seed=7&n=64&p=5&flip=0.15&cap_trials=2&cap_points=3';
+  const figures = (page) => page.$$eval('[data-figure]', (fs) => fs.map((f) => f.dataset.figure));
+  {
+    const { page, errors } = await open(ctx, srv.base, Q);
+    await page.waitForFunction(() => document.body.dataset.ranRecall !== undefined && document.body.dataset.ranCapacity !== undefined, null, { timeout: 60000 });
+    for (const f of await figures(page)) {
+      assert.ok(await workerPainted(page, f), `${f}: painted by the worker`);
+      assert.ok((await inkedPixels(page, `[data-figure="${f}"] canvas`)) > 200, `${f} is drawn`);
+      // The page knows what was drawn (its click regions and readouts).
+      assert.ok(await page.$eval(`[data-figure="${f}"] canvas`, (c) => c.scene?.items.length > 0), `${f}: the page holds its scene`);
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  // The worker's script cannot load: it fails after the canvases were handed to it. The page
+  // gives those figures new canvases and lays out and paints them on its own thread.
+  const bare = await browser();
+  try {
+    await bare.route('**/view-worker.js', (r) => r.fulfill({ status: 404, body: '' }));
+    const { page, errors } = await open(bare, srv.base, Q);
+    await page.waitForFunction(() => document.body.dataset.ranRecall !== undefined && document.body.dataset.ranCapacity !== undefined, null, { timeout: 60000 });
+    assert.doesNotMatch(await page.textContent('#app'), /could not be drawn/);
+    for (const f of await figures(page)) {
+      assert.equal(await workerPainted(page, f), false, `${f}: painted by the page`);
+      assert.ok((await inkedPixels(page, `[data-figure="${f}"] canvas`)) > 200, `${f} is drawn`);
+    }
+    // The query is kept, and a change still redraws (here, on the page's thread).
+    assert.match(page.url(), /n=64/);
+    await page.$eval('[data-figure="recall"] canvas', (c) => { window.__before = c.scene; });
+    await page.fill('#p-flip', '0.3');
+    await page.press('#p-flip', 'Enter');
+    await page.waitForFunction(() => /flip=0\.3/.test(location.search), null, { timeout: 10000 });
+    await page.waitForFunction(() => {
+      const c = document.querySelector('[data-figure="recall"] canvas');
+      return c.scene && c.scene !== window.__before && !c.closest('[data-figure]').classList.contains('busy');
+    }, null, { timeout: 60000 });
+    assert.ok((await inkedPixels(page, '[data-figure="recall"] canvas')) > 200);
+    // Only the missing script's own load is reported.
+    assert.deepEqual(errors.filter((e) => !/404|Failed to load resource/.test(e)), []);
+  } finally {
+    await bare.close();
+  }
+});

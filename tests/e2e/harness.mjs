@@ -71,11 +71,19 @@ export async function open(context, base, path) {
   return { page, errors, requests };
 }
 
-/** Count canvas pixels that differ from the top-left pixel (an empty canvas has none). */
+/**
+ * Count canvas pixels that differ from the top-left pixel (an empty canvas has none). The
+ * canvas's picture is read as an image, so that a canvas painted by a worker (transferred
+ * with `transferControlToOffscreen`, whose context the page cannot get) is read the same way.
+ */
 export async function inkedPixels(page, selector) {
-  return page.$eval(selector, (c) => {
-    const ctx = c.getContext('2d');
-    const { data } = ctx.getImageData(0, 0, c.width, c.height);
+  return page.$eval(selector, async (c) => {
+    const shot = await createImageBitmap(c);
+    const copy = new OffscreenCanvas(shot.width, shot.height);
+    const ctx = copy.getContext('2d');
+    ctx.drawImage(shot, 0, 0);
+    shot.close();
+    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
     let n = 0;
     for (let i = 4; i < data.length; i += 4) {
       if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2] || data[i + 3] !== data[3]) n++;

@@ -27,9 +27,14 @@ function outbound(a, moved) {
 }
 
 export class Figures {
-  /** `lv`: the main thread's LabView of `query`. */
-  constructor(lv, query) {
+  /**
+   * `lv`: the main thread's LabView of `query`. `lost(names)`: called when the worker fails
+   * with the figures whose canvases it held (see `adopt`); the page gives them new canvases.
+   */
+  constructor(lv, query, lost = () => {}) {
     this.lv = lv;
+    this.lost = lost;
+    this.adopted = new Set(); // figure names whose canvas the worker paints
     this.pending = []; // [op, args] not yet applied to lv
     this.waiting = new Map(); // id -> {resolve, reject}
     this.nextId = 1;
@@ -58,6 +63,11 @@ export class Figures {
     this.worker.terminate();
     this.worker = null;
     this.sync();
+    // The canvases the worker painted went with it: the page replaces them before the
+    // figures asked for meanwhile are laid out and painted here.
+    const lost = [...this.adopted];
+    this.adopted.clear();
+    if (lost.length) this.lost(lost);
     const waiting = [...this.waiting.values()];
     this.waiting.clear();
     for (const w of waiting) {
@@ -105,6 +115,39 @@ export class Figures {
     return this.ask({ op, args: args.map((a) => outbound(a, moved)) }, () => undefined, moved);
   }
 
+  /**
+   * Hand the painting of figure `name`'s `canvas` to the worker (an OffscreenCanvas
+   * transferred to it), so that its pictures are painted and composited off the page's thread;
+   * returns whether it did (not without the worker or `transferControlToOffscreen`). The
+   * page then shows the figure with `show`, not `render`.
+   */
+  adopt(name, canvas) {
+    if (!this.worker || this.destroyed || typeof canvas.transferControlToOffscreen !== 'function') return false;
+    try {
+      const off = canvas.transferControlToOffscreen();
+      this.worker.postMessage({ op: 'canvas', name, canvas: off }, [off]);
+    } catch {
+      return false;
+    }
+    this.adopted.add(name);
+    return true;
+  }
+
+  /** Whether figure `name`'s canvas is painted by the worker (see `adopt`). */
+  paints(name) { return this.adopted.has(name); }
+
+  /**
+   * Figure `name` laid out at `width` px and painted by the worker on its canvas (at the
+   * page's device pixel ratio): resolves to the figure (as `render`) once painted. Only for
+   * an adopted canvas; if the worker fails meanwhile, resolves to the figure laid out here
+   * (not painted: the page paints it on the canvas that replaced the lost one).
+   */
+  show(name, width) {
+    if (this.destroyed) return Promise.reject(new Error('the lab was closed'));
+    if (!this.worker || !this.adopted.has(name)) return this.render(name, width);
+    return this.ask({ op: 'show', name, width, dpr: globalThis.devicePixelRatio || 1 }, () => this.lv.render(name, width));
+  }
+
   /** Figure `name` laid out at `width` px (see LabView.render). */
   render(name, width) {
     if (this.destroyed) return Promise.reject(new Error('the lab was closed'));
@@ -132,5 +175,6 @@ export class Figures {
     this.worker = null;
     this.pending = [];
     this.waiting.clear();
+    this.adopted.clear();
   }
 }

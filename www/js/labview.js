@@ -28,7 +28,19 @@ export function mountLab(root, lab, query, ctx) {
   const { hp, el } = ctx;
   const lv = new hp.LabView(query);
   // Results are read and figures laid out in a worker; `lv` (after figs.sync()) serves downloads.
-  const figs = new Figures(lv, query);
+  // The figures' canvases are painted by that worker where the browser allows (see
+  // Figures.adopt); if the worker fails, `lost` gives those figures new canvases painted here.
+  const figs = new Figures(lv, query, (names) => {
+    for (const name of names) {
+      const p = panels.get(name);
+      if (!p || destroyed) continue;
+      const fresh = figureCanvas(p.def, p.readout);
+      fresh.setAttribute('aria-label', p.canvas.getAttribute('aria-label') || p.def.title);
+      p.canvas.replaceWith(fresh);
+      p.canvas = fresh;
+      schedule(name);
+    }
+  });
   const panels = new Map(); // figure name -> {def, section, canvas, caption, controls, error, sig}
   const timers = new Map();
   let players = new Map(); // ui key -> interval
@@ -74,8 +86,15 @@ export function mountLab(root, lab, query, ctx) {
       }, p.label)), loader)
     : null;
   const grid = el('div', { class: 'figures' });
-  for (const def of lab.figures) {
+  /** A figure's canvas, its pointer input routed to the lab and its readout to `readout`. */
+  function figureCanvas(def, readout) {
     const canvas = el('canvas', { class: 'figure', role: 'img', 'aria-label': def.title });
+    attach(canvas, act, (text) => { readout.textContent = text; });
+    return canvas;
+  }
+  for (const def of lab.figures) {
+    const readout = el('div', { class: 'readout hint', 'aria-live': 'off' });
+    const canvas = figureCanvas(def, readout);
     const section = el('section', { class: 'panel figure-panel', 'data-figure': def.name },
       el('header', {}, el('h3', {}, def.title),
         el('span', { class: 'downloads' },
@@ -87,16 +106,16 @@ export function mountLab(root, lab, query, ctx) {
       el('div', { class: 'figure-controls' }),
       el('div', { class: 'live-bar' }),
       el('div', { class: 'figure-wrap' }, canvas),
-      el('div', { class: 'readout hint', 'aria-live': 'off' }),
+      readout,
       el('div', { class: 'caption' }),
       // The figure's text alternative: its data (the CSV export) as a table, built when opened.
       el('details', { class: 'data-table' }, el('summary', {}, 'Data table')));
-    const readout = section.querySelector('.readout');
     const details = section.querySelector('details.data-table');
     details.addEventListener('toggle', () => { if (details.open) fillTable(def.name); });
-    attach(canvas, act, (text) => { readout.textContent = text; });
+    // Painted by the figures' worker where the browser allows (pointer input stays here).
+    figs.adopt(def.name, canvas);
     panels.set(def.name, {
-      def, section, canvas,
+      def, section, canvas, readout,
       caption: section.querySelector('.caption'),
       controls: section.querySelector('.figure-controls'),
       error: section.querySelector('.panel-error'),
@@ -306,8 +325,16 @@ export function mountLab(root, lab, query, ctx) {
     const width = Math.max(200, p.section.querySelector('.figure-wrap').clientWidth || 600);
     const ticket = (p.ticket = (p.ticket || 0) + 1);
     let fig;
+    let painted = figs.paints(name);
     try {
-      fig = await figs.render(name, width);
+      fig = await (painted ? figs.show(name, width) : figs.render(name, width));
+      // Painted by the worker (unless it failed meanwhile: then painted below, here): the
+      // canvas takes the scene's CSS size in the task that hears of the picture.
+      painted = painted && figs.paints(name);
+      if (painted && !destroyed) {
+        Object.assign(p.canvas.style, { width: `${fig.scene.width}px`, height: `${fig.scene.height}px` });
+        p.canvas.scene = fig.scene;
+      }
     } catch (err) {
       if (destroyed || ticket !== p.ticket) return;
       p.error.textContent = `This figure could not be drawn: ${err.message}`;
@@ -319,7 +346,7 @@ export function mountLab(root, lab, query, ctx) {
     await new Promise((resolve) => setTimeout(resolve, 0));
     // A newer layout of this figure was asked for meanwhile: it paints instead.
     if (destroyed || ticket !== p.ticket) return;
-    const shown = paintSliced(p.canvas, fig.scene).then(() => {
+    const shown = (painted ? Promise.resolve() : paintSliced(p.canvas, fig.scene)).then(() => {
       // A figure wider than its panel scrolls inside it: keyboard users can focus and scroll it.
       const wrap = p.section.querySelector('.figure-wrap');
       if (wrap.scrollWidth > wrap.clientWidth + 1 || wrap.scrollHeight > wrap.clientHeight + 1) {

@@ -4,19 +4,22 @@
 // the order they come (see figures.js). The paper pages (papers.js) use it too: it lays out
 // and paints their thumbnails (PNG) and compares their results with the paper.
 import init, * as hp from '../hopfield-playground.js';
-import { pngBlob, loadWorkerFont } from './paint.js';
+import { pngBlob, paint, loadWorkerFont } from './paint.js';
 
 const ready = init();
 // The size of this worker's wasm memory (the responsiveness and memory benchmark reads it).
 ready.then((w) => { self.hpWasmBytes = () => w.memory.buffer.byteLength; });
 let lv = null;
 let queue = Promise.resolve();
+/** The page's figure canvases whose painting the page handed over (figure name -> OffscreenCanvas). */
+const canvases = new Map();
+const fontUrl = new URL('../assets/fonts/figure-sans.ttf', import.meta.url).href;
 /** The LabView methods the page forwards (state changes; `render` answers with a figure). */
 const OPS = new Set(['set_query', 'set_result', 'merge_shards', 'add_piece', 'set_progress', 'restart', 'stop', 'set_ui']);
 
 /** A paper page's thumbnail: figure `name` laid out at `width` and painted here, as a PNG. */
 async function thumb(m) {
-  await loadWorkerFont(new URL('../assets/fonts/figure-sans.ttf', import.meta.url).href);
+  await loadWorkerFont(fontUrl);
   const fig = lv.render(m.name, m.width);
   const png = await pngBlob(fig.scene, m.scale || 1);
   return { png, title: fig.title, width: fig.scene.width, height: fig.scene.height };
@@ -35,6 +38,12 @@ async function handle(m) {
       self.postMessage({ id: m.id, ok: hp.paper_compared(m.lab, m.preset, JSON.stringify(merged)) });
       return;
     }
+    if (m.op === 'canvas') {
+      // A figure's canvas, transferred: its pictures are painted here, and the browser's
+      // compositor takes them from this thread, never from the page's.
+      canvases.set(m.name, m.canvas);
+      return;
+    }
     if (m.op === 'open') {
       lv?.free();
       lv = new hp.LabView(m.query);
@@ -46,8 +55,16 @@ async function handle(m) {
       self.postMessage({ id: m.id, ok: await thumb(m) });
       return;
     }
-    if (m.op === 'render') {
+    if (m.op === 'render' || m.op === 'show') {
+      const canvas = m.op === 'show' ? canvases.get(m.name) : null;
+      if (m.op === 'show') {
+        if (!canvas) throw new Error(`figure ${m.name} has no canvas here`);
+        await loadWorkerFont(fontUrl);
+      }
       const fig = lv.render(m.name, m.width);
+      // Painted in one task (the picture is shown when the task ends, never half of it), at
+      // the page's device pixel ratio; the page gives the canvas the scene's CSS size.
+      if (canvas) paint(canvas, fig.scene, { scale: m.dpr || 1, css: false });
       // Image pixels travel without a copy.
       const moved = [];
       for (const it of fig.scene.items) if (it.t === 'image' && it.rgba?.buffer) moved.push(it.rgba.buffer);
