@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, clickProbePixel, ROOT, clickDownload, CLI_PATH } from './harness.mjs';
+import { serve, browser, open, inkedPixels, clickProbePixel, settledBox, ROOT, clickDownload, CLI_PATH } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
@@ -101,9 +101,11 @@ test('painted patterns: draw on one, type letters, and they are stored and recal
   const { page, errors } = await open(ctx, srv.base, '?v=1&lab=classic&data=painted&pats=X.O.T&n=100&flip=0.1');
   await ran(page, 'recall');
   assert.match(await page.textContent('[data-figure="recall"] .caption'), /recalled pattern 0 exactly/);
-  // Drag across the top row of the editor: the letter becomes painted bits.
+  // Drag across the top row of the editor: the letter becomes painted bits. (The editor has no
+  // part: it is drawn at once, and the panels above it may still be moving it down.)
+  await page.waitForFunction(() => document.querySelector('[data-figure="paint"] canvas')?.scene, null, { timeout: 30000 });
+  const box = await settledBox(page, '[data-figure="paint"] canvas');
   const hit = await page.$eval('[data-figure="paint"] canvas', (c) => c.scene.hits.find((h) => h.t === 'cells'));
-  const box = await (await page.$('[data-figure="paint"] canvas')).boundingBox();
   const at = (r, c) => [box.x + hit.x + (c + 0.5) * (hit.w / hit.cols), box.y + hit.y + (r + 0.5) * (hit.h / hit.rows)];
   await page.mouse.move(...at(0, 0));
   await page.mouse.down();

@@ -92,10 +92,26 @@ export async function inkedPixels(page, selector) {
   });
 }
 
+/**
+ * The bounding box of `selector` once the layout around it has settled (the same box in two
+ * reads 100 ms apart; at most 5 s): figure panels above it can still be taking their heights
+ * (their first pictures, their controls) after the part a test waited for has run.
+ */
+export async function settledBox(page, selector) {
+  let last = null;
+  for (let i = 0; i < 50; i++) {
+    const box = await (await page.$(selector)).boundingBox();
+    if (last && box && ['x', 'y', 'width', 'height'].every((k) => box[k] === last[k])) return box;
+    last = box;
+    await page.waitForTimeout(100);
+  }
+  return last;
+}
+
 /** Click pixel (row, col) of the classic probe (the first grid of the recall figure). */
 export async function clickProbePixel(page, row, col) {
+  const box = await settledBox(page, '[data-figure="recall"] canvas');
   const hit = await page.$eval('[data-figure="recall"] canvas', (c) => c.scene.hits.find((h) => h.t === 'cells'));
-  const box = await (await page.$('[data-figure="recall"] canvas')).boundingBox();
   await page.mouse.click(box.x + hit.x + (col + 0.5) * (hit.w / hit.cols), box.y + hit.y + (row + 0.5) * (hit.h / hit.rows));
 }
 

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, ROOT, clickDownload, sameSvg, CLI_PATH } from './harness.mjs';
+import { serve, browser, open, inkedPixels, settledBox, ROOT, clickDownload, sameSvg, CLI_PATH } from './harness.mjs';
 
 let srv, ctx;
 before(async () => { srv = await serve(); ctx = await browser(); });
@@ -70,8 +70,9 @@ async function pageJson(page) {
 async function clickCell(page, fig, row, col, shift = false) {
   // Mouse coordinates are the viewport's: bring the figure into view first.
   await page.$eval(`[data-figure="${fig}"] canvas`, (c) => c.scrollIntoView({ block: 'center' }));
+  // (The panels above it take their real heights as they come into view.)
+  const box = await settledBox(page, `[data-figure="${fig}"] canvas`);
   const hit = await page.$eval(`[data-figure="${fig}"] canvas`, (c) => c.scene.hits.find((h) => h.t === 'cells'));
-  const box = await (await page.$(`[data-figure="${fig}"] canvas`)).boundingBox();
   const at = [box.x + hit.x + (col + 0.5) * (hit.w / hit.cols), box.y + hit.y + (row + 0.5) * (hit.h / hit.rows)];
   if (shift) await page.keyboard.down('Shift');
   await page.mouse.click(...at);

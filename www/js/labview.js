@@ -41,7 +41,7 @@ export function mountLab(root, lab, query, ctx) {
       schedule(name);
     }
   });
-  const panels = new Map(); // figure name -> {def, section, canvas, caption, controls, error, sig}
+  const panels = new Map(); // figure name -> {def, section, canvas, readout, caption, controls, error, sig}
   const timers = new Map();
   let players = new Map(); // ui key -> interval
   let destroyed = false;
@@ -331,10 +331,7 @@ export function mountLab(root, lab, query, ctx) {
       // Painted by the worker (unless it failed meanwhile: then painted below, here): the
       // canvas takes the scene's CSS size in the task that hears of the picture.
       painted = painted && figs.paints(name);
-      if (painted && !destroyed) {
-        Object.assign(p.canvas.style, { width: `${fig.scene.width}px`, height: `${fig.scene.height}px` });
-        p.canvas.scene = fig.scene;
-      }
+      if (painted && !destroyed) Object.assign(p.canvas.style, { width: `${fig.scene.width}px`, height: `${fig.scene.height}px` });
     } catch (err) {
       if (destroyed || ticket !== p.ticket) return;
       p.error.textContent = `This figure could not be drawn: ${err.message}`;
@@ -346,7 +343,10 @@ export function mountLab(root, lab, query, ctx) {
     await new Promise((resolve) => setTimeout(resolve, 0));
     // A newer layout of this figure was asked for meanwhile: it paints instead.
     if (destroyed || ticket !== p.ticket) return;
+    // The canvas's `scene` (its click regions and readouts) is the new one once the figure's
+    // controls above it are in place, as when the page paints it (paintSliced sets it).
     const shown = (painted ? Promise.resolve() : paintSliced(p.canvas, fig.scene)).then(() => {
+      if (painted) p.canvas.scene = fig.scene;
       // A figure wider than its panel scrolls inside it: keyboard users can focus and scroll it.
       const wrap = p.section.querySelector('.figure-wrap');
       if (wrap.scrollWidth > wrap.clientWidth + 1 || wrap.scrollHeight > wrap.clientHeight + 1) {
