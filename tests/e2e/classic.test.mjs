@@ -107,13 +107,30 @@ test('painted patterns: draw on one, type letters, and they are stored and recal
   const box = await settledBox(page, '[data-figure="paint"] canvas');
   const hit = await page.$eval('[data-figure="paint"] canvas', (c) => c.scene.hits.find((h) => h.t === 'cells'));
   const at = (r, c) => [box.x + hit.x + (c + 0.5) * (hit.w / hit.cols), box.y + hit.y + (r + 0.5) * (hit.h / hit.rows)];
+  // The drawn pattern gives the editor new buttons, so its controls are rebuilt; letters typed
+  // meanwhile (here, in the task that sees the new link) stay in the box, and so does its focus.
+  await page.evaluate(() => {
+    window.__rebuilds = 0;
+    new MutationObserver(() => { window.__rebuilds++; }).observe(document.querySelector('[data-figure="paint"] .figure-controls'), { childList: true });
+  });
   await page.mouse.move(...at(0, 0));
   await page.mouse.down();
   for (let c = 1; c < 6; c++) await page.mouse.move(...at(0, c), { steps: 2 });
+  const typed = page.evaluate(() => new Promise((ok) => {
+    const poll = () => {
+      if (!(new URL(location.href).searchParams.get('pats') || '').startsWith('_')) { setTimeout(poll, 0); return; }
+      const input = document.querySelector('[data-figure="paint"] .append input');
+      input.focus();
+      input.value = 'xy';
+      ok(window.__rebuilds);
+    };
+    poll();
+  }));
   await page.mouse.up();
-  await page.waitForFunction(() => (new URL(location.href).searchParams.get('pats') || '').startsWith('_'));
-  // Type two letters: two more stored patterns.
-  await page.fill('[data-figure="paint"] .append input', 'xy');
+  const rebuildsBefore = await typed;
+  await page.waitForFunction((n) => window.__rebuilds > n, rebuildsBefore, { timeout: 30000 });
+  assert.deepEqual(await page.$eval('[data-figure="paint"] .append input', (i) => [i.value, document.activeElement === i]), ['xy', true]);
+  // Add the two typed letters: two more stored patterns.
   await page.click('[data-figure="paint"] .append button');
   await page.waitForFunction(() => /\.X\.Y$/.test(new URL(location.href).searchParams.get('pats') || ''));
   await page.waitForFunction(() => document.querySelector('[data-figure="patterns"] .caption')?.textContent.startsWith('5 patterns'));

@@ -191,6 +191,9 @@ export function mountLab(root, lab, query, ctx) {
     const sig = JSON.stringify(fig.controls.map((c) => (c.t === 'player' ? [c.t, c.key, c.frames] : c)));
     if (sig === p.sig) return;
     p.sig = sig;
+    // What a visitor has typed into an append box (and its focus) survives the rebuild (a
+    // drawn pattern, say, adds buttons while letters are being typed).
+    const typed = new Map([...p.controls.querySelectorAll('.append input')].map((i) => [i.dataset.append, { value: i.value, focused: document.activeElement === i }]));
     const kids = [];
     for (const c of fig.controls) {
       if (c.t === 'player') kids.push(player(c));
@@ -198,7 +201,9 @@ export function mountLab(root, lab, query, ctx) {
       else if (c.t === 'buttons') kids.push(el('div', { class: 'buttons' }, c.buttons.map((b) => el('button', { title: b.title, onclick: () => act(b.action) }, b.label))));
       else if (c.t === 'append') {
         // Each typed character becomes one token of the list (e.g. letters drawn into patterns).
-        const input = el('input', { type: 'text', size: 12, 'aria-label': c.label, placeholder: c.label });
+        const input = el('input', { type: 'text', size: 12, 'aria-label': c.label, placeholder: c.label, 'data-append': c.key });
+        const was = typed.get(c.key);
+        if (was) input.value = was.value;
         const add = () => {
           const chars = [...input.value.toUpperCase()].filter((ch) => c.allowed.includes(ch));
           if (!chars.length) return;
@@ -212,6 +217,7 @@ export function mountLab(root, lab, query, ctx) {
       else if (c.t === 'drag') kids.push(dragNumbers(c));
     }
     p.controls.replaceChildren(...kids);
+    for (const i of p.controls.querySelectorAll('.append input')) if (typed.get(i.dataset.append)?.focused) i.focus();
   }
 
   function player(c) {
