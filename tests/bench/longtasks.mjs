@@ -2,8 +2,12 @@
 // test). Opens QUERY in headless Chromium (CPU path) with a DevTools trace and a JS CPU
 // profile running, waits until every part of the lab has run and drawn (a paper page,
 // `paper=ID`: until every thumbnail is shown), then prints each main-thread task over 50 ms
-// with where its time went: the trace events' self time (JS, layout, paint, GC, …) and the JS
-// functions with the most samples inside it.
+// with where its time went: the trace events' self time (JS, layout, paint, GC, …), the
+// thread's CPU time in it (a task far longer than its CPU time waited: for another thread, a
+// synchronous call to the browser process, or a core), the JS functions with the most samples
+// inside it, its large layouts (and the script that forced them), and its synchronous font
+// queries to the browser process. Before the tasks: every font query of the page's thread,
+// when it came and how long it took (see www/js/fonts.js).
 //
 //   node tests/bench/longtasks.mjs 'v=1&lab=hhd&preset=prototypes'   env: RUN_LIMIT_S (300), LONG_MS (50)
 import { serve, browser } from '../e2e/harness.mjs';
@@ -19,7 +23,7 @@ const events = [];
 cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
 const traced = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
 await cdp.send('Tracing.start', {
-  categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8,v8.execute,blink,toplevel',
+  categories: 'fonts,devtools.timeline,disabled-by-default-devtools.timeline,disabled-by-default-devtools.timeline.stack,v8,v8.execute,blink,toplevel',
   transferMode: 'ReportEvents',
 });
 await cdp.send('Profiler.enable');
@@ -65,6 +69,13 @@ let t = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) { t += profile.timeDeltas[i]; sampleAt.push([t, profile.samples[i]]); }
 const fname = (n) => { const f = n.callFrame; return `${f.functionName || '(anon)'} ${f.url ? f.url.split('/').pop() : ''}:${f.lineNumber + 1}`.trim(); };
 
+// The page thread's synchronous font queries (the first layout of a font at a size asks the
+// browser process for its rendering style; a character its fonts lack, for a fallback font).
+const FONT_IPC = /GetWebFontRenderStyleForStrike|GetFallbackFontForCharacter|MatchFamilyName/;
+const fontIpcs = complete.filter((e) => FONT_IPC.test(e.name)).sort((a, b) => a.ts - b.ts);
+const navAt = complete.filter((e) => e.name === 'RunTask').reduce((m, e) => Math.min(m, e.ts), Infinity);
+const at = (e) => `+${((e.ts - navAt) / 1e6).toFixed(2)} s`;
+console.log(`font queries on the page's thread: ${fontIpcs.length}, ${(fontIpcs.reduce((a, e) => a + e.dur, 0) / 1000).toFixed(0)} ms in all, the last at ${fontIpcs.length ? at(fontIpcs[fontIpcs.length - 1]) : '-'}; over 3 ms: ${fontIpcs.filter((e) => e.dur > 3000).map((e) => `${e.name.split('::').pop()} ${(e.dur / 1000).toFixed(0)} ms at ${at(e)}`).join(', ') || 'none'}`);
 console.log(`${query}: ${done ? 'done' : 'NOT done'} in ${secs.toFixed(0)} s; ${tasks.length} main-thread tasks over ${LONG_MS} ms`);
 for (const task of tasks) {
   const end = task.ts + task.dur;
@@ -79,7 +90,7 @@ for (const task of tasks) {
   for (const e of inner) {
     close(e.ts);
     const parent = stack[stack.length - 1];
-    const label = e.name === 'FunctionCall' ? `FunctionCall ${(e.args?.data?.functionName || '')}` : e.name;
+    const label = e.name === 'FunctionCall' ? `FunctionCall ${(e.args?.data?.functionName || '')}` : e.name === 'EvaluateScript' ? `EvaluateScript ${(e.args?.data?.url || '(no url: injected)').split('/').pop()}` : e.name;
     self.set(label, (self.get(label) || 0) + e.dur);
     if (parent) self.set(parent.label, (self.get(parent.label) || 0) - e.dur);
     stack.push({ end: e.ts + e.dur, label });
@@ -97,7 +108,14 @@ for (const task of tasks) {
   }
   const step = profile.samples.length ? (sampleAt[sampleAt.length - 1][0] - profile.startTime) / profile.samples.length / 1000 : 0;
   const jtop = [...js].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, c]) => `${n} ~${(c * step).toFixed(0)}`).join(' | ');
-  console.log(`\n${(task.dur / 1000).toFixed(0)} ms at +${((task.ts - tasks[0].ts) / 1e6).toFixed(1)} s: ${top}`);
+  console.log(`\n${(task.dur / 1000).toFixed(0)} ms (CPU ${((task.tdur || 0) / 1000).toFixed(0)} ms) at ${at(task)}: ${top}`);
+  for (const e of inner.filter((x) => x.name === 'Layout' && x.dur > 20000)) {
+    const b = e.args?.beginData || {};
+    const from = (b.stackTrace || []).slice(0, 3).map((f) => `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`).join(' < ') || 'the frame (no script)';
+    console.log(`   layout ${(e.dur / 1000).toFixed(0)} ms (CPU ${((e.tdur || 0) / 1000).toFixed(0)} ms), ${b.dirtyObjects}/${b.totalObjects} objects dirty, from ${from}`);
+  }
+  const fq = inner.filter((e) => FONT_IPC.test(e.name) && e.dur > 1000);
+  if (fq.length) console.log(`   font queries: ${fq.map((e) => `${e.name.split('::').pop()} ${(e.dur / 1000).toFixed(0)} ms`).join(', ')}`);
   console.log(`   JS: ${jtop}`);
   // Style and layout forced by a script (the trace gives the script's stack for those).
   const forced = inner.filter((e) => (e.name === 'Layout' || e.name === 'UpdateLayoutTree') && (e.args?.beginData?.stackTrace || e.args?.data?.stackTrace)?.length)

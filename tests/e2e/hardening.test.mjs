@@ -1,8 +1,9 @@
 // Hardening (issue 18), the page's side: the strict Content-Security-Policy of index.html holds
 // on every route with no violation; axe-core finds no serious or critical accessibility
 // violation; after one visit the site works with the network off (service worker), and a new
-// build replaces the cached one; every figure's data table (its text alternative) opens; at phone size (390×844) each lab's first figure starts in the
-// first screen.
+// build replaces the cached one; every figure's data table (its text alternative) opens; the
+// figures' and the About text's fonts were asked for at the page's start; at phone size
+// (390×844) each lab's first figure starts in the first screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, mkdtemp, cp, writeFile } from 'node:fs/promises';
@@ -37,6 +38,34 @@ async function axe(page) {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
   });
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.join(', ')}`);
+}
+
+/**
+ * (In the page.) The text styles (font, size, weight, style) and characters of the figure
+ * panels and the About text that the font specimen of www/js/fonts.js does not have.
+ */
+async function fontsMissing() {
+  const { SPECIMENS, GLYPHS, specimen } = await import('./js/fonts.js');
+  const style = (e) => { const s = getComputedStyle(e); return `${s.fontFamily} ${s.fontSize} ${s.fontWeight} ${s.fontStyle}`; };
+  const withText = (root) => [...root.querySelectorAll('*')].filter((e) => !['INPUT', 'SELECT', 'OPTION', 'TEXTAREA'].includes(e.tagName) &&
+    e.getClientRects().length && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()));
+  const styles = new Set();
+  const chars = new Set(GLYPHS);
+  for (const html of SPECIMENS) {
+    const box = specimen(html);
+    document.body.append(box);
+    for (const e of withText(box)) styles.add(style(e));
+    for (const c of box.textContent) chars.add(c);
+    box.remove();
+  }
+  const missing = new Set();
+  for (const root of document.querySelectorAll('.figure-panel, section.about')) {
+    for (const e of withText(root)) {
+      if (!styles.has(style(e))) missing.add(`style ${style(e)} (${e.tagName.toLowerCase()}.${e.className}: "${e.textContent.trim().slice(0, 30)}")`);
+      for (const c of e.textContent) if (c > '\u007f' && !chars.has(c)) missing.add(`character ${c} (U+${c.codePointAt(0).toString(16)})`);
+    }
+  }
+  return [...missing];
 }
 
 let srv, ctx, LABS;
@@ -112,6 +141,10 @@ test('every lab runs under the CSP with no violation and no console error; axe f
       about.scrollIntoView();
       return false;
     }, null, { timeout: 10000, polling: 250 });
+    // The fonts of the figures' and the About panel's text were asked for at the page's start
+    // (www/js/fonts.js): each of their text styles is one of the font specimen's, and each
+    // character is in its glyphs.
+    assert.deepEqual(await page.evaluate(fontsMissing), [], `${id}: text styles or characters the font specimen lacks`);
     assert.deepEqual(await violations(page), [], `${id}: no CSP violation`);
     assert.deepEqual(await axe(page), [], `${id}: no serious or critical axe violation`);
     assert.deepEqual(errors, [], `${id}: no console error`);
@@ -198,9 +231,10 @@ const workerPainted = (page, f) => page.$eval(`[data-figure="${f}"] canvas.figur
 test('the figures\' worker paints the figures; if it fails, the page paints them itself and keeps its state', async () => {
   const Q = '?v=1&lab=classic&seed=7&n=64&p=5&flip=0.15&cap_trials=2&cap_points=3';
   const figures = (page) => page.$$eval('[data-figure]', (fs) => fs.map((f) => f.dataset.figure));
+  const bothRan = (page) => page.waitForFunction(() => document.body.dataset.ranRecall !== undefined && document.body.dataset.ranCapacity !== undefined, null, { timeout: 60000 });
   {
     const { page, errors } = await open(ctx, srv.base, Q);
-    await page.waitForFunction(() => document.body.dataset.ranRecall !== undefined && document.body.dataset.ranCapacity !== undefined, null, { timeout: 60000 });
+    await bothRan(page);
     for (const f of await figures(page)) {
       assert.ok(await workerPainted(page, f), `${f}: painted by the worker`);
       assert.ok((await inkedPixels(page, `[data-figure="${f}"] canvas`)) > 200, `${f} is drawn`);
@@ -216,7 +250,7 @@ test('the figures\' worker paints the figures; if it fails, the page paints them
   try {
     await bare.route('**/view-worker.js', (r) => r.fulfill({ status: 404, body: '' }));
     const { page, errors } = await open(bare, srv.base, Q);
-    await page.waitForFunction(() => document.body.dataset.ranRecall !== undefined && document.body.dataset.ranCapacity !== undefined, null, { timeout: 60000 });
+    await bothRan(page);
     assert.doesNotMatch(await page.textContent('#app'), /could not be drawn/);
     for (const f of await figures(page)) {
       assert.equal(await workerPainted(page, f), false, `${f}: painted by the page`);

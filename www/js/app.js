@@ -7,6 +7,7 @@ import { Compute, LOST_GPU } from './compute.js';
 import { mountLab } from './labview.js';
 import { initShare } from './share.js';
 import { paperList, paperLinks, renderPaper } from './papers.js';
+import { warmFonts } from './fonts.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -28,6 +29,9 @@ async function bindings() {
 }
 
 const hp = await bindings();
+// Every text style's fonts, asked for while the machine is idle (see fonts.js): once the core
+// is compiled, before any worker starts, in tasks of their own.
+await warmFonts();
 const LABS = JSON.parse(hp.labs());
 // The page's start is split into tasks (here, and in renderLab), none long.
 await new Promise((resolve) => setTimeout(resolve, 0));

@@ -138,9 +138,10 @@ export class Figures {
 
   /**
    * Figure `name` laid out at `width` px and painted by the worker on its canvas (at the
-   * page's device pixel ratio): resolves to the figure (as `render`) once painted. Only for
-   * an adopted canvas; if the worker fails meanwhile, resolves to the figure laid out here
-   * (not painted: the page paints it on the canvas that replaced the lost one).
+   * page's device pixel ratio): resolves to the figure (as `render`) once painted. For a
+   * canvas not adopted, the same as `render` (laid out only). If the worker fails meanwhile,
+   * resolves to the figure laid out here (not painted: the page paints it on the canvas that
+   * replaced the lost one). `paints(name)` after it says which.
    */
   show(name, width) {
     if (this.destroyed) return Promise.reject(new Error('the lab was closed'));

@@ -331,12 +331,13 @@ export function mountLab(root, lab, query, ctx) {
     const width = Math.max(200, p.section.querySelector('.figure-wrap').clientWidth || 600);
     const ticket = (p.ticket = (p.ticket || 0) + 1);
     let fig;
-    let painted = figs.paints(name);
+    let painted;
     try {
-      fig = await (painted ? figs.show(name, width) : figs.render(name, width));
-      // Painted by the worker (unless it failed meanwhile: then painted below, here): the
-      // canvas takes the scene's CSS size in the task that hears of the picture.
-      painted = painted && figs.paints(name);
+      // Laid out, and painted by the figures' worker where it holds the canvas. If it does not
+      // (or failed meanwhile), the figure is painted below, here. A painted canvas takes the
+      // scene's CSS size in the task that hears of the picture.
+      fig = await figs.show(name, width);
+      painted = figs.paints(name);
       if (painted && !destroyed) Object.assign(p.canvas.style, { width: `${fig.scene.width}px`, height: `${fig.scene.height}px` });
     } catch (err) {
       if (destroyed || ticket !== p.ticket) return;

@@ -56,11 +56,10 @@ async function handle(m) {
       return;
     }
     if (m.op === 'render' || m.op === 'show') {
+      // `show` also paints, on the figure's canvas (handed over by the page).
       const canvas = m.op === 'show' ? canvases.get(m.name) : null;
-      if (m.op === 'show') {
-        if (!canvas) throw new Error(`figure ${m.name} has no canvas here`);
-        await loadWorkerFont(fontUrl);
-      }
+      if (m.op === 'show' && !canvas) throw new Error(`figure ${m.name} has no canvas here`);
+      if (canvas) await loadWorkerFont(fontUrl);
       const fig = lv.render(m.name, m.width);
       // Painted in one task (the picture is shown when the task ends, never half of it), at
       // the page's device pixel ratio; the page gives the canvas the scene's CSS size.
