@@ -2,8 +2,9 @@
 // on every route with no violation; axe-core finds no serious or critical accessibility
 // violation; after one visit the site works with the network off (service worker), and a new
 // build replaces the cached one; every figure's data table (its text alternative) opens; the
-// figures' and the About text's fonts were asked for at the page's start; at phone size
-// (390×844) each lab's first figure starts in the first screen.
+// figures' and the About text's fonts were asked for at the page's start; Tab reaches every
+// control with a visible focus ring; at phone size (390×844) each lab's first figure starts in
+// the first screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, mkdtemp, cp, writeFile } from 'node:fs/promises';
@@ -228,6 +229,63 @@ test('phone (390×844): each lab\'s first figure starts in the first screen; the
 const workerPainted = (page, f) => page.$eval(`[data-figure="${f}"] canvas.figure`, (c) => {
   try { c.getContext('2d'); return false; } catch { return true; }
 });
+test('keyboard: Tab reaches every control of each lab, each shows its focus ring, and a figure\'s number scrubs with the arrow keys', async () => {
+  for (const id of LABS) {
+    const { page, errors } = await open(ctx, srv.base, route(id));
+    const ran = await page.evaluate((lab) => JSON.parse(window.hp.labs()).find((l) => l.id === lab).parts.map((p) => `ran${p.name[0].toUpperCase()}${p.name.slice(1)}`), id);
+    await page.waitForFunction((ks) => ks.every((k) => document.body.dataset[k] !== undefined), ran, { timeout: 180000, polling: 250 });
+    // Every control on the page that a person can reach: shown, enabled, in the tab order
+    // (one radio button per group: the arrow keys move within it). Numbered in the page.
+    const controls = await page.evaluate(() => {
+      const radios = new Set();
+      const out = [];
+      for (const e of document.querySelectorAll('button, input, select, textarea, summary, a[href], [tabindex]')) {
+        if (e.tabIndex < 0 || e.disabled || !e.getClientRects().length || e.closest('[hidden], [inert]') || getComputedStyle(e).visibility === 'hidden') continue;
+        if (e.type === 'radio') { if (radios.has(e.name)) continue; radios.add(e.name); }
+        e.dataset.kbd = String(out.length);
+        out.push(`${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${String(e.className).split(' ')[0]} "${(e.getAttribute('aria-label') || e.textContent || e.name || '').trim().slice(0, 24)}"`);
+      }
+      return out;
+    });
+    assert.ok(controls.length > 10, `${id}: the page has controls`);
+    const reached = new Set();
+    const noRing = new Set();
+    // Tab from the top through the page and some steps past its end (the About text adds links
+    // as it is reached).
+    for (let i = 0; i < controls.length + 40; i++) {
+      await page.keyboard.press('Tab');
+      const at = await page.evaluate(() => {
+        const e = document.activeElement;
+        if (!e || e === document.body) return null;
+        const s = getComputedStyle(e);
+        const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1) || s.boxShadow !== 'none';
+        return { n: e.dataset.kbd ?? null, ring, what: `${e.tagName.toLowerCase()}.${String(e.className).split(' ')[0]} "${(e.getAttribute('aria-label') || e.textContent || '').trim().slice(0, 24)}"` };
+      });
+      if (!at) continue;
+      if (at.n !== null) reached.add(Number(at.n));
+      if (!at.ring) noRing.add(at.what);
+    }
+    assert.deepEqual(controls.filter((_, i) => !reached.has(i)), [], `${id}: controls that Tab does not reach`);
+    assert.deepEqual([...noRing], [], `${id}: focused by the keyboard with no visible focus ring`);
+    // A number in a figure's formula (a scrub) is a slider: the arrow keys change its value.
+    const scrub = await page.$('.scrub');
+    if (scrub) {
+      const key = await scrub.getAttribute('data-key');
+      const before = Number(await scrub.getAttribute('data-value'));
+      const value = () => page.evaluate((k) => Number(new URLSearchParams(location.search).get(k)), key);
+      await scrub.focus();
+      await page.keyboard.press('ArrowRight');
+      await page.waitForFunction(([k, v]) => Number(new URLSearchParams(location.search).get(k)) > v, [key, before], { timeout: 10000 });
+      const raised = await value();
+      await page.keyboard.press('ArrowLeft');
+      await page.waitForFunction(([k, v]) => Number(new URLSearchParams(location.search).get(k)) < v, [key, raised], { timeout: 10000 });
+      assert.ok(await value() < raised, `${id}: ArrowLeft lowers ${key}`);
+    }
+    assert.deepEqual(errors, [], `${id}: no console error`);
+    await page.close();
+  }
+});
+
 test('the figures\' worker paints the figures; if it fails, the page paints them itself and keeps its state', async () => {
   const Q = '?v=1&lab=classic&seed=7&n=64&p=5&flip=0.15&cap_trials=2&cap_points=3';
   const figures = (page) => page.$$eval('[data-figure]', (fs) => fs.map((f) => f.dataset.figure));

@@ -247,7 +247,7 @@ export function mountLab(root, lab, query, ctx) {
   }
 
   function scrub(key) {
-    const s = el('span', { class: 'scrub', 'data-key': key, tabindex: 0, role: 'slider', 'aria-label': key, title: `drag sideways to change ${key}; release to apply` });
+    const s = el('span', { class: 'scrub', 'data-key': key, tabindex: 0, role: 'slider', 'aria-label': key, title: `drag sideways to change ${key}; release to apply (or the arrow keys)` });
     const show = (v) => { s.dataset.value = String(v); s.textContent = String(v); s.setAttribute('aria-valuenow', String(v)); };
     drags.set(key, show);
     show(ctx.get(key));
@@ -269,11 +269,13 @@ export function mountLab(root, lab, query, ctx) {
     const end = () => { if (drag?.moved) ctx.setMany({ [key]: s.dataset.value }); drag = null; };
     s.addEventListener('pointerup', end);
     s.addEventListener('pointercancel', end);
+    // The keys of a slider: up or right raises the value, down or left lowers it.
+    const KEYS = { ArrowUp: 1, ArrowRight: 1, ArrowDown: -1, ArrowLeft: -1 };
     s.addEventListener('keydown', (e) => {
-      if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+      if (!KEYS[e.key]) return;
       e.preventDefault();
       const v = Number(s.dataset.value);
-      ctx.setMany({ [key]: String(Math.round((v + (e.key === 'ArrowUp' ? 1 : -1) * 0.1 * Math.max(1, Math.abs(v))) * 1000) / 1000) });
+      ctx.setMany({ [key]: String(Math.round((v + KEYS[e.key] * 0.1 * Math.max(1, Math.abs(v))) * 1000) / 1000) });
     });
     return s;
   }
