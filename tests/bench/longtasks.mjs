@@ -10,7 +10,7 @@
 // when it came and how long it took (see www/js/fonts.js).
 //
 //   node tests/bench/longtasks.mjs 'v=1&lab=hhd&preset=prototypes'   env: RUN_LIMIT_S (300), LONG_MS (50)
-import { serve, browser } from '../e2e/harness.mjs';
+import { serve, browser, allPartsRan } from '../e2e/harness.mjs';
 
 const query = process.argv[2] || 'v=1&lab=classic';
 const RUN_LIMIT_S = Number(process.env.RUN_LIMIT_S || 300);
@@ -39,11 +39,8 @@ if (new URLSearchParams(query).has('paper')) {
     await page.waitForSelector('.paper[data-done="1"]', { timeout: RUN_LIMIT_S * 1000 });
   } catch { done = false; }
 } else {
-  const lab = new URLSearchParams(query).get('lab');
-  const parts = await page.evaluate((id) => JSON.parse(window.hp.labs()).find((l) => l.id === id).parts.map((p) => p.name), lab);
-  const keys = parts.map((p) => `ran${p[0].toUpperCase()}${p.slice(1)}`);
   try {
-    await page.waitForFunction((ks) => ks.every((k) => document.body.dataset[k] !== undefined), keys, { timeout: RUN_LIMIT_S * 1000, polling: 250 });
+    await allPartsRan(page, new URLSearchParams(query).get('lab'), { timeout: RUN_LIMIT_S * 1000, polling: 250 });
   } catch { done = false; }
 }
 await page.waitForTimeout(1000);

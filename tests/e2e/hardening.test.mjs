@@ -11,7 +11,7 @@ import { readFile, mkdtemp, cp, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { serve, browser, open, inkedPixels, ROOT } from './harness.mjs';
+import { serve, browser, open, inkedPixels, allPartsRan, ROOT } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -232,8 +232,7 @@ const workerPainted = (page, f) => page.$eval(`[data-figure="${f}"] canvas.figur
 test('keyboard: Tab reaches every control of each lab, each shows its focus ring, and a figure\'s number scrubs with the arrow keys', async () => {
   for (const id of LABS) {
     const { page, errors } = await open(ctx, srv.base, route(id));
-    const ran = await page.evaluate((lab) => JSON.parse(window.hp.labs()).find((l) => l.id === lab).parts.map((p) => `ran${p.name[0].toUpperCase()}${p.name.slice(1)}`), id);
-    await page.waitForFunction((ks) => ks.every((k) => document.body.dataset[k] !== undefined), ran, { timeout: 180000, polling: 250 });
+    await allPartsRan(page, id, { timeout: 180000, polling: 250 });
     // Every control on the page that a person can reach: shown, enabled, in the tab order
     // (one radio button per group: the arrow keys move within it). Numbered in the page.
     const controls = await page.evaluate(() => {

@@ -93,6 +93,15 @@ export async function inkedPixels(page, selector) {
 }
 
 /**
+ * Resolves once every part of lab `id` has run and its figures show it (the page sets
+ * `data-ran<Part>` then). `opts`: waitForFunction's (timeout, polling).
+ */
+export async function allPartsRan(page, id, opts = {}) {
+  const parts = JSON.parse(await page.evaluate(() => window.hp.labs())).find((l) => l.id === id).parts.map((p) => p.name);
+  await page.waitForFunction((ps) => ps.every((p) => document.body.dataset[`ran${p[0].toUpperCase()}${p.slice(1)}`] !== undefined), parts, opts);
+}
+
+/**
  * The bounding box of `selector` once the layout around it has settled (the same box in two
  * reads 100 ms apart; at most 5 s): figure panels above it can still be taking their heights
  * (their first pictures, their controls) after the part a test waited for has run.

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, browser, open, inkedPixels, ROOT, clickDownload, sameSvg, CLI_PATH } from './harness.mjs';
+import { serve, browser, open, inkedPixels, allPartsRan, ROOT, clickDownload, sameSvg, CLI_PATH } from './harness.mjs';
 
 const cli = CLI_PATH;
 const run = (args) => execFileSync(cli, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
@@ -27,8 +27,7 @@ for (const id of LABS) {
     const figures = run(['figures', id]).split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
     const q = `v=1&lab=${id}${QUICK[id] ? `&${QUICK[id]}` : ''}`;
     const { page, errors } = await open(ctx, srv.base, `?${q}`);
-    const parts = JSON.parse(await page.evaluate(() => window.hp.labs())).find((l) => l.id === id).parts.map((p) => p.name);
-    await page.waitForFunction((ps) => ps.every((p) => document.body.dataset[`ran${p[0].toUpperCase()}${p.slice(1)}`] !== undefined), parts, { timeout: 240000 });
+    await allPartsRan(page, id, { timeout: 240000 });
     await page.waitForTimeout(400);
     assert.deepEqual(await page.$$eval('[data-figure]', (fs) => fs.map((f) => f.dataset.figure)), figures);
     for (const f of figures) {
